@@ -1,0 +1,240 @@
+"""The Python API: ``load`` a spec, ``analyze`` it at a point (or symbolically).
+
+>>> a = analyze("mobilenet", vars={"alpha": "0.75"})
+>>> a.totals["macs"]
+325400448
+>>> a.totals["params_by_kind"]["weights"]
+2568144
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from archcalc.cost import CONVENTIONS, LayerCost, by_op, layer_costs, totals
+from archcalc.errors import ShapeError, SpecError, StructuralSymbolError
+from archcalc.graph import Network, build
+from archcalc.memory import DTYPE_BYTES
+from archcalc.ops import Ctx
+from archcalc.ops.base import as_int
+from archcalc.spec.expr import evaluate, parse_value
+from archcalc.spec.loader import LoadedSpec
+from archcalc.spec.loader import load as _load
+
+
+def load(spec: str | Path | LoadedSpec) -> LoadedSpec:
+    """Load a spec by path or bundled name (a ``LoadedSpec`` passes through)."""
+    return spec if isinstance(spec, LoadedSpec) else _load(spec)
+
+
+@dataclass
+class Point:
+    """Where a spec is evaluated: variant, vars and the input shape expression."""
+
+    variant: str | None
+    vars: dict[str, Any]
+    input: list
+
+
+def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any] | None = None,
+            resolution: Any = None) -> Point:
+    """Merge base vars, a variant's preset and overrides (strings are parsed exactly)."""
+    spec = loaded.spec
+    src = loaded.source
+    base = dict(spec.vars)
+    if variant is None:
+        variant = spec.default_variant
+    if variant is not None:
+        variant = str(variant)
+        if variant not in spec.variants:
+            known = ", ".join(spec.variants) or "none"
+            raise SpecError(f"{spec.name} has no variant '{variant}' (variants: {known})", src.loc())
+        for k, v in spec.variants[variant].items():
+            if k not in spec.vars:
+                raise SpecError(
+                    f"variant '{variant}' sets '{k}', which is not in vars: "
+                    f"({', '.join(spec.vars)}); declare it under vars:",
+                    src.loc(("variants", variant, k)),
+                )
+            base[k] = v
+    overrides = dict(vars or {})
+    shape_override = None
+    if resolution is not None:
+        if "resolution" in spec.vars:
+            overrides.setdefault("resolution", resolution)
+        else:
+            shape_override = resolution
+    for k in overrides:
+        if k not in spec.vars:
+            raise SpecError(
+                f"{spec.name} has no var '{k}' (its vars: {', '.join(spec.vars) or 'none'})", src.loc()
+            )
+    # Evaluate in order: vars may refer to earlier vars (width: "64 * alpha").
+    values: dict[str, Any] = {}
+    for k in spec.vars:
+        if k in overrides:
+            v = overrides[k]
+            values[k] = parse_value(v) if isinstance(v, str) else evaluate(v, values)
+        else:
+            try:
+                values[k] = evaluate(base[k], values)
+            except SpecError as e:
+                raise e.located(src.loc(("vars", k))) from None
+    inp = list(spec.input)
+    if len(inp) != 3:
+        raise SpecError(f"input must be [C, H, W], got {inp!r}", src.loc(("input",)))
+    if shape_override is not None:
+        r = parse_value(shape_override) if isinstance(shape_override, str) else shape_override
+        inp = [inp[0], r, r]
+    return Point(variant, values, inp)
+
+
+@dataclass
+class Analysis:
+    """Per-layer costs and totals of one network at one point."""
+
+    network: Network
+    layers: list[LayerCost]
+    totals: dict[str, Any]
+    by_op: dict[str, dict[str, Any]]
+    batch: Any = 1
+    dtype: str = "fp32"
+    symbolic: bool = False
+    symbols: tuple[str, ...] = ()
+    spec_path: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def conventions(self) -> str:
+        model = " Symbolic: the ideal model (sizes H/stride, channels unrounded)." if self.symbolic else ""
+        return CONVENTIONS + f"; batch {self.batch}, dtype {self.dtype}.{model}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of DESIGN.md (sympy values as strings in symbolic mode)."""
+        conv = _jsonable
+        return {
+            "model": self.network.name,
+            "variant": self.network.variant,
+            "vars": {k: conv(v) for k, v in self.network.vars.items()},
+            "input": [conv(d) for d in self.network.input_shape],
+            "batch": conv(self.batch),
+            "dtype": self.dtype,
+            "symbolic": self.symbolic,
+            "symbols": list(self.symbols),
+            "model_kind": "ideal" if self.symbolic else "exact",
+            "conventions": self.conventions,
+            "totals": conv(self.totals),
+            "by_op": conv(self.by_op),
+            "layers": [
+                {
+                    "name": c.name, "op": c.op, "output": conv(list(c.output)),
+                    "params": conv(c.params), "macs": conv(c.macs), "flops": conv(c.flops),
+                    "activations": conv(c.activations),
+                    "params_by_kind": conv(c.params_by_kind), "buffers": conv(c.buffers),
+                    "flops_by_kind": conv(c.flops_by_kind),
+                    "reads": conv(c.reads), "writes": conv(c.writes),
+                }
+                for c in self.layers
+            ],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def table(self, fmt: str = "table", per_layer: bool = True) -> str:
+        from archcalc.report.tables import cost_table
+
+        return cost_table(self, fmt, per_layer)
+
+
+def _jsonable(v: Any) -> Any:
+    from fractions import Fraction
+
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
+        return v
+    if isinstance(v, Fraction):
+        return str(v)
+    if isinstance(v, float):
+        return v
+    return str(v)
+
+
+def _input_shape(point: Point, scope: dict, ideal: bool) -> tuple:
+    dims = []
+    for i, (axis, raw) in enumerate(zip("CHW", point.input)):
+        v = evaluate(raw, scope)
+        if ideal and not isinstance(v, int):
+            dims.append(v)
+            continue
+        try:
+            dims.append(as_int(v, f"input {axis}"))
+        except ShapeError as e:
+            raise SpecError(e.message) from None
+    return tuple(dims)
+
+
+def analyze(spec: str | Path | LoadedSpec, variant: str | None = None,
+            vars: dict[str, Any] | None = None, resolution: Any = None, batch: int = 1,
+            dtype: str = "fp32", symbolic: bool = False,
+            symbols: Iterable[str] | None = None) -> Analysis:
+    """Build and cost a spec at a point; with ``symbolic`` the ideal model in sympy symbols."""
+    loaded = load(spec)
+    if dtype not in DTYPE_BYTES:
+        raise SpecError(f"unknown dtype '{dtype}' (choose from {', '.join(DTYPE_BYTES)})")
+    batch = as_int(parse_value(batch) if isinstance(batch, str) else batch, "batch")
+    point = resolve(loaded, variant, vars, resolution)
+    if not symbolic:
+        net = _build(loaded, point, point.vars, Ctx(ideal=False))
+        chosen: tuple[str, ...] = ()
+    else:
+        net, chosen = _build_symbolic(loaded, point, symbols)
+    costs = layer_costs(net, batch)
+    return Analysis(
+        net, costs, totals(net, costs, batch, dtype), by_op(costs, symbolic), batch, dtype,
+        symbolic, chosen, str(loaded.path),
+    )
+
+
+def _build(loaded: LoadedSpec, point: Point, values: dict, ctx: Ctx) -> Network:
+    try:
+        shape = _input_shape(point, values, ctx.ideal)
+    except SpecError as e:
+        raise e.located(loaded.source.loc(("input",))) from None
+    return build(loaded, values, shape, ctx, point.variant)
+
+
+def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | None):
+    import sympy
+
+    explicit = symbols is not None
+    if explicit:
+        names = [s.strip() for s in symbols if s.strip()]
+        for n in names:
+            if n not in point.vars:
+                raise SpecError(f"--symbols: {loaded.spec.name} has no var '{n}' "
+                                f"(its vars: {', '.join(point.vars)})")
+    else:
+        names = [k for k, v in point.vars.items()
+                 if not isinstance(v, (bool, str, list)) and v is not None]
+    while True:
+        values = dict(point.vars)
+        for n in names:
+            values[n] = sympy.Symbol(n, positive=True)
+        try:
+            return _build(loaded, point, values, Ctx(ideal=True)), tuple(names)
+        except StructuralSymbolError as e:
+            culprits = sorted(e.symbols & set(names))
+            if explicit or not culprits:
+                raise SpecError(
+                    f"var {', '.join(repr(c) for c in culprits) or '?'} is structural: {e.message}; "
+                    "it decides a repeat count, a condition or a list index and cannot be a symbol "
+                    "(choose others with --symbols)", e.loc,
+                ) from None
+            names = [n for n in names if n not in culprits]

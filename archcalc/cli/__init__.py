@@ -1,0 +1,40 @@
+"""The ``archcalc`` command line: thin typer commands over the library API.
+
+Each command lives in its own module and registers itself on ``app``; this
+module catches ``ArchcalcError`` in one place, prints ``file:line: message``
+to stderr and exits with status 2 (DESIGN.md, "Bad input").
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from archcalc.errors import ArchcalcError
+
+app = typer.Typer(
+    name="archcalc",
+    help="Exact and symbolic params / MACs / FLOPs / memory of CNN architectures, proved by execution.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Command modules register themselves on ``app`` when imported.
+from archcalc.cli import cost as _cost  # noqa: E402,F401
+from archcalc.cli import specs as _specs  # noqa: E402,F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``archcalc`` script."""
+    try:
+        app(args=argv, prog_name="archcalc")
+    except ArchcalcError as e:
+        print(f"archcalc: {e}" if e.loc is None else str(e), file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,40 @@
+"""``archcalc cost``: per-layer and total params, MACs, FLOPs and memory of one network."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from archcalc.cli import app
+from archcalc.cli.options import (
+    Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
+)
+from archcalc.report.tables import FORMATS
+
+
+@app.command()
+def cost(
+    spec: SpecArg,
+    variant: Variant = None,
+    alpha: Alpha = None,
+    rho: Rho = None,
+    resolution: Resolution = None,
+    batch: Batch = "1",
+    set_: Sets = None,
+    dtype: Dtype = "fp32",
+    per_layer: Annotated[bool, typer.Option("--per-layer/--summary", help="Show every layer, or totals only.")] = True,
+    fmt: Format = "table",
+    symbolic: Annotated[bool, typer.Option("--symbolic", help="Formulas in the spec's vars (ideal model).")] = False,
+    symbols: Annotated[Optional[str], typer.Option("--symbols", help="Comma-separated vars to keep symbolic.")] = None,
+) -> None:
+    """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
+    from archcalc.api import analyze
+
+    check_format(fmt, FORMATS)
+    a = analyze(
+        spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution, batch=batch,
+        dtype=dtype, symbolic=symbolic or symbols is not None,
+        symbols=symbols.split(",") if symbols else None,
+    )
+    typer.echo(a.to_json() if fmt == "json" else a.table(fmt, per_layer), nl=False)

@@ -1,0 +1,39 @@
+"""Options shared by several commands (typer annotations) and their conversion to API arguments."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from archcalc.errors import SpecError
+
+SpecArg = Annotated[str, typer.Argument(metavar="SPEC", help="Spec file, or the name of a bundled spec (e.g. mobilenet).")]
+Variant = Annotated[Optional[str], typer.Option("--variant", "-v", help="Variant name (see `archcalc specs`).")]
+Alpha = Annotated[Optional[str], typer.Option("--alpha", help="Shorthand for --set alpha=A (exact: 3/4).")]
+Rho = Annotated[Optional[str], typer.Option("--rho", help="Shorthand for --set rho=R (exact: 6/7).")]
+Resolution = Annotated[Optional[str], typer.Option("--resolution", "-r", help="Input H and W (sets var `resolution` where the spec has it).")]
+Batch = Annotated[str, typer.Option("--batch", "-b", help="Batch size.")]
+Sets = Annotated[Optional[list[str]], typer.Option("--set", "-s", help="NAME=VALUE, an expression (repeatable).")]
+Dtype = Annotated[str, typer.Option("--dtype", help="fp32, fp16, bf16 or int8 (bytes per element).")]
+Format = Annotated[str, typer.Option("--format", "-f", help="table, markdown, latex, csv or json.")]
+
+
+def overrides(sets: list[str] | None, alpha: str | None = None, rho: str | None = None) -> dict[str, str]:
+    """``--set NAME=VALUE`` pairs plus the --alpha/--rho shorthands, values unparsed."""
+    out: dict[str, str] = {}
+    for item in sets or []:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise SpecError(f"--set expects NAME=VALUE, got '{item}'")
+        out[name.strip()] = value.strip()
+    for name, value in (("alpha", alpha), ("rho", rho)):
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    if fmt not in allowed:
+        raise SpecError(f"unknown --format '{fmt}' (choose from {', '.join(allowed)})")
+    return fmt

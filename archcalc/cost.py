@@ -1,0 +1,146 @@
+"""Walk the layer graph and collect one cost record per layer, then totals.
+
+Conventions (DESIGN.md; per-op rules in docs/conventions.md):
+
+* ``macs`` — multiply-accumulates of conv2d and linear, zero-padded taps included;
+* ``flops`` — ``2 * macs`` (kind ``mul_add``) plus every other floating-point
+  operation by kind (``add``, ``mul``, ``div``, ``compare``, ``exp``);
+* ``params`` — learnable parameters by kind; BN running statistics are ``buffers``;
+* ``activations`` — output elements of every layer; ``activations_conv_linear``
+  those of conv2d/linear only (timm's "macts");
+* peak live activation memory by the liveness rule (archcalc.memory).
+
+Counts are per batch of ``batch`` samples (params are not); shapes per sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from archcalc.graph import Network
+from archcalc.memory import DTYPE_BYTES, peak_elements
+from archcalc.ops import FLOP_KINDS, PARAM_KINDS, numel
+
+CONVENTIONS = (
+    "MACs = multiply-accumulates of conv/linear (padded taps included); "
+    "FLOPs = 2*MACs + bias, norm, activation, pool, add and mul work (docs/conventions.md); "
+    "params = learnable (weights+biases+norm affine+other), BN running stats are buffers"
+)
+
+
+@dataclass
+class LayerCost:
+    """Costs of one layer (per batch) and its per-sample output shape."""
+
+    name: str
+    op: str
+    output: tuple
+    params: Any
+    params_by_kind: dict[str, Any]
+    buffers: Any
+    macs: Any
+    flops: Any
+    flops_by_kind: dict[str, Any]
+    activations: Any
+    reads: Any
+    writes: Any
+    conv_linear: bool
+    blocks: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+def _sum(values, symbolic: bool):
+    values = list(values)
+    if symbolic:
+        import sympy
+
+        return sympy.Add(*values)
+    return sum(values)
+
+
+def layer_costs(net: Network, batch=1) -> list[LayerCost]:
+    """One :class:`LayerCost` per layer, in document order."""
+    out = []
+    for lay in net.layers:
+        op, ins, shp = lay.op, lay.in_shapes, lay.out_shape
+        pk = {k: v for k, v in op.params(ins).items() if not _is_zero(v)}
+        macs = op.macs(ins, shp)
+        fk = {"mul_add": 2 * macs} if not _is_zero(macs) else {}
+        for kind, v in op.flops(ins, shp).items():
+            if kind not in FLOP_KINDS:
+                raise ValueError(f"{type(op).__name__}.flops returned unknown kind {kind!r}")
+            if not _is_zero(v):
+                fk[kind] = v * batch
+        if "mul_add" in fk:
+            fk["mul_add"] = fk["mul_add"] * batch
+        acts = numel(shp)
+        params = _plain_sum(pk.values())
+        reads = _plain_sum(numel(s) for s in ins) * batch + params
+        out.append(LayerCost(
+            name=lay.name, op=op.op, output=shp, params=params, params_by_kind=pk,
+            buffers=op.buffers(ins), macs=macs * batch, flops=_plain_sum(fk.values()),
+            flops_by_kind=fk, activations=acts * batch, reads=reads, writes=acts * batch,
+            conv_linear=type(op).conv_linear, blocks=lay.blocks,
+        ))
+    return out
+
+
+def _is_zero(v) -> bool:
+    return v == 0 if isinstance(v, (int, float)) else bool(getattr(v, "is_zero", False))
+
+
+def _plain_sum(values):
+    total = 0
+    for v in values:
+        total = total + v
+    return total
+
+
+def totals(net: Network, costs: list[LayerCost], batch=1, dtype="fp32") -> dict[str, Any]:
+    """Network totals in the JSON contract's keys."""
+    sym = net.ideal
+    t: dict[str, Any] = {
+        "params": _sum((c.params for c in costs), sym),
+        "macs": _sum((c.macs for c in costs), sym),
+        "flops": _sum((c.flops for c in costs), sym),
+        "params_by_kind": {k: _sum((c.params_by_kind.get(k, 0) for c in costs), sym) for k in PARAM_KINDS},
+        "flops_by_kind": {
+            k: _sum((c.flops_by_kind.get(k, 0) for c in costs), sym) for k in ("mul_add",) + FLOP_KINDS
+        },
+        "buffers": _sum((c.buffers for c in costs), sym),
+        "activations": _sum((c.activations for c in costs), sym),
+        "activations_conv_linear": _sum((c.activations for c in costs if c.conv_linear), sym),
+        "input_elements": numel(net.input_shape) * batch,
+    }
+    nbytes = DTYPE_BYTES[dtype]
+    t["param_bytes"] = t["params"] * nbytes
+    t["activation_bytes"] = t["activations"] * nbytes
+    if sym:
+        t["peak_activation_elements"] = None
+        t["peak_activation_bytes"] = None
+        t["peak_at"] = None
+    else:
+        steps = [(lay.name, c.activations, lay.inputs) for lay, c in zip(net.layers, costs)]
+        peak, where = peak_elements(steps, t["input_elements"])
+        t["peak_activation_elements"] = peak
+        t["peak_activation_bytes"] = peak * nbytes
+        t["peak_at"] = where
+    return t
+
+
+def by_op(costs: list[LayerCost], symbolic: bool = False) -> dict[str, dict[str, Any]]:
+    """Totals per op name: count, params, macs, flops, activations."""
+    groups: dict[str, list[LayerCost]] = {}
+    for c in costs:
+        groups.setdefault(c.op, []).append(c)
+    return {
+        op: {
+            "count": len(cs),
+            "params": _sum((c.params for c in cs), symbolic),
+            "macs": _sum((c.macs for c in cs), symbolic),
+            "flops": _sum((c.flops for c in cs), symbolic),
+            "activations": _sum((c.activations for c in cs), symbolic),
+        }
+        for op, cs in groups.items()
+    }

@@ -1,0 +1,66 @@
+"""The one small error hierarchy of archcalc.
+
+Every error carries a location: a ``Loc`` (file and line, filled in by the
+loader from YAML node marks) and, where known, the layer it concerns. The CLI
+catches ``ArchcalcError`` in one place and prints ``file:line: message``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where in a spec something was written: ``file:line``."""
+
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.file and self.line:
+            return f"{self.file}:{self.line}"
+        return self.file or ""
+
+
+class ArchcalcError(Exception):
+    """Base of every error archcalc reports to a user (exit status 2)."""
+
+    def __init__(self, message: str, loc: Loc | None = None):
+        super().__init__(message)
+        self.message = message
+        self.loc = loc
+
+    def located(self, loc: Loc | None) -> "ArchcalcError":
+        """Attach ``loc`` unless the error already knows a better one."""
+        if loc is not None and (self.loc is None or self.loc.line is None):
+            self.loc = loc
+        return self
+
+    def __str__(self) -> str:
+        where = str(self.loc) if self.loc else ""
+        return f"{where}: {self.message}" if where else self.message
+
+
+class SpecError(ArchcalcError):
+    """The spec text is malformed: YAML, keys, types, expressions."""
+
+
+class ExprError(SpecError):
+    """An expression cannot be parsed or evaluated."""
+
+
+class StructuralSymbolError(ExprError):
+    """A symbol reached a place that must stay numeric (repeat count, condition, index)."""
+
+    def __init__(self, message: str, symbols: frozenset[str], loc: Loc | None = None):
+        super().__init__(message, loc)
+        self.symbols = symbols
+
+
+class GraphError(ArchcalcError):
+    """The layer graph is wrong: dangling references, duplicate names, cycles, limits."""
+
+
+class ShapeError(ArchcalcError):
+    """Shapes do not fit: channel mismatch, kernel larger than input, non-integer size."""

@@ -1,0 +1,605 @@
+"""Reference-executor kernels (NumPy + Numba).
+
+This module is an *independent* second derivation of the static cost model:
+no function here computes a MAC count from a closed formula of shapes.  Every
+kernel counts the multiply-accumulates it actually performs, either from the
+dimensions of the matrix products it really issues (``M*K*N`` per 2-D product,
+times the number of products in the batch) or from the loop extents its Numba
+loops actually run.
+
+Conventions
+-----------
+* All tensors are float32; 4-D tensors are NCHW, 2-D tensors are (N, F).
+* Every kernel returns ``(output, macs)``; ``macs`` is a Python ``int`` for
+  the whole batch (0 for ops that do no multiply-accumulates: normalisation,
+  activations, pooling and the elementwise/structural ops all return 0).
+* Zero-padded convolution taps are counted (the static model counts
+  ``kh*kw*C_in/groups`` per output element, padding included); bias adds are
+  not MACs.
+* Every op returns a freshly allocated array; inputs are never modified and no
+  output is a view of an input.
+* Padding tuples are ``(top, bottom, left, right)``; asymmetric padding is
+  allowed.
+
+Threading: the Numba kernels are deliberately serial (``parallel=False``).
+Measured on 2 cores, ``parallel=True`` made a whole MobileNet-v1 conv stack
+~7x *slower* (117 ms vs ~17 ms): Numba's default OpenMP threading layer and
+OpenBLAS's spinning worker threads fight over the cores when depthwise and
+matmul convs alternate.  The BLAS matmuls still use OpenBLAS's own threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "conv2d",
+    "linear",
+    "batchnorm",
+    "layernorm_channels",
+    "groupnorm",
+    "relu",
+    "relu6",
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "sigmoid",
+    "hardswish",
+    "hardsigmoid",
+    "tanh",
+    "softmax",
+    "maxpool2d",
+    "avgpool2d",
+    "global_avgpool",
+    "add",
+    "concat",
+    "mul",
+    "flatten",
+    "layer_scale",
+    "erf",
+]
+
+_F32 = np.float32
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+def _f32(a) -> np.ndarray:
+    """float32 view-or-copy of ``a`` (never modified by callers)."""
+    return np.asarray(a, dtype=_F32)
+
+
+def _pair(v) -> tuple[int, int]:
+    if isinstance(v, (int, np.integer)):
+        return int(v), int(v)
+    v = tuple(int(e) for e in v)
+    if len(v) == 1:
+        return v[0], v[0]
+    if len(v) != 2:
+        raise ValueError(f"expected an int or a pair, got {v!r}")
+    return v
+
+
+def _pad4(p) -> tuple[int, int, int, int]:
+    """Normalise padding to (top, bottom, left, right)."""
+    if isinstance(p, (int, np.integer)):
+        p = int(p)
+        return p, p, p, p
+    p = tuple(int(e) for e in p)
+    if len(p) == 2:  # (ph, pw), symmetric
+        return p[0], p[0], p[1], p[1]
+    if len(p) != 4:
+        raise ValueError(f"padding must be int, (ph, pw) or (top, bottom, left, right); got {p!r}")
+    if min(p) < 0:
+        raise ValueError(f"negative padding {p!r}")
+    return p
+
+
+def _pad_hw(x: np.ndarray, top: int, bottom: int, left: int, right: int, value: float = 0.0) -> np.ndarray:
+    """Return a new C-contiguous (N, C, H+top+bottom, W+left+right) array."""
+    N, C, H, W = x.shape
+    if top == bottom == left == right == 0:
+        return np.ascontiguousarray(x)
+    if value == 0.0:
+        xp = np.zeros((N, C, H + top + bottom, W + left + right), dtype=_F32)
+    else:
+        xp = np.full((N, C, H + top + bottom, W + left + right), value, dtype=_F32)
+    xp[:, :, top:top + H, left:left + W] = x
+    return xp
+
+
+def _matmul(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
+    """``a @ b`` plus the MACs of the product actually issued.
+
+    The count is taken from the operands handed to BLAS: for every 2-D product
+    in the (broadcast) batch, ``M*K*N`` multiply-accumulates.
+    """
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError("_matmul needs operands of rank >= 2")
+    m, k = a.shape[-2:]
+    k2, n = b.shape[-2:]
+    if k != k2:
+        raise ValueError(f"inner dimensions differ: {a.shape} @ {b.shape}")
+    out = np.matmul(a, b)
+    products = 1
+    for d in np.broadcast_shapes(a.shape[:-2], b.shape[:-2]):
+        products *= int(d)
+    return out, products * int(m) * int(k) * int(n)
+
+
+def _strided_tap(xp: np.ndarray, oy0: int, ox0: int, ho: int, wo: int, sh: int, sw: int) -> np.ndarray:
+    """View of xp[..., oy0 + sh*i, ox0 + sw*j] for i < ho, j < wo."""
+    return xp[..., oy0:oy0 + sh * (ho - 1) + 1:sh, ox0:ox0 + sw * (wo - 1) + 1:sw]
+
+
+def _window_out(size: int, k: int, s: int, p0: int, p1: int, d: int, ceil_mode: bool = False) -> int:
+    """Output extent of a sliding window (PyTorch conventions, incl. ceil_mode)."""
+    span = size + p0 + p1 - d * (k - 1) - 1
+    if span < 0:
+        raise ValueError("window larger than padded input")
+    if ceil_mode:
+        o = -(-span // s) + 1
+        # the last window must start inside the input or the leading padding
+        if (o - 1) * s >= size + p0:
+            o -= 1
+        return o
+    return span // s + 1
+
+
+# --------------------------------------------------------------------------
+# convolution
+# --------------------------------------------------------------------------
+@njit(cache=True, fastmath=False)
+def _depthwise_kernel(xp, w, out, sh, sw, dh, dw, mult):  # pragma: no cover - numba
+    """Direct depthwise conv on a pre-padded input.
+
+    xp: (N, C, Hp, Wp); w: (C*mult, 1, kh, kw); out: (N, C*mult, Ho, Wo)
+    (fully overwritten).  Output channel co reads input channel co // mult.
+    Returns the number of multiply-accumulates executed, counted from the
+    extents of the innermost loops that actually ran.
+    """
+    n_b = xp.shape[0]
+    c_out = w.shape[0]
+    kh = w.shape[2]
+    kw = w.shape[3]
+    ho = out.shape[2]
+    wo = out.shape[3]
+    counts = np.zeros(n_b * c_out, dtype=np.int64)
+    for idx in range(n_b * c_out):
+        n = idx // c_out
+        co = idx - n * c_out
+        ci = co // mult
+        xc = xp[n, ci]
+        oc = out[n, co]
+        wk = w[co, 0]
+        acc = np.empty(wo, dtype=np.float32)
+        cnt = 0
+        for oy in range(ho):
+            for ox in range(wo):
+                acc[ox] = 0.0
+            for ky in range(kh):
+                row = xc[oy * sh + ky * dh]
+                for kx in range(kw):
+                    wv = wk[ky, kx]
+                    base = kx * dw
+                    if sw == 1:
+                        r = row[base:base + wo]
+                        for ox in range(wo):
+                            acc[ox] += wv * r[ox]
+                    else:
+                        for ox in range(wo):
+                            acc[ox] += wv * row[base + ox * sw]
+                    cnt += wo  # one MAC per iteration of the ox loop just run
+            for ox in range(wo):
+                oc[oy, ox] = acc[ox]
+        counts[idx] = cnt
+    total = 0
+    for i in range(counts.shape[0]):
+        total += counts[i]
+    return total
+
+
+def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+    """2-D convolution (cross-correlation), NCHW.
+
+    w: (C_out, C_in/groups, kh, kw); b: None or (C_out,);
+    padding: (top, bottom, left, right) (an int or (ph, pw) is also accepted).
+    Returns (y, macs) with y of shape (N, C_out, Ho, Wo),
+    Ho = (H + pt + pb - dh*(kh-1) - 1)//sh + 1.
+    """
+    x = _f32(x)
+    w = _f32(w)
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(f"conv2d expects 4-D x and w, got {x.shape} and {w.shape}")
+    sh, sw = _pair(stride)
+    dh, dw = _pair(dilation)
+    pt, pb, pl, pr = _pad4(padding)
+    groups = int(groups)
+    N, C, H, W = x.shape
+    c_out, cin_g, kh, kw = w.shape
+    if groups < 1 or C % groups or c_out % groups:
+        raise ValueError(f"groups={groups} does not divide C_in={C} and C_out={c_out}")
+    if cin_g * groups != C:
+        raise ValueError(f"weight expects {cin_g * groups} input channels, x has {C}")
+    if min(sh, sw, dh, dw) < 1:
+        raise ValueError("stride and dilation must be >= 1")
+    ho = _window_out(H, kh, sh, pt, pb, dh)
+    wo = _window_out(W, kw, sw, pl, pr, dw)
+    if ho < 1 or wo < 1:
+        raise ValueError("empty conv output")
+    cout_g = c_out // groups
+
+    if groups == C and cin_g == 1 and groups > 1:
+        # depthwise (channel multiplier cout_g): direct Numba kernel
+        xp = _pad_hw(x, pt, pb, pl, pr)
+        y = np.empty((N, c_out, ho, wo), dtype=_F32)
+        macs = int(_depthwise_kernel(xp, np.ascontiguousarray(w), y, sh, sw, dh, dw, cout_g))
+    elif kh == kw == 1 and sh == sw == 1 and pt == pb == pl == pr == 0:
+        # 1x1, stride 1, unpadded: plain (grouped) matmul, no im2col
+        xm = np.ascontiguousarray(x).reshape(N, groups, cin_g, H * W)
+        wm = np.ascontiguousarray(w).reshape(groups, cout_g, cin_g)
+        ym, macs = _matmul(wm, xm)  # (N, g, cout_g, H*W)
+        y = ym.reshape(N, c_out, ho, wo)
+    else:
+        # im2col + BLAS matmul
+        xp = _pad_hw(x, pt, pb, pl, pr)
+        cols = np.empty((N, C, kh, kw, ho, wo), dtype=_F32)
+        for ky in range(kh):
+            for kx in range(kw):
+                cols[:, :, ky, kx] = _strided_tap(xp, ky * dh, kx * dw, ho, wo, sh, sw)
+        cols = cols.reshape(N, groups, cin_g * kh * kw, ho * wo)
+        wm = np.ascontiguousarray(w).reshape(groups, cout_g, cin_g * kh * kw)
+        ym, macs = _matmul(wm, cols)  # (N, g, cout_g, ho*wo)
+        y = ym.reshape(N, c_out, ho, wo)
+
+    if b is not None:
+        y += _f32(b).reshape(1, c_out, 1, 1)
+    return y, int(macs)
+
+
+def linear(x, w, b=None):
+    """Fully connected layer. x: (N, F) or (N, C, H, W) (applied over C at every
+    position, output (N, out, H, W)); w: (out, in); b: None or (out,)."""
+    x = _f32(x)
+    w = _f32(w)
+    if w.ndim != 2:
+        raise ValueError(f"linear weight must be 2-D, got {w.shape}")
+    n_out, n_in = w.shape
+    if x.ndim == 2:
+        if x.shape[1] != n_in:
+            raise ValueError(f"linear: x has {x.shape[1]} features, w expects {n_in}")
+        y, macs = _matmul(x, w.T)  # (N, out)
+        if b is not None:
+            y += _f32(b).reshape(1, n_out)
+        return y, int(macs)
+    if x.ndim == 4:
+        N, C, H, W = x.shape
+        if C != n_in:
+            raise ValueError(f"linear: x has {C} channels, w expects {n_in}")
+        y, macs = _matmul(w, np.ascontiguousarray(x).reshape(N, C, H * W))  # (N, out, HW)
+        y = y.reshape(N, n_out, H, W)
+        if b is not None:
+            y += _f32(b).reshape(1, n_out, 1, 1)
+        return y, int(macs)
+    raise ValueError(f"linear expects a 2-D or 4-D input, got {x.shape}")
+
+
+# --------------------------------------------------------------------------
+# normalisation
+# --------------------------------------------------------------------------
+def _chan_shape(x: np.ndarray) -> tuple[int, ...]:
+    if x.ndim < 2:
+        raise ValueError(f"expected (N, C, ...) input, got {x.shape}")
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def batchnorm(x, gamma, beta, mean, var, eps=1e-5):
+    """Inference-mode batch norm per channel (axis 1)."""
+    x = _f32(x)
+    cs = _chan_shape(x)
+    g = np.asarray(gamma, dtype=np.float64)
+    scale = g / np.sqrt(np.asarray(var, dtype=np.float64) + eps)
+    shift = np.asarray(beta, dtype=np.float64) - np.asarray(mean, dtype=np.float64) * scale
+    y = x * scale.astype(_F32).reshape(cs)
+    y += shift.astype(_F32).reshape(cs)
+    return y, 0
+
+
+def layernorm_channels(x, gamma, beta, eps=1e-6):
+    """LayerNorm over the channel axis at every (n, h, w) (ConvNeXt
+    channels_first LayerNorm); also accepts (N, C)."""
+    x = _f32(x)
+    cs = _chan_shape(x)
+    mu = x.mean(axis=1, keepdims=True, dtype=np.float64)
+    xc = x - mu.astype(_F32)
+    var = np.mean(np.square(xc, dtype=np.float64), axis=1, keepdims=True)
+    y = xc * (1.0 / np.sqrt(var + eps)).astype(_F32)
+    y *= _f32(gamma).reshape(cs)
+    y += _f32(beta).reshape(cs)
+    return y, 0
+
+
+def groupnorm(x, num_groups, gamma, beta, eps=1e-5):
+    """GroupNorm: statistics over (C/G, *spatial) per (n, group)."""
+    x = _f32(x)
+    cs = _chan_shape(x)
+    G = int(num_groups)
+    N, C = x.shape[:2]
+    if G < 1 or C % G:
+        raise ValueError(f"num_groups={G} does not divide C={C}")
+    xg = x.reshape(N, G, -1)
+    mu = xg.mean(axis=2, keepdims=True, dtype=np.float64)
+    xc = xg - mu.astype(_F32)
+    var = np.mean(np.square(xc, dtype=np.float64), axis=2, keepdims=True)
+    y = (xc * (1.0 / np.sqrt(var + eps)).astype(_F32)).reshape(x.shape)
+    y *= _f32(gamma).reshape(cs)
+    y += _f32(beta).reshape(cs)
+    return y, 0
+
+
+# --------------------------------------------------------------------------
+# activations
+# --------------------------------------------------------------------------
+@njit(cache=True, fastmath=False)
+def _erf_kernel(xf, out):  # pragma: no cover - numba
+    for i in range(xf.shape[0]):
+        out[i] = math.erf(np.float64(xf[i]))
+
+
+# Rational minimax approximation of erf on [-4, 4] (the form used by Eigen's
+# float erf): erf(x) ~= x*P(x^2)/Q(x^2), |x| clamped to 4 (erf(4) rounds to 1 in
+# float32).  Evaluated in float64 its max abs error vs math.erf is ~6.5e-8,
+# i.e. below float32 resolution near +-1.  Unlike a libm call it is plain
+# multiply/add/divide, so LLVM vectorises the loop (~20x faster than math.erf).
+
+@njit(cache=True, fastmath=False)
+def _erf_rational(v):  # pragma: no cover - numba
+    x = min(max(v, -4.0), 4.0)
+    x2 = x * x
+    p = -2.72614225801306e-10
+    p = p * x2 + 2.77068142495902e-08
+    p = p * x2 - 2.10102402082508e-06
+    p = p * x2 - 5.69250639462346e-05
+    p = p * x2 - 7.34990630326855e-04
+    p = p * x2 - 2.95459980854025e-03
+    p = p * x2 - 1.60960333262415e-02
+    q = -1.45660718464996e-05
+    q = q * x2 - 2.13374055278905e-04
+    q = q * x2 - 1.68282697438203e-03
+    q = q * x2 - 7.37332916720468e-03
+    q = q * x2 - 1.42647390514189e-02
+    return x * p / q
+
+
+@njit(cache=True, fastmath=False)
+def _erf_fast_kernel(xf, out):  # pragma: no cover - numba
+    for i in range(xf.shape[0]):
+        out[i] = _erf_rational(np.float64(xf[i]))
+
+
+@njit(cache=True, fastmath=False)
+def _gelu_kernel(xf, out):  # pragma: no cover - numba
+    for i in range(xf.shape[0]):
+        v = np.float64(xf[i])
+        out[i] = 0.5 * v * (1.0 + _erf_rational(v * 0.7071067811865476))
+
+
+def _erf_fast(x) -> np.ndarray:
+    """erf via the vectorisable rational approximation (what gelu uses)."""
+    x = np.asarray(x)
+    dt = np.float64 if x.dtype == np.float64 else _F32
+    xf = np.ascontiguousarray(x, dtype=dt).reshape(-1)
+    out = np.empty(xf.shape, dtype=dt)
+    _erf_fast_kernel(xf, out)
+    return out.reshape(x.shape)
+
+
+def erf(x) -> np.ndarray:
+    """Vectorised exact error function via math.erf (helper, not a kernel:
+    returns only the array).  float32 in -> float32 out, float64 in -> float64
+    out; evaluated in float64.  gelu uses the faster rational form (_erf_fast)."""
+    x = np.asarray(x)
+    dt = np.float64 if x.dtype == np.float64 else _F32
+    xf = np.ascontiguousarray(x, dtype=dt).reshape(-1)
+    out = np.empty(xf.shape, dtype=dt)
+    _erf_kernel(xf, out)
+    return out.reshape(x.shape)
+
+
+def relu(x):
+    return np.maximum(_f32(x), _F32(0)), 0
+
+
+def relu6(x):
+    return np.clip(_f32(x), _F32(0), _F32(6)), 0
+
+
+def gelu(x):
+    """Exact GELU: 0.5*x*(1 + erf(x/sqrt(2)))."""
+    x = _f32(x)
+    xf = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(xf.shape, dtype=_F32)
+    _gelu_kernel(xf, out)
+    return out.reshape(x.shape), 0
+
+
+def gelu_tanh(x):
+    """tanh-approximated GELU: 0.5*x*(1 + tanh(sqrt(2/pi)*(x + 0.044715*x^3)))."""
+    x = _f32(x)
+    inner = x * x
+    inner *= _F32(0.044715)
+    inner += _F32(1.0)
+    inner *= x
+    inner *= _F32(math.sqrt(2.0 / math.pi))
+    np.tanh(inner, out=inner)
+    inner += _F32(1.0)
+    inner *= x
+    inner *= _F32(0.5)
+    return inner, 0
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # numerically stable: exp(-|x|) never overflows
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, _F32(1.0) / (_F32(1.0) + e), e / (_F32(1.0) + e)).astype(_F32, copy=False)
+
+
+def sigmoid(x):
+    return _sigmoid(_f32(x)), 0
+
+
+def silu(x):
+    x = _f32(x)
+    y = _sigmoid(x)
+    y *= x
+    return y, 0
+
+
+def hardsigmoid(x):
+    """relu6(x + 3) / 6 (PyTorch definition)."""
+    x = _f32(x)
+    y = x + _F32(3.0)
+    np.clip(y, _F32(0), _F32(6), out=y)
+    y /= _F32(6.0)
+    return y, 0
+
+
+def hardswish(x):
+    """x * relu6(x + 3) / 6."""
+    x = _f32(x)
+    y = x + _F32(3.0)
+    np.clip(y, _F32(0), _F32(6), out=y)
+    y *= x
+    y /= _F32(6.0)
+    return y, 0
+
+
+def tanh(x):
+    return np.tanh(_f32(x)), 0
+
+
+def softmax(x):
+    """Softmax over axis 1 (channels / features)."""
+    x = _f32(x)
+    if x.ndim < 2:
+        raise ValueError(f"softmax expects (N, C, ...), got {x.shape}")
+    y = x - x.max(axis=1, keepdims=True)
+    np.exp(y, out=y)
+    y /= y.sum(axis=1, keepdims=True)
+    return y, 0
+
+
+# --------------------------------------------------------------------------
+# pooling
+# --------------------------------------------------------------------------
+def maxpool2d(x, kernel, stride=None, padding=(0, 0, 0, 0), dilation=(1, 1), ceil_mode=False):
+    """Max pooling; padded positions are -inf (never selected)."""
+    x = _f32(x)
+    if x.ndim != 4:
+        raise ValueError(f"maxpool2d expects NCHW, got {x.shape}")
+    kh, kw = _pair(kernel)
+    sh, sw = _pair(kernel if stride is None else stride)
+    dh, dw = _pair(dilation)
+    pt, pb, pl, pr = _pad4(padding)
+    N, C, H, W = x.shape
+    ho = _window_out(H, kh, sh, pt, pb, dh, ceil_mode)
+    wo = _window_out(W, kw, sw, pl, pr, dw, ceil_mode)
+    # ceil_mode windows may run past the bottom/right padding: extend with -inf
+    pb_eff = max(pb, (ho - 1) * sh + dh * (kh - 1) + 1 - (H + pt))
+    pr_eff = max(pr, (wo - 1) * sw + dw * (kw - 1) + 1 - (W + pl))
+    xp = _pad_hw(x, pt, pb_eff, pl, pr_eff, value=-np.inf)
+    y = None
+    for ky in range(kh):
+        for kx in range(kw):
+            tap = _strided_tap(xp, ky * dh, kx * dw, ho, wo, sh, sw)
+            if y is None:
+                y = tap.copy()
+            else:
+                np.maximum(y, tap, out=y)
+    return y, 0
+
+
+def avgpool2d(x, kernel, stride=None, padding=(0, 0, 0, 0), count_include_pad=True):
+    """Average pooling over zero-padded input.  count_include_pad=True divides
+    by kh*kw; False divides by the number of real (non-pad) taps."""
+    x = _f32(x)
+    if x.ndim != 4:
+        raise ValueError(f"avgpool2d expects NCHW, got {x.shape}")
+    kh, kw = _pair(kernel)
+    sh, sw = _pair(kernel if stride is None else stride)
+    pt, pb, pl, pr = _pad4(padding)
+    N, C, H, W = x.shape
+    ho = _window_out(H, kh, sh, pt, pb, 1)
+    wo = _window_out(W, kw, sw, pl, pr, 1)
+    xp = _pad_hw(x, pt, pb, pl, pr)
+    y = np.zeros((N, C, ho, wo), dtype=_F32)
+    for ky in range(kh):
+        for kx in range(kw):
+            y += _strided_tap(xp, ky, kx, ho, wo, sh, sw)
+    if count_include_pad:
+        y /= _F32(kh * kw)
+    else:
+        mask = np.zeros((H + pt + pb, W + pl + pr), dtype=_F32)
+        mask[pt:pt + H, pl:pl + W] = 1.0
+        cnt = np.zeros((ho, wo), dtype=_F32)
+        for ky in range(kh):
+            for kx in range(kw):
+                cnt += _strided_tap(mask, ky, kx, ho, wo, sh, sw)
+        y /= cnt
+    return y, 0
+
+
+def global_avgpool(x):
+    """Mean over H, W -> (N, C, 1, 1)."""
+    x = _f32(x)
+    if x.ndim != 4:
+        raise ValueError(f"global_avgpool expects NCHW, got {x.shape}")
+    return x.mean(axis=(2, 3), keepdims=True, dtype=np.float64).astype(_F32), 0
+
+
+# --------------------------------------------------------------------------
+# elementwise / structural
+# --------------------------------------------------------------------------
+def add(*xs):
+    """Elementwise sum of two or more same-shape tensors (broadcasting allowed)."""
+    if len(xs) == 1 and isinstance(xs[0], (list, tuple)):
+        xs = tuple(xs[0])
+    if not xs:
+        raise ValueError("add needs at least one input")
+    arrs = [_f32(a) for a in xs]
+    if len(arrs) == 1:
+        return arrs[0].copy(), 0
+    y = arrs[0] + arrs[1]
+    for a in arrs[2:]:
+        y += a
+    return y, 0
+
+
+def concat(xs):
+    """Concatenate along the channel axis (1)."""
+    xs = [_f32(a) for a in xs]
+    if not xs:
+        raise ValueError("concat needs at least one input")
+    return np.concatenate(xs, axis=1), 0
+
+
+def mul(a, b):
+    """Elementwise product with broadcasting (e.g. an (N,C,1,1) gate over
+    (N,C,H,W), in either argument order)."""
+    return _f32(a) * _f32(b), 0
+
+
+def flatten(x):
+    """(N, C, H, W) -> (N, C*H*W), always a copy."""
+    x = _f32(x)
+    return np.array(x.reshape(x.shape[0], -1), dtype=_F32, copy=True), 0
+
+
+def layer_scale(x, gamma):
+    """Per-channel scale (axis 1)."""
+    x = _f32(x)
+    return x * _f32(gamma).reshape(_chan_shape(x)), 0

@@ -1,0 +1,295 @@
+"""Build the layer graph: expand blocks, repeats and conditions; infer every shape.
+
+``build(loaded, vars, ctx)`` walks the spec's entries in document order with a
+stack of *frames* (a group, a block call or a repeat iteration), each with a
+name prefix, local names and a scope of expression values. Every op becomes a
+:class:`Layer` with resolved fields, input names and input/output shapes; the
+layers form a networkx ``DiGraph`` whose topological order is the document
+order (references can only name earlier layers, so there are no cycles).
+
+Expressions see the vars, the enclosing block's arguments, ``let:`` names,
+repeat indices, and ``in_channels``, ``H``, ``W`` of the entry's (first) input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ChainMap as ChainMapT
+from collections import ChainMap
+
+import networkx as nx
+
+from archcalc.errors import ArchcalcError, GraphError, Loc, ShapeError, SpecError
+from archcalc.ops import Ctx, Op
+from archcalc.ops.base import as_int
+from archcalc.spec.expr import condition, evaluate, is_symbolic, StructuralSymbolError, free_names
+from archcalc.spec.loader import LoadedSpec
+from archcalc.spec.models import BlockCall, Group, Repeat
+
+MAX_LAYERS = 200_000
+MAX_REPEAT = 100_000
+MAX_DEPTH = 64
+INPUT = "input"  #: name of the network input in the graph
+IN = "in"  #: reserved reference to the enclosing group's / block's input
+
+
+@dataclass
+class Layer:
+    """One op instance: resolved op, where its inputs come from, and its shapes."""
+
+    name: str
+    op: Op
+    inputs: list[str]
+    in_shapes: list[tuple]
+    out_shape: tuple
+    loc: Loc | None
+    blocks: tuple[str, ...] = ()  #: names of the enclosing block calls, outermost first
+
+
+@dataclass
+class Network:
+    """The built graph: layers in document order, the input shape and the DiGraph."""
+
+    name: str
+    input_shape: tuple
+    layers: list[Layer]
+    graph: nx.DiGraph
+    vars: dict[str, Any]
+    variant: str | None
+    ideal: bool = False
+
+    def layer(self, name: str) -> Layer:
+        for lay in self.layers:
+            if lay.name == name:
+                return lay
+        close = [lay.name for lay in self.layers if name in lay.name][:5]
+        raise GraphError(f"no layer named '{name}'" + (f"; similar: {', '.join(close)}" if close else ""))
+
+
+@dataclass
+class _Frame:
+    prefix: str
+    scope: ChainMapT
+    input: str
+    names: dict[str, str] = field(default_factory=dict)  # local name -> full layer name
+    parent: "_Frame | None" = None
+    blocks: tuple[str, ...] = ()
+
+
+class _Builder:
+    def __init__(self, loaded: LoadedSpec, ctx: Ctx):
+        self.loaded = loaded
+        self.ctx = ctx
+        self.layers: list[Layer] = []
+        self.shapes: dict[str, tuple] = {}
+        self.full_names: set[str] = {INPUT}
+        self.block_stack: list[str] = []
+
+    # ---------------------------------------------------------- helpers --
+    def scope_for(self, frame: _Frame, src: str) -> ChainMapT:
+        shape = self.shapes[src]
+        c = shape[0]
+        h, w = (shape[1], shape[2]) if len(shape) == 3 else (1, 1)
+        return frame.scope.new_child({"in_channels": c, "H": h, "W": w})
+
+    def resolve_ref(self, ref: str, frame: _Frame, loc) -> str:
+        f = frame
+        while f is not None:
+            if ref == IN:
+                return f.input
+            if ref in f.names:
+                return f.names[ref]
+            f = f.parent
+        if ref in self.full_names:
+            return ref
+        raise GraphError(
+            f"reference '{ref}' names no earlier layer in scope; references must name a layer "
+            f"defined before this entry (or '{IN}' for the block input)", loc
+        )
+
+    def unique(self, frame: _Frame, local: str, loc) -> str:
+        full = f"{frame.prefix}{local}"
+        if full in self.full_names or local in frame.names:
+            raise GraphError(f"duplicate layer name '{full}'; give the entry a unique name:", loc)
+        return full
+
+    def auto_name(self, frame: _Frame, base: str) -> str:
+        name, k = base, 1
+        while name in frame.names or f"{frame.prefix}{name}" in self.full_names:
+            k += 1
+            name = f"{base}_{k}"
+        return name
+
+    # ---------------------------------------------------------- entries --
+    def run(self, entries: list, frame: _Frame, prev: str) -> str:
+        for e in entries:
+            loc = e._loc
+            try:
+                prev = self.entry(e, frame, prev)
+            except ArchcalcError as err:
+                raise err.located(loc) from None
+        return prev
+
+    def entry(self, e, frame: _Frame, prev: str) -> str:
+        loc = e._loc
+        if e.input is not None and e.inputs is not None:
+            raise SpecError("give either input: or inputs:, not both", loc)
+        refs = [e.input] if e.input is not None else e.inputs
+        srcs = [self.resolve_ref(r, frame, loc) for r in refs] if refs else [prev]
+        if not srcs:
+            raise SpecError("inputs: is empty; name at least one earlier layer", loc)
+        scope = self.scope_for(frame, srcs[0])
+        if e.if_ is not None and not condition(e.if_, scope):
+            return prev
+        if isinstance(e, Op):
+            return self.op(e, frame, srcs, scope)
+        if isinstance(e, BlockCall):
+            return self.call(e, frame, srcs, scope)
+        if isinstance(e, Repeat):
+            return self.repeat(e, frame, srcs[0], scope)
+        if isinstance(e, Group):
+            return self.group(e, frame, srcs[0], scope)
+        raise SpecError(f"unknown entry {e!r}", loc)  # unreachable: the models are exhaustive
+
+    def op(self, e: Op, frame: _Frame, srcs: list[str], scope) -> str:
+        loc = e._loc
+        lo, hi = type(e).arity
+        if len(srcs) < lo or (hi is not None and len(srcs) > hi):
+            want = f"{lo}" if lo == hi else f"at least {lo}" if hi is None else f"{lo} to {hi}"
+            raise ShapeError(
+                f"{e.op} takes {want} input(s), got {len(srcs)}; "
+                + ("list them with inputs: [a, b]" if lo > 1 else "use input: NAME"), loc
+            )
+        resolved = {}
+        for key, value in e.fields().items():
+            if isinstance(value, str) and value in type(e).words.get(key, ()):
+                resolved[key] = value
+            else:
+                resolved[key] = evaluate(value, scope)
+        op = e.model_copy(update=resolved)
+        local = e.name or self.auto_name(frame, e.op)
+        full = self.unique(frame, local, loc)
+        in_shapes = [self.shapes[s] for s in srcs]
+        out = tuple(op.output_shape(in_shapes, self.ctx))
+        who = f"{e.op} '{full}'"
+        out = tuple(as_int(d, f"{who}: output size", minimum=1) for d in out)
+        for d in out:
+            if not is_symbolic(d) and not isinstance(d, int):
+                raise ShapeError(f"{who}: output size {d} is not an integer", loc)
+        if len(self.layers) >= MAX_LAYERS:
+            raise GraphError(f"the network has more than {MAX_LAYERS} layers; the limit is {MAX_LAYERS}", loc)
+        self.layers.append(Layer(full, op, srcs, in_shapes, out, loc, frame.blocks))
+        self.shapes[full] = out
+        self.full_names.add(full)
+        frame.names[local] = full
+        return full
+
+    def child(self, frame: _Frame, local: str, scope, inp: str, blocks=None) -> _Frame:
+        prefix = f"{frame.prefix}{local}." if local else frame.prefix
+        return _Frame(prefix, scope, inp, parent=frame, blocks=blocks or frame.blocks)
+
+    def bind(self, lets: dict, frame: _Frame, src: str) -> None:
+        """Evaluate ``let:`` names in order into the frame's scope (seeing in_channels, H, W)."""
+        view = self.scope_for(frame, src)
+        for k, v in lets.items():
+            frame.scope[k] = evaluate(v, view)
+
+    def count(self, value, scope, what: str) -> int:
+        n = evaluate(value, scope)
+        if is_symbolic(n):
+            raise StructuralSymbolError(f"{what} depends on symbolic {sorted(free_names(n))}", free_names(n))
+        return as_int(n, what, minimum=0)
+
+    def group(self, e: Group, frame: _Frame, src: str, scope) -> str:
+        local = e.name or self.auto_name(frame, "group")
+        full = self.unique(frame, local, e._loc)
+        inner = self.child(frame, local, frame.scope.new_child(), src)
+        self.bind(e.let, inner, src)
+        out = self.run(e.body, inner, src)
+        frame.names[local] = out
+        self.full_names.add(full)
+        return out
+
+    def repeat(self, e: Repeat, frame: _Frame, src: str, scope) -> str:
+        n = self.count(e.repeat, scope, "repeat count")
+        if n > MAX_REPEAT:
+            raise GraphError(f"repeat count {n} exceeds the limit {MAX_REPEAT}", e._loc)
+        base = e.name if e.name is not None else ""
+        prev = src
+        for i in range(n):
+            local = f"{base}{i}"
+            self.unique(frame, local, e._loc)
+            inner = self.child(frame, local, frame.scope.new_child({e.as_: i} if e.as_ else {}), prev)
+            self.bind(e.let, inner, prev)
+            prev = self.run(e.body, inner, prev)
+            frame.names[local] = prev
+            self.full_names.add(f"{frame.prefix}{local}")
+        if e.name is not None:
+            frame.names[e.name] = prev
+        return prev
+
+    def call(self, e: BlockCall, frame: _Frame, srcs: list[str], scope) -> str:
+        loc = e._loc
+        if e.block not in self.loaded.blocks:
+            known = ", ".join(sorted(self.loaded.blocks)) or "none"
+            raise SpecError(f"unknown block '{e.block}' (defined blocks: {known})", loc)
+        if e.block in self.block_stack:
+            raise GraphError(f"block '{e.block}' calls itself (via {' -> '.join(self.block_stack)})", loc)
+        if len(self.block_stack) >= MAX_DEPTH:
+            raise GraphError(f"blocks nest deeper than {MAX_DEPTH}", loc)
+        block, bsrc = self.loaded.blocks[e.block]
+        given = e.arguments()
+        unknown = sorted(set(given) - set(block.args))
+        if unknown:
+            raise SpecError(
+                f"block '{e.block}' has no argument '{unknown[0]}' (arguments: {', '.join(block.args) or 'none'})",
+                loc,
+            )
+        # Block bodies are lexically scoped: the vars, then the block's own arguments.
+        bscope = self.globals.new_child(scope.maps[0].copy())  # in_channels, H, W of the call input
+        for name, default in block.args.items():
+            if name in given:
+                bscope[name] = evaluate(given[name], scope)
+            elif default is None:
+                raise SpecError(f"block '{e.block}' needs argument '{name}'", loc)
+            else:
+                try:
+                    bscope[name] = evaluate(default, bscope)
+                except ArchcalcError as err:
+                    raise err.located(bsrc.loc(("blocks", e.block, "args", name))) from None
+        local = e.name or self.auto_name(frame, e.block)
+        full = self.unique(frame, local, loc)
+        inner = self.child(frame, local, bscope.new_child(), srcs[0], frame.blocks + (full,))
+        self.block_stack.append(e.block)
+        try:
+            self.bind(block.let, inner, srcs[0])
+            out = self.run(block.body, inner, srcs[0])
+        finally:
+            self.block_stack.pop()
+        frame.names[local] = out
+        self.full_names.add(full)
+        return out
+
+    # ------------------------------------------------------------- main --
+    def build(self, vars: dict[str, Any], input_shape: tuple) -> list[Layer]:
+        self.globals = ChainMap(dict(vars))
+        self.shapes[INPUT] = input_shape
+        top = _Frame("", self.globals.new_child(), INPUT)
+        self.run(self.loaded.spec.layers, top, INPUT)
+        if not self.layers:
+            raise GraphError("the spec builds no layers (every entry skipped by its if:?)",
+                             self.loaded.source.loc(("layers",)))
+        return self.layers
+
+
+def build(loaded: LoadedSpec, vars: dict[str, Any], input_shape: tuple, ctx: Ctx,
+          variant: str | None = None) -> Network:
+    """Expand ``loaded`` at ``vars`` into a :class:`Network` with inferred shapes."""
+    layers = _Builder(loaded, ctx).build(vars, input_shape)
+    g = nx.DiGraph()
+    g.add_node(INPUT, order=0)
+    for i, lay in enumerate(layers, start=1):
+        g.add_node(lay.name, order=i, layer=lay)
+        for src in lay.inputs:
+            g.add_edge(src, lay.name)
+    return Network(loaded.spec.name, input_shape, layers, g, dict(vars), variant, ctx.ideal)

@@ -1,0 +1,45 @@
+"""Peak live activation memory by the liveness rule of DESIGN.md.
+
+Execute in document order; a tensor is live from the step that produces it
+until its last consumer has run; the network input counts; no in-place reuse.
+Peak = the largest sum of live tensors at any step, the step's own output
+included. The executor frees by the same rule and measures the same quantity.
+
+>>> peak_elements([("a", 4, ["input"]), ("b", 2, ["a"]), ("c", 4, ["a", "b"])], 8)
+(18, 'c')
+"""
+
+from __future__ import annotations
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+
+
+def last_uses(steps: list[tuple[str, object, list[str]]]) -> dict[str, int]:
+    """Step index (1-based; the input is step 0) after which each tensor can be freed."""
+    last = {"input": 0}
+    for t, (name, _, inputs) in enumerate(steps, start=1):
+        last[name] = t
+        for src in inputs:
+            last[src] = t
+    return last
+
+
+def peak_elements(steps: list[tuple[str, object, list[str]]], input_elements) -> tuple[object, str]:
+    """(peak live elements, name of the step where it is reached) for (name, size, inputs) steps."""
+    last = last_uses(steps)
+    size = {"input": input_elements}
+    frees: dict[int, list[str]] = {}
+    for name, t in last.items():
+        frees.setdefault(t, []).append(name)
+    live = input_elements
+    peak, where = input_elements, "input"
+    for name in frees.get(0, []):
+        live -= size[name]
+    for t, (name, elems, _) in enumerate(steps, start=1):
+        size[name] = elems
+        live += elems
+        if live > peak:
+            peak, where = live, name
+        for gone in frees.get(t, []):
+            live -= size[gone]
+    return peak, where

@@ -1,0 +1,194 @@
+"""The base of every op: fields common to all spec entries and the formula contract.
+
+An op is a pydantic model whose fields are the spec keys (PyTorch names). The
+graph builder evaluates each field's expression and hands the op a *resolved*
+copy; its small pure methods then state, for the input shapes:
+
+* ``output_shape(ins, ctx)`` — and validate, raising ``ShapeError``;
+* ``params(ins)`` — learnable parameters by kind (``weights``, ``biases``,
+  ``norm_affine``, ``other``); ``buffers(ins)`` — non-learnable state;
+* ``macs(ins, out)`` — multiply-accumulates (conv and linear only);
+* ``flops(ins, out)`` — the *other* floating-point work by kind
+  (``add``, ``mul``, ``div``, ``compare``, ``exp``), per docs/conventions.md.
+
+Shapes are per sample: ``(C, H, W)`` or ``(F,)``. Every formula is written
+with ``+ - * //`` and :func:`div` so that it works on Python ints and on sympy
+expressions alike (DESIGN.md, "One formula, two modes").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Annotated, Any, ClassVar, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from archcalc.errors import Loc, ShapeError
+from archcalc.spec.expr import is_symbolic
+
+Shape = tuple
+# A raw spec value before evaluation: a number, a bool, an expression string or a list.
+Raw = Union[bool, int, float, str, list]
+
+FLOP_KINDS = ("add", "mul", "div", "compare", "exp")
+PARAM_KINDS = ("weights", "biases", "norm_affine", "other")
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """How formulas are evaluated: exact integers, or the symbolic ideal model."""
+
+    ideal: bool = False
+
+
+class EntryBase(BaseModel):
+    """Keys every spec entry may carry."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str | None = Field(None, description="Layer name (unique within its scope).")
+    input: str | None = Field(None, description="Name of the layer this entry consumes.")
+    inputs: list[str] | None = Field(None, description="Names of the layers a multi-input op consumes.")
+    if_: Raw | None = Field(None, alias="if", description="Condition; the entry exists only where true.")
+
+    _loc: Loc | None = PrivateAttr(None)
+
+
+ENTRY_KEYS = frozenset({"name", "input", "inputs", "if_", "op"})
+
+
+class Op(EntryBase):
+    """Base of all ops. Subclasses set ``op: Literal[...]`` and override the formulas."""
+
+    #: (min, max) number of inputs; max None means unbounded.
+    arity: ClassVar[tuple[int, int | None]] = (1, 1)
+    #: conv and linear: their outputs count in ``activations_conv_linear``.
+    conv_linear: ClassVar[bool] = False
+    #: per field, literal words that are not expressions (``padding: same``).
+    words: ClassVar[dict[str, frozenset[str]]] = {}
+
+    def fields(self) -> dict[str, Any]:
+        """The op's own (formula) fields, without the entry keys."""
+        return {k: getattr(self, k) for k in type(self).model_fields if k not in ENTRY_KEYS}
+
+    def output_shape(self, ins: list[Shape], ctx: Ctx) -> Shape:
+        return ins[0]
+
+    def params(self, ins: list[Shape]) -> dict[str, Any]:
+        return {}
+
+    def buffers(self, ins: list[Shape]) -> Any:
+        return 0
+
+    def macs(self, ins: list[Shape], out: Shape) -> Any:
+        return 0
+
+    def flops(self, ins: list[Shape], out: Shape) -> dict[str, Any]:
+        return {}
+
+
+# ---------------------------------------------------------------- helpers --
+def numel(shape: Shape):
+    """Number of elements of a per-sample shape.
+
+    >>> numel((3, 4, 5))
+    60
+    """
+    n = 1
+    for d in shape:
+        n = n * d
+    return n
+
+
+def div(a, b):
+    """Exact quotient on ints (already checked to divide) and sympy alike."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a // b
+    return a / b
+
+
+def as_int(value, what: str, *, minimum: int = 1):
+    """Check that a resolved value is an integer >= minimum (sympy passes unchecked)."""
+    if is_symbolic(value):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction, float)):
+        raise ShapeError(f"{what} must be an integer, got {value!r}")
+    if isinstance(value, (Fraction, float)):
+        if value != int(value):
+            raise ShapeError(
+                f"{what} = {_show(value)} is not an integer; round it explicitly in the spec "
+                f"(round(...), int(...), floor(...) or make_divisible(...))"
+            )
+        value = int(value)
+    if value < minimum:
+        raise ShapeError(f"{what} must be >= {minimum}, got {value}")
+    return value
+
+
+def as_pair(value, what: str, *, minimum: int = 1) -> tuple:
+    """An int or a two-element list, as a (height, width) pair of checked ints."""
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise ShapeError(f"{what} must be an integer or a pair [h, w], got {value!r}")
+        return (as_int(value[0], what, minimum=minimum), as_int(value[1], what, minimum=minimum))
+    v = as_int(value, what, minimum=minimum)
+    return (v, v)
+
+
+def _show(v) -> str:
+    if isinstance(v, Fraction):
+        return f"{v} (= {float(v):.6g})"
+    return repr(v)
+
+
+def spatial(shape: Shape, who: str) -> tuple:
+    """The (C, H, W) of an input that must be a feature map."""
+    if len(shape) != 3:
+        raise ShapeError(f"{who} needs a [C, H, W] feature map, got shape {list(shape)}; "
+                         "remove the flatten before it or use linear")
+    return shape
+
+
+def window_out(size, k, s, d, pad, ctx: Ctx, who: str, ceil_mode: bool = False):
+    """Output size of a sliding window along one axis; ``pad`` is the total (both sides) or 'same'.
+
+    Exact: ``(size + pad - d*(k-1) - 1) // s + 1``. Ideal model: ``size / s`` when the
+    padding keeps the size at stride 1, else the same formula without the floor.
+
+    >>> window_out(224, 3, 2, 1, 2, Ctx(), "conv")
+    112
+    >>> window_out(7, 3, 2, 1, "same", Ctx(), "conv")
+    4
+    """
+    span = d * (k - 1) + 1
+    if pad == "same":
+        if ctx.ideal or is_symbolic(size):
+            return size / s
+        return -(-size // s)
+    if ctx.ideal or is_symbolic(size):
+        if pad == span - 1:
+            return size / s
+        return (size + pad - span) / s + 1
+    if size + pad < span:
+        raise ShapeError(
+            f"{who}: kernel extent {span} is larger than the padded input {size + pad} "
+            f"(size {size} + padding {pad}); use a smaller kernel or more padding"
+        )
+    if ceil_mode:
+        out = -(-(size + pad - span) // s) + 1
+        if (out - 1) * s >= size + pad // 2:  # PyTorch: last window must start inside
+            out -= 1
+        return out
+    return (size + pad - span) // s + 1
+
+
+def same_pad(size, k, s, d) -> tuple[int, int]:
+    """TensorFlow 'SAME' padding (before, after) for one axis.
+
+    >>> same_pad(224, 3, 2, 1)
+    (0, 1)
+    """
+    out = -(-size // s)
+    total = max((out - 1) * s + d * (k - 1) + 1 - size, 0)
+    return total // 2, total - total // 2

@@ -1,0 +1,92 @@
+"""Ops with several inputs: add (residual sum), concat (channels), mul (gating).
+
+add: all inputs have the same shape; ``n - 1`` adds per output element.
+concat: the inputs agree on H and W; channels add up; free.
+mul: elementwise product; a ``[C, 1, 1]`` input broadcasts over ``[C, H, W]``
+(squeeze-and-excitation scaling); 1 mul per output element.
+
+>>> from archcalc.ops.base import Ctx
+>>> Mul(op="mul").output_shape([(64, 14, 14), (64, 1, 1)], Ctx())
+(64, 14, 14)
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from archcalc.errors import ShapeError
+from archcalc.ops.base import Op, numel
+from archcalc.spec.expr import is_symbolic
+
+
+def _same(a, b) -> bool:
+    if is_symbolic(a) or is_symbolic(b):
+        return (a - b) == 0 or bool((a - b).equals(0))
+    return a == b
+
+
+def _fmt(shape) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+class Add(Op):
+    """Elementwise sum of two or more tensors of one shape (a residual connection)."""
+
+    op: Literal["add"]
+    arity: ClassVar = (2, None)
+
+    def output_shape(self, ins, ctx):
+        first = ins[0]
+        for other in ins[1:]:
+            if len(other) != len(first) or not all(_same(a, b) for a, b in zip(first, other)):
+                raise ShapeError(
+                    f"add: input shapes differ ({_fmt(first)} vs {_fmt(other)}); "
+                    "use equal shapes or a 1x1 conv2d (with stride) on the shortcut"
+                )
+        return first
+
+    def flops(self, ins, out):
+        return {"add": (len(ins) - 1) * numel(out)}
+
+
+class Concat(Op):
+    """Concatenation along channels (DenseNet)."""
+
+    op: Literal["concat"]
+    arity: ClassVar = (2, None)
+
+    def output_shape(self, ins, ctx):
+        first = ins[0]
+        for other in ins[1:]:
+            if len(other) != len(first) or not all(_same(a, b) for a, b in zip(first[1:], other[1:])):
+                raise ShapeError(
+                    f"concat: spatial sizes differ ({_fmt(first)} vs {_fmt(other)}); "
+                    "concatenate maps of equal H and W"
+                )
+        c = 0
+        for s in ins:
+            c = c + s[0]
+        return (c,) + tuple(first[1:])
+
+
+class Mul(Op):
+    """Elementwise product; a [C, 1, 1] gate broadcasts over H and W."""
+
+    op: Literal["mul"]
+    arity: ClassVar = (2, 2)
+
+    def output_shape(self, ins, ctx):
+        a, b = ins
+        if len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b)):
+            return a
+        for big, gate in ((a, b), (b, a)):
+            if len(big) == 3 and len(gate) == 3 and _same(big[0], gate[0]) \
+                    and _same(gate[1], 1) and _same(gate[2], 1):
+                return big
+        raise ShapeError(
+            f"mul: shapes {_fmt(a)} and {_fmt(b)} do not broadcast; "
+            "use equal shapes or a [C, 1, 1] gate over a [C, H, W] map"
+        )
+
+    def flops(self, ins, out):
+        return {"mul": numel(out)}

@@ -1,0 +1,64 @@
+"""Pooling: maxpool, avgpool (``torch.nn.MaxPool2d``/``AvgPool2d``) and global_avgpool.
+
+Shape: as conv2d with the channels kept; ``stride`` defaults to ``kernel_size``.
+FLOPs per output element: maxpool ``k_h*k_w - 1`` compare; avgpool ``k_h*k_w - 1`` add
+and 1 div (padding taps included, ``count_include_pad``); global_avgpool, per channel,
+``H*W - 1`` add and 1 div. No params, no MACs.
+
+>>> from archcalc.ops.base import Ctx
+>>> MaxPool(op="maxpool", kernel_size=3, stride=2, padding=1).output_shape([(64, 112, 112)], Ctx())
+(64, 56, 56)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from archcalc.ops.base import Op, Raw, as_pair, numel, spatial
+from archcalc.ops.conv import WindowOp
+
+
+class MaxPool(WindowOp):
+    op: Literal["maxpool"]
+    kernel_size: Raw
+    stride: Raw | None = None
+    padding: Raw = 0
+    dilation: Raw = 1
+    ceil_mode: bool = False
+
+    def output_shape(self, ins, ctx):
+        return self.spatial_out(ins[0], ctx)
+
+    def flops(self, ins, out):
+        k = as_pair(self.kernel_size, "kernel_size")
+        return {"compare": numel(out) * (k[0] * k[1] - 1)}
+
+
+class AvgPool(WindowOp):
+    op: Literal["avgpool"]
+    kernel_size: Raw
+    stride: Raw | None = None
+    padding: Raw = 0
+    ceil_mode: bool = False
+
+    def output_shape(self, ins, ctx):
+        return self.spatial_out(ins[0], ctx)
+
+    def flops(self, ins, out):
+        k = as_pair(self.kernel_size, "kernel_size")
+        n = numel(out)
+        return {"add": n * (k[0] * k[1] - 1), "div": n}
+
+
+class GlobalAvgPool(Op):
+    """Average over H and W: ``[C, H, W] -> [C, 1, 1]`` (``nn.AdaptiveAvgPool2d(1)``)."""
+
+    op: Literal["global_avgpool"]
+
+    def output_shape(self, ins, ctx):
+        c, _, _ = spatial(ins[0], "global_avgpool")
+        return (c, 1, 1)
+
+    def flops(self, ins, out):
+        c, h, w = ins[0]
+        return {"add": c * (h * w - 1), "div": c}

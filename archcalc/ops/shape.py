@@ -1,0 +1,54 @@
+"""Shape-only and free ops: flatten, identity, dropout, drop_path, and layer_scale.
+
+flatten: ``[C, H, W] -> [C*H*W]``. identity, dropout and drop_path (stochastic
+depth) keep the shape and cost nothing at inference. layer_scale (ConvNeXt)
+multiplies each channel by a learnable scalar: ``other = C`` params, 1 mul per element.
+
+>>> from archcalc.ops.base import Ctx
+>>> Flatten(op="flatten").output_shape([(1280, 1, 1)], Ctx())
+(1280,)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from archcalc.ops.base import Op, Raw, numel
+
+
+class Flatten(Op):
+    op: Literal["flatten"]
+
+    def output_shape(self, ins, ctx):
+        return (numel(ins[0]),)
+
+
+class Identity(Op):
+    op: Literal["identity"]
+
+
+class Dropout(Op):
+    """Dropout: the identity at inference."""
+
+    op: Literal["dropout"]
+    p: Raw = 0.5
+
+
+class DropPath(Op):
+    """Stochastic depth on a residual branch: the identity at inference."""
+
+    op: Literal["drop_path"]
+    p: Raw = 0.0
+
+
+class LayerScale(Op):
+    """Per-channel learnable scale (ConvNeXt's gamma), ``x * gamma[c]``."""
+
+    op: Literal["layer_scale"]
+    init: Raw = 1e-6
+
+    def params(self, ins):
+        return {"other": ins[0][0]}
+
+    def flops(self, ins, out):
+        return {"mul": numel(out)}

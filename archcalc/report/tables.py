@@ -1,0 +1,142 @@
+"""Tables for people: text, Markdown, LaTeX (booktabs) and CSV, from an Analysis.
+
+Numbers appear in human units (``568.7M``) in text/Markdown/LaTeX tables and as
+exact integers in CSV (and JSON, which ``Analysis.to_json`` writes).
+
+>>> human(568740352), human(4209088), human(864), human(1814073344)
+('568.7M', '4.209M', '864', '1.814G')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from fractions import Fraction
+from typing import Any, Sequence
+
+from tabulate import tabulate
+
+FORMATS = ("table", "markdown", "latex", "csv", "json")
+_TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
+
+
+def human(n: Any, digits: int = 4) -> str:
+    """A count in K/M/G/T with ``digits`` significant digits; small ints stay exact."""
+    if n is None:
+        return "-"
+    if not isinstance(n, (int, float, Fraction)):
+        return str(n)
+    x = float(n)
+    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(x) >= scale:
+            v = x / scale
+            s = f"{v:.{digits}g}"
+            return f"{s}{unit}"
+    return str(int(n)) if float(n).is_integer() else f"{x:.{digits}g}"
+
+
+def human_bytes(n: Any) -> str:
+    """Bytes in KiB/MiB/GiB with 4 significant digits."""
+    if n is None:
+        return "-"
+    if not isinstance(n, (int, float, Fraction)):
+        return str(n)
+    x = float(n)
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(x) >= scale:
+            return f"{x / scale:.4g} {unit}"
+    return f"{int(x)} B"
+
+
+def shape_str(shape: Sequence) -> str:
+    return "x".join(str(d) for d in shape)
+
+
+def expr_str(v: Any, fmt: str) -> str:
+    """A sympy value as text (or LaTeX math in LaTeX tables)."""
+    if fmt == "latex" and type(v).__module__.startswith("sympy"):
+        import sympy
+
+        return f"${sympy.latex(v)}$"
+    return str(v)
+
+
+def render(headers: list[str], rows: list[list[Any]], fmt: str, raw_rows: list[list[Any]] | None = None) -> str:
+    """Render rows in one of FORMATS (CSV uses ``raw_rows``, exact values, when given)."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(headers)
+        for r in raw_rows if raw_rows is not None else rows:
+            w.writerow(["" if v is None else v for v in r])
+        return buf.getvalue()
+    if fmt not in _TABLEFMT:
+        raise ValueError(f"unknown table format {fmt!r}")
+    return tabulate(rows, headers=headers, tablefmt=_TABLEFMT[fmt], disable_numparse=True,
+                    colalign=None)
+
+
+def _cell(v: Any, fmt: str, symbolic: bool) -> str:
+    return expr_str(v, fmt) if symbolic else human(v)
+
+
+def cost_table(a, fmt: str = "table", per_layer: bool = True) -> str:
+    """The ``archcalc cost`` table: header lines, per-layer rows (optional) and the total."""
+    sym = a.symbolic
+    nbytes = a.totals["activation_bytes"]
+    headers = ["layer", "op", "output", "params", "MACs", "FLOPs", "activations"]
+    rows, raw = [], []
+    if per_layer:
+        for c in a.layers:
+            rows.append([c.name, c.op, shape_str(c.output), _cell(c.params, fmt, sym),
+                         _cell(c.macs, fmt, sym), _cell(c.flops, fmt, sym), _cell(c.activations, fmt, sym)])
+            raw.append([c.name, c.op, shape_str(c.output), c.params, c.macs, c.flops, c.activations])
+    t = a.totals
+    rows.append(["total", f"{len(a.layers)} layers", shape_str(a.layers[-1].output),
+                 _cell(t["params"], fmt, sym), _cell(t["macs"], fmt, sym), _cell(t["flops"], fmt, sym),
+                 _cell(t["activations"], fmt, sym)])
+    raw.append(["total", len(a.layers), shape_str(a.layers[-1].output), t["params"], t["macs"],
+                t["flops"], t["activations"]])
+    body = render(headers, rows, fmt, raw)
+    if fmt == "csv":
+        return body
+    head = header_lines(a)
+    if fmt == "latex":
+        return "\n".join("% " + line for line in head) + "\n" + body + "\n"
+    summary = summary_lines(a, fmt)
+    sep = "\n\n" if fmt == "markdown" else "\n"
+    return sep.join(["\n".join(head), body, "\n".join(summary)]) + "\n"
+
+
+def header_lines(a) -> list[str]:
+    net = a.network
+    point = ", ".join(f"{k}={v}" for k, v in net.vars.items() if not isinstance(v, list))
+    variant = f" [{net.variant}]" if net.variant else ""
+    lines = [
+        f"{net.name}{variant}: input {shape_str(net.input_shape)}, batch {a.batch}, dtype {a.dtype}"
+        + (f"; {point}" if point else ""),
+        "Conventions: " + a.conventions,
+    ]
+    if a.symbolic:
+        lines.append(f"Symbolic (ideal model) in {', '.join(a.symbols) or 'no symbols'}: "
+                     "sizes are H/stride, channels unrounded, floor/ceil/round the identity.")
+    return lines
+
+
+def summary_lines(a, fmt: str) -> list[str]:
+    t = a.totals
+    pk = t["params_by_kind"]
+    if a.symbolic:
+        return [f"params by kind: " + ", ".join(f"{k} {v}" for k, v in pk.items() if v != 0)]
+    lines = [
+        "params by kind: " + ", ".join(f"{k} {human(v)} ({v:,})" for k, v in pk.items() if v)
+        + f"; buffers {human(t['buffers'])}",
+        f"exact: params {t['params']:,}, MACs {t['macs']:,}, FLOPs {t['flops']:,}",
+        "FLOPs by kind: " + ", ".join(f"{k} {human(v)}" for k, v in t["flops_by_kind"].items() if v),
+        f"memory ({a.dtype}): params {human_bytes(t['param_bytes'])}, activations "
+        f"{human_bytes(t['activation_bytes'])} in all, peak live {human_bytes(t['peak_activation_bytes'])} "
+        f"at {t['peak_at']}; conv/linear activations {human(t['activations_conv_linear'])}",
+    ]
+    if fmt == "markdown":
+        return ["- " + line for line in lines]
+    return lines

@@ -1,0 +1,522 @@
+"""Spec expressions: a small whitelisting parser, never ``eval``.
+
+An expression such as ``make_divisible(32 * alpha, 8)`` or
+``2 if i == 0 else 1`` is parsed with Python's ``ast`` module and every node
+is checked against a whitelist: names, numbers, strings, lists, indexing,
+``+ - * / // ** %``, comparisons, ``and``/``or``/``not``, ``a if c else b``
+and the functions in ``FUNCTIONS``. Anything else (attributes, lambdas,
+comprehensions, keyword tricks, ``__import__``) is a clear error.
+
+Two evaluation modes share the same tree:
+
+* **numeric** — Python ints and exact ``Fraction``s (``6/7`` stays 6/7; a
+  decimal literal ``0.75`` is the fraction 3/4). Only an irrational power
+  (``1.2 ** 0.5``) falls back to float. sympy is never imported.
+* **symbolic** (the *ideal model* of DESIGN.md) — names bound to sympy
+  symbols; ``floor``/``ceil``/``round``/``int``/``make_divisible`` are the
+  identity, ``//`` is ``/``, ``min``/``max`` become ``Min``/``Max`` and a
+  conditional on a symbol becomes ``Piecewise``.
+
+>>> evaluate("make_divisible(32 * alpha, 8)", {"alpha": Fraction(3, 4)})
+24
+>>> evaluate("224 * rho", {"rho": parse_value("6/7")})
+192
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, Callable, Mapping
+
+from archcalc.errors import ExprError, StructuralSymbolError
+
+MAX_EXPR_CHARS = 2000
+MAX_EXPR_NODES = 400
+MAX_INT_BITS = 256
+MAX_LIST_LEN = 10_000
+
+Value = Any  # int | Fraction | float | bool | str | list | sympy.Expr
+
+
+# ---------------------------------------------------------------- helpers --
+def _sympy():
+    import sympy
+
+    return sympy
+
+
+def is_symbolic(x: Value) -> bool:
+    """True when ``x`` is a sympy object with free symbols (or a relational)."""
+    mod = type(x).__module__
+    if not mod.startswith("sympy"):
+        return False
+    return bool(getattr(x, "free_symbols", ()))
+
+
+def free_names(x: Value) -> frozenset[str]:
+    """Names of the sympy symbols in ``x`` (empty for plain numbers)."""
+    if isinstance(x, list):
+        return frozenset().union(*(free_names(v) for v in x)) if x else frozenset()
+    if type(x).__module__.startswith("sympy"):
+        return frozenset(s.name for s in x.free_symbols)
+    return frozenset()
+
+
+def normalize(x: Value) -> Value:
+    """Exact numbers in their simplest Python form: Fraction(4, 1) -> 4, sympy 4 -> 4."""
+    if isinstance(x, bool) or isinstance(x, (int, str)):
+        return x
+    if isinstance(x, Fraction):
+        return x.numerator if x.denominator == 1 else x
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise ExprError(f"the value {x} is not finite")
+        return x
+    if type(x).__module__.startswith("sympy"):
+        sp = _sympy()
+        if x.is_Integer:
+            return int(x)
+        if x.is_Rational:
+            return Fraction(int(x.p), int(x.q))
+        if x.is_Float:
+            return float(x)
+        if x in (sp.true, sp.false):
+            return bool(x)
+    return x
+
+
+def _check_size(x: Value, text: str) -> Value:
+    if isinstance(x, bool):
+        return x
+    if isinstance(x, int) and x.bit_length() > MAX_INT_BITS:
+        raise ExprError(f"expression '{text}' produces a number too large (over 2**{MAX_INT_BITS})")
+    if isinstance(x, Fraction) and (
+        x.numerator.bit_length() > MAX_INT_BITS or x.denominator.bit_length() > MAX_INT_BITS
+    ):
+        raise ExprError(f"expression '{text}' produces a fraction too large to be a size")
+    if isinstance(x, float) and not math.isfinite(x):
+        raise ExprError(f"expression '{text}' produces a non-finite number")
+    return x
+
+
+def _to_sym(x: Value):
+    sp = _sympy()
+    if isinstance(x, Fraction):
+        return sp.Rational(x.numerator, x.denominator)
+    if isinstance(x, bool):
+        return sp.true if x else sp.false
+    return sp.sympify(x) if isinstance(x, (int, float)) else x
+
+
+def _any_sym(*xs) -> bool:
+    return any(type(x).__module__.startswith("sympy") for x in xs)
+
+
+def _logic(x: Value, text: str) -> Value:
+    """A symbolic truth value must be a relation (alpha < 1); a bare number-symbol is structural."""
+    from sympy.core.relational import Relational
+    from sympy.logic.boolalg import BooleanFunction
+
+    if is_symbolic(x) and not isinstance(x, (Relational, BooleanFunction)):
+        raise StructuralSymbolError(
+            f"'{text}' uses symbolic {sorted(free_names(x))} as a truth value", free_names(x)
+        )
+    return _to_sym(x)
+
+
+def _num(x: Value, text: str) -> Value:
+    if isinstance(x, (list, str)):
+        raise ExprError(f"expression '{text}': expected a number, got {x!r}")
+    return x
+
+
+# -------------------------------------------------------------- functions --
+def _truthy(c: Value, text: str) -> bool:
+    if is_symbolic(c):
+        raise StructuralSymbolError(
+            f"condition in '{text}' depends on symbolic {sorted(free_names(c))}",
+            free_names(c),
+        )
+    return bool(normalize(c)) if type(c).__module__.startswith("sympy") else bool(c)
+
+
+def make_divisible(v, divisor=8, min_value=None, round_limit=Fraction(9, 10)):
+    """Round ``v`` to the nearest multiple of ``divisor``, never below 90 % of ``v``.
+
+    This is MobileNetV2's / EfficientNet's ``round_filters`` rule.
+
+    >>> make_divisible(Fraction(3, 4) * 32)
+    24
+    >>> make_divisible(Fraction(35, 100) * 16)
+    8
+    """
+    if _any_sym(v, divisor):
+        return v  # ideal model: channels are unrounded
+    min_value = divisor if min_value is None else min_value
+    new_v = max(min_value, int(v + Fraction(divisor) / 2) // divisor * divisor)
+    if new_v < round_limit * v:
+        new_v += divisor
+    return new_v
+
+
+def _round(x, ndigits=None):
+    if _any_sym(x):
+        return x
+    return round(x) if ndigits is None else round(x, ndigits)
+
+
+def _floor(x):
+    return x if _any_sym(x) else math.floor(x)
+
+
+def _ceil(x):
+    return x if _any_sym(x) else math.ceil(x)
+
+
+def _int(x):
+    return x if _any_sym(x) else int(x)
+
+
+def _minmax(which: str) -> Callable:
+    def f(*args):
+        if len(args) == 1 and isinstance(args[0], list):
+            args = tuple(args[0])
+        if not args:
+            raise ExprError(f"{which}() needs at least one argument")
+        if _any_sym(*args):
+            sp = _sympy()
+            return (sp.Min if which == "min" else sp.Max)(*[_to_sym(a) for a in args])
+        return (min if which == "min" else max)(args)
+
+    return f
+
+
+def _len(x):
+    if not isinstance(x, list):
+        raise ExprError(f"len() needs a list, got {x!r}")
+    return len(x)
+
+
+def _sum(x):
+    if not isinstance(x, list):
+        raise ExprError(f"sum() needs a list, got {x!r}")
+    return sum(x)
+
+
+FUNCTIONS: dict[str, Callable] = {
+    "min": _minmax("min"),
+    "max": _minmax("max"),
+    "ceil": _ceil,
+    "floor": _floor,
+    "round": _round,
+    "int": _int,
+    "make_divisible": make_divisible,
+    "len": _len,
+    "sum": _sum,
+}
+KEYWORDS_ALLOWED = {"make_divisible": {"divisor", "min_value", "round_limit"}}
+
+
+# ----------------------------------------------------------------- parser --
+_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Pow, ast.Mod)
+_CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_ALLOWED = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
+    ast.Name, ast.Load, ast.Constant, ast.List, ast.Tuple, ast.Subscript, ast.Call,
+    ast.keyword, ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or, *_BINOPS, *_CMPOPS,
+)
+
+
+class Expr:
+    """A parsed, whitelisted expression; call :meth:`eval` with a scope."""
+
+    __slots__ = ("text", "tree", "names")
+
+    def __init__(self, text: str, tree: ast.Expression):
+        self.text = text
+        self.tree = tree
+        self.names = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+
+    def eval(self, scope: Mapping[str, Value]) -> Value:
+        return normalize(_Evaluator(self.text, scope).visit(self.tree.body))
+
+    def __repr__(self) -> str:
+        return f"Expr({self.text!r})"
+
+
+@lru_cache(maxsize=8192)
+def parse(text: str) -> Expr:
+    """Parse and whitelist ``text``; raise ``ExprError`` naming what is not allowed.
+
+    >>> parse("2 if i == 0 else 1").names == {"i"}
+    True
+    >>> parse("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    archcalc.errors.ExprError: expression "__import__('os')": function '__import__' is not allowed; allowed: ceil, floor, int, len, make_divisible, max, min, round, sum
+    """
+    if len(text) > MAX_EXPR_CHARS:
+        raise ExprError(f"expression is {len(text)} characters long; the limit is {MAX_EXPR_CHARS}")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as e:
+        raise ExprError(f'expression "{text}" is not valid: {e.msg}') from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError(f'expression "{text[:60]}..." is nested too deeply') from None
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_EXPR_NODES:
+        raise ExprError(f"expression has {len(nodes)} parts; the limit is {MAX_EXPR_NODES}")
+    for node in nodes:
+        if not isinstance(node, _ALLOWED):
+            raise ExprError(f'expression "{text}": {_describe(node)} is not allowed')
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise ExprError(f'expression "{text}": name \'{node.id}\' is not allowed')
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                fname = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+                raise ExprError(
+                    f'expression "{text}": function \'{fname}\' is not allowed; '
+                    f"allowed: {', '.join(sorted(FUNCTIONS))}"
+                )
+            allowed_kw = KEYWORDS_ALLOWED.get(node.func.id, set())
+            for kw in node.keywords:
+                if kw.arg not in allowed_kw:
+                    raise ExprError(f'expression "{text}": {node.func.id}() takes no keyword {kw.arg!r}')
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str, bool)):
+            raise ExprError(f'expression "{text}": constant {node.value!r} is not allowed')
+    return Expr(text, tree)
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        ast.Attribute: "attribute access ('.')", ast.Lambda: "lambda",
+        ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator",
+        ast.Dict: "a dict", ast.Set: "a set", ast.Starred: "'*' unpacking",
+        ast.NamedExpr: "':='", ast.JoinedStr: "an f-string",
+    }
+    return names.get(type(node), f"'{type(node).__name__}'")
+
+
+class _Evaluator:
+    def __init__(self, text: str, scope: Mapping[str, Value]):
+        self.text = text
+        self.scope = scope
+
+    def visit(self, node: ast.AST) -> Value:
+        return getattr(self, "v_" + type(node).__name__)(node)
+
+    def v_Constant(self, node):
+        v = node.value
+        if isinstance(v, float):
+            return Fraction(repr(v)) if math.isfinite(v) else _check_size(v, self.text)
+        return v
+
+    def v_Name(self, node):
+        if node.id in ("True", "False"):
+            return node.id == "True"
+        try:
+            return self.scope[node.id]
+        except KeyError:
+            known = ", ".join(sorted(k for k in self.scope if not k.startswith("_")))
+            raise ExprError(
+                f"expression '{self.text}': unknown name '{node.id}'; known names here: {known}"
+            ) from None
+
+    def v_List(self, node):
+        return [self.visit(e) for e in node.elts]
+
+    v_Tuple = v_List
+
+    def v_Subscript(self, node):
+        seq = self.visit(node.value)
+        idx = self.visit(node.slice)
+        if not isinstance(seq, list):
+            raise ExprError(f"expression '{self.text}': only lists can be indexed, got {seq!r}")
+        if is_symbolic(idx):
+            raise StructuralSymbolError(
+                f"list index in '{self.text}' depends on symbolic {sorted(free_names(idx))}",
+                free_names(idx),
+            )
+        idx = normalize(idx)
+        if not isinstance(idx, int) or isinstance(idx, bool):
+            raise ExprError(f"expression '{self.text}': list index must be an integer, got {idx!r}")
+        if not -len(seq) <= idx < len(seq):
+            raise ExprError(
+                f"expression '{self.text}': index {idx} is out of range for a list of {len(seq)}"
+            )
+        return seq[idx]
+
+    def v_UnaryOp(self, node):
+        v = self.visit(node.operand)
+        if isinstance(node.op, ast.Not):
+            if is_symbolic(v):
+                return _sympy().Not(_logic(v, self.text))
+            return not v
+        v = _num(v, self.text)
+        return -v if isinstance(node.op, ast.USub) else +v
+
+    def v_BinOp(self, node):
+        a, b = self.visit(node.left), self.visit(node.right)
+        op = node.op
+        if isinstance(a, list) or isinstance(b, list):
+            if isinstance(op, ast.Add) and isinstance(a, list) and isinstance(b, list):
+                if len(a) + len(b) > MAX_LIST_LEN:
+                    raise ExprError(f"expression '{self.text}': list too long")
+                return a + b
+            if isinstance(op, ast.Mult) and isinstance(a, list) and isinstance(b, int):
+                if len(a) * b > MAX_LIST_LEN:
+                    raise ExprError(f"expression '{self.text}': list too long")
+                return a * b
+            raise ExprError(f"expression '{self.text}': arithmetic on a list is not allowed")
+        a, b = _num(a, self.text), _num(b, self.text)
+        sym = _any_sym(a, b)
+        if sym:
+            a, b = _to_sym(a), _to_sym(b)
+        try:
+            if isinstance(op, ast.Add):
+                r = a + b
+            elif isinstance(op, ast.Sub):
+                r = a - b
+            elif isinstance(op, ast.Mult):
+                r = a * b
+            elif isinstance(op, ast.Div):
+                if not sym and b == 0:
+                    raise ZeroDivisionError
+                r = a / b if sym or isinstance(a, float) or isinstance(b, float) else Fraction(a) / Fraction(b)
+            elif isinstance(op, ast.FloorDiv):
+                r = a / b if sym else a // b  # ideal model: floor is the identity
+            elif isinstance(op, ast.Mod):
+                if sym:
+                    raise StructuralSymbolError(
+                        f"'%' in '{self.text}' cannot take a symbolic operand",
+                        free_names(a) | free_names(b),
+                    )
+                r = a % b
+            else:
+                r = self._pow(a, b, sym)
+        except ZeroDivisionError:
+            raise ExprError(f"expression '{self.text}': division by zero") from None
+        except OverflowError:
+            raise ExprError(f"expression '{self.text}': number too large") from None
+        return _check_size(r, self.text)
+
+    def _pow(self, a, b, sym):
+        if sym:
+            return a**b
+        if isinstance(b, int) and not isinstance(b, bool):
+            base_bits = abs(a).bit_length() if isinstance(a, int) else 64
+            if abs(b) > 1024 or base_bits * abs(b) > MAX_INT_BITS:
+                raise ExprError(f"expression '{self.text}': power {b} is too large")
+            if a == 0 and b < 0:
+                raise ZeroDivisionError
+            return Fraction(a) ** b if b < 0 else a**b
+        if isinstance(b, Fraction) and b.denominator == 1:
+            return self._pow(a, b.numerator, sym)
+        if abs(b) > 1024 or abs(a) > 2**64:
+            raise ExprError(f"expression '{self.text}': power is too large")
+        if a < 0:
+            raise ExprError(f"expression '{self.text}': negative base with fractional power")
+        return float(a) ** float(b)  # irrational in general: the one inexact path
+
+    def v_BoolOp(self, node):
+        vals = [self.visit(v) for v in node.values]
+        if any(is_symbolic(v) for v in vals):
+            sp = _sympy()
+            return (sp.And if isinstance(node.op, ast.And) else sp.Or)(*[_logic(v, self.text) for v in vals])
+        if isinstance(node.op, ast.And):
+            return all(vals)
+        return any(vals)
+
+    def v_Compare(self, node):
+        left = self.visit(node.left)
+        results = []
+        for op, right_node in zip(node.ops, node.comparators):
+            right = self.visit(right_node)
+            results.append(self._compare(op, left, right))
+            left = right
+        if len(results) == 1:
+            return results[0]
+        if any(is_symbolic(r) for r in results):
+            return _sympy().And(*results)
+        return all(results)
+
+    def _compare(self, op, a, b):
+        if _any_sym(a, b) and not isinstance(a, (str, list)) and not isinstance(b, (str, list)):
+            sp = _sympy()
+            a, b = _to_sym(a), _to_sym(b)
+            rel = {ast.Eq: sp.Eq, ast.NotEq: sp.Ne, ast.Lt: sp.Lt, ast.LtE: sp.Le,
+                   ast.Gt: sp.Gt, ast.GtE: sp.Ge}[type(op)]
+            return rel(a, b)
+        try:
+            if isinstance(op, ast.Eq):
+                return a == b
+            if isinstance(op, ast.NotEq):
+                return a != b
+            if isinstance(op, ast.Lt):
+                return a < b
+            if isinstance(op, ast.LtE):
+                return a <= b
+            if isinstance(op, ast.Gt):
+                return a > b
+            return a >= b
+        except TypeError:
+            raise ExprError(f"expression '{self.text}': cannot compare {a!r} and {b!r}") from None
+
+    def v_IfExp(self, node):
+        c = self.visit(node.test)
+        if is_symbolic(c):
+            c = _logic(c, self.text)
+            a, b = self.visit(node.body), self.visit(node.orelse)
+            sp = _sympy()
+            return sp.Piecewise((_to_sym(a), c), (_to_sym(b), True))
+        return self.visit(node.body) if _truthy(c, self.text) else self.visit(node.orelse)
+
+    def v_Call(self, node):
+        f = FUNCTIONS[node.func.id]
+        args = [self.visit(a) for a in node.args]
+        kwargs = {kw.arg: self.visit(kw.value) for kw in node.keywords}
+        try:
+            return _check_size(f(*args, **kwargs), self.text)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ExprError(f"expression '{self.text}': {node.func.id}(): {e}") from None
+        except ZeroDivisionError:
+            raise ExprError(f"expression '{self.text}': division by zero") from None
+
+
+# ---------------------------------------------------------------- public --
+def evaluate(value: Value, scope: Mapping[str, Value]) -> Value:
+    """Evaluate a spec value: a string is an expression, a list is evaluated item by item.
+
+    >>> evaluate("[2 * i for i in x]", {})
+    Traceback (most recent call last):
+    ...
+    archcalc.errors.ExprError: expression "[2 * i for i in x]": a comprehension is not allowed
+    >>> evaluate([1, "2 * k"], {"k": 3})
+    [1, 6]
+    """
+    if isinstance(value, str):
+        return parse(value).eval(scope)
+    if isinstance(value, list):
+        return [evaluate(v, scope) for v in value]
+    if isinstance(value, float):
+        return normalize(Fraction(repr(value)))
+    return value
+
+
+def parse_value(text: str) -> Value:
+    """Parse a command-line value (``3/4``, ``6/7``, ``2*64``, ``[1, 2]``) with no names in scope.
+
+    >>> parse_value("6/7")
+    Fraction(6, 7)
+    """
+    return evaluate(text, {})
+
+
+def condition(value: Value, scope: Mapping[str, Value]) -> bool:
+    """Evaluate an ``if:`` condition; a symbolic condition is a structural error."""
+    v = evaluate(value, scope)
+    text = value if isinstance(value, str) else repr(value)
+    return _truthy(v, text)

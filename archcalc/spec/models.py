@@ -1,0 +1,150 @@
+"""The spec format as pydantic v2 models (documented in docs/spec-format.md).
+
+A spec is vars, variants, an input shape, named blocks and a list of
+*entries*. An entry is one of:
+
+* an **op** — ``{op: conv2d, out_channels: 64, kernel_size: 3}`` (one class per
+  op in ``archcalc.ops``, discriminated on ``op``);
+* a **block call** — ``{block: bottleneck, planes: 64, stride: 2}`` (arguments inline);
+* a **repeat** — ``{repeat: 4, as: i, name: block, body: [...]}``;
+* a **group** — ``{name: stage1, body: [...]}``.
+
+Every entry may carry ``name``, ``input``/``inputs`` and ``if``. Unknown keys
+are errors everywhere (``extra="forbid"``); block-call arguments are checked
+against the block's ``args`` when the graph is built.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from archcalc.ops import OPS, REGISTRY
+from archcalc.ops.base import EntryBase, Raw
+
+
+class BlockCall(EntryBase):
+    """Call of a named block; every other key is an argument of the block."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    block: str = Field(description="Name of a block defined in `blocks:` or a `use:`d file.")
+
+    def arguments(self) -> dict[str, Any]:
+        return dict(self.__pydantic_extra__ or {})
+
+
+class Repeat(EntryBase):
+    """``body`` repeated ``repeat`` times; ``as`` binds the 0-based index."""
+
+    repeat: Raw = Field(description="Number of iterations (an expression).")
+    as_: str | None = Field(None, alias="as", description="Name bound to the 0-based index.")
+    let: dict[str, Raw] = Field(default_factory=dict, description="Names bound per iteration.")
+    body: list["Entry"]
+
+
+class Group(EntryBase):
+    """A named group of entries (a stage when at top level)."""
+
+    let: dict[str, Raw] = Field(default_factory=dict)
+    body: list["Entry"]
+
+
+def entry_tag(v: Any) -> str | None:
+    """Which kind of entry a raw mapping is: an op name, 'block', 'repeat' or 'group'."""
+    if isinstance(v, dict):
+        if "op" in v:
+            cls = REGISTRY.get(v["op"]) if isinstance(v["op"], str) else None
+            return cls.__name__ if cls else None
+        for key, tag in (("block", "block"), ("repeat", "repeat"), ("body", "group")):
+            if key in v:
+                return tag
+        return None
+    if isinstance(v, BlockCall):
+        return "block"
+    if isinstance(v, Repeat):
+        return "repeat"
+    if isinstance(v, Group):
+        return "group"
+    return type(v).__name__
+
+
+Entry = Annotated[
+    Union[
+        tuple(Annotated[cls, Tag(cls.__name__)] for cls in OPS)
+        + (Annotated[BlockCall, Tag("block")], Annotated[Repeat, Tag("repeat")],
+           Annotated[Group, Tag("group")])
+    ],
+    Discriminator(entry_tag),
+]
+
+
+class Block(BaseModel):
+    """A reusable sub-network: ``args`` (``null`` = required) and a ``body``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    args: dict[str, Raw | None] = Field(default_factory=dict)
+    let: dict[str, Raw] = Field(default_factory=dict)
+    body: list[Entry]
+
+
+class Reference(BaseModel):
+    """A published figure (or an official implementation's exact count) for a variant or a point."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="Where the figure is printed: paper and table, or official code.")
+    variant: str | None = None
+    vars: dict[str, Raw] = Field(default_factory=dict)
+    params: str | int | float | None = Field(None, description="As printed: '4.2M', or an exact int.")
+    params_convention: str = Field(
+        "all", description="Which params the source counts: 'weights', 'weights+biases', 'all', ..."
+    )
+    macs: str | int | float | None = Field(None, description="As printed: '569M', '4.1G', or exact.")
+    macs_label: str | None = Field(None, description="What the source calls it: 'Mult-Adds', 'FLOPs'.")
+    top1: float | None = None
+    top5: float | None = None
+    exact: bool = Field(False, description="Exact integers from an official implementation.")
+    exclude: list[str] = Field(default_factory=list, description="Layers the figure leaves out (e.g. [fc]).")
+    deviation: str | None = Field(None, description="Why the real architecture cannot meet this figure.")
+
+
+class Spec(BaseModel):
+    """A network: vars, variants, input, blocks, layers and published reference figures."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    paper: str | None = None
+    use: list[str] = Field(default_factory=list, description="Block files to import (relative paths).")
+    vars: dict[str, Raw] = Field(default_factory=dict)
+    variants: dict[str, dict[str, Raw]] = Field(default_factory=dict)
+    default_variant: str | None = None
+    input: list[Raw] = Field(description="[C, H, W] per sample; expressions allowed.")
+    blocks: dict[str, Block] = Field(default_factory=dict)
+    layers: list[Entry]
+    reference: list[Reference] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class BlockFile(BaseModel):
+    """A file of shared blocks, imported with ``use:``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    use: list[str] = Field(default_factory=list)
+    blocks: dict[str, Block]
+
+
+for _m in (Repeat, Group, Block, Spec, BlockFile):
+    _m.model_rebuild()
+
+#: entry tag (see ``entry_tag``) -> model class
+ENTRY_CLASSES: dict[str, type[BaseModel]] = {cls.__name__: cls for cls in OPS} | {
+    "block": BlockCall, "repeat": Repeat, "group": Group,
+}
