@@ -344,6 +344,15 @@ def test_erf_matches_math_erf():
     assert K.erf(np.zeros((2, 3))).shape == (2, 3)
 
 
+def test_fast_erf_used_by_gelu_matches_math_erf():
+    # rational approximation: max abs error ~6.5e-8 (below float32 resolution at 1)
+    xs = np.concatenate([np.linspace(-7, 7, 20001), [0.0, 1e-8, -1e-8, 4.0, -4.0, 50.0, -50.0]])
+    ref = np.array([math.erf(v) for v in xs])
+    np.testing.assert_allclose(K._erf_fast(xs), ref, rtol=0, atol=1e-7)
+    small = np.array([1e-8, -1e-6, 1e-4])  # odd polynomial: relative accuracy near 0
+    np.testing.assert_allclose(K._erf_fast(small), [math.erf(v) for v in small], rtol=1e-6)
+
+
 def _sig(v):
     return 1.0 / (1.0 + np.exp(-v))
 
