@@ -38,7 +38,11 @@ CASES = [
 def mobilenet_v1_convs():
     """(x shape, w shape, stride, pad, groups) of MobileNet-v1 at 224."""
     layers = [((1, 3, 224, 224), (32, 3, 3, 3), 2, 1, 1)]
-    cfg = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
+    cfg = (
+        [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)]
+        + [(512, 1)] * 5
+        + [(1024, 2), (1024, 1)]
+    )
     c, h = 32, 112
     for c_out, s in cfg:
         layers.append(((1, c, h, h), (c, 1, 3, 3), s, 1, c))
@@ -83,7 +87,13 @@ def main():
         row(*case)
 
     layers = [
-        (rng.standard_normal(xs, dtype=np.float32), rng.standard_normal(ws, dtype=np.float32), s, p, g)
+        (
+            rng.standard_normal(xs, dtype=np.float32),
+            rng.standard_normal(ws, dtype=np.float32),
+            s,
+            p,
+            g,
+        )
         for xs, ws, s, p, g in mobilenet_v1_convs()
     ]
 

@@ -22,9 +22,23 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# Command modules register themselves on ``app`` when imported.
-from archcalc.cli import cost as _cost  # noqa: E402,F401
-from archcalc.cli import specs as _specs  # noqa: E402,F401
+
+
+def _register_commands() -> None:
+    """Import every command module of this package; each registers itself on ``app``.
+
+    Command modules import their heavy dependencies (sympy, numba, matplotlib)
+    inside the command function, so start-up stays light.
+    """
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if info.name not in ("options",) and not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> None:

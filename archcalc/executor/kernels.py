@@ -36,30 +36,30 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "conv2d",
-    "linear",
+    "add",
+    "avgpool2d",
     "batchnorm",
-    "layernorm_channels",
-    "groupnorm",
-    "relu",
-    "relu6",
+    "concat",
+    "conv2d",
+    "erf",
+    "flatten",
     "gelu",
     "gelu_tanh",
-    "silu",
-    "sigmoid",
-    "hardswish",
-    "hardsigmoid",
-    "tanh",
-    "softmax",
-    "maxpool2d",
-    "avgpool2d",
     "global_avgpool",
-    "add",
-    "concat",
-    "mul",
-    "flatten",
+    "groupnorm",
+    "hardsigmoid",
+    "hardswish",
     "layer_scale",
-    "erf",
+    "layernorm_channels",
+    "linear",
+    "maxpool2d",
+    "mul",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "tanh",
 ]
 
 _F32 = np.float32
@@ -99,7 +99,9 @@ def _pad4(p) -> tuple[int, int, int, int]:
     return p
 
 
-def _pad_hw(x: np.ndarray, top: int, bottom: int, left: int, right: int, value: float = 0.0) -> np.ndarray:
+def _pad_hw(
+    x: np.ndarray, top: int, bottom: int, left: int, right: int, value: float = 0.0
+) -> np.ndarray:
     """Return a new C-contiguous (N, C, H+top+bottom, W+left+right) array."""
     N, C, H, W = x.shape
     if top == bottom == left == right == 0:
@@ -108,7 +110,7 @@ def _pad_hw(x: np.ndarray, top: int, bottom: int, left: int, right: int, value: 
         xp = np.zeros((N, C, H + top + bottom, W + left + right), dtype=_F32)
     else:
         xp = np.full((N, C, H + top + bottom, W + left + right), value, dtype=_F32)
-    xp[:, :, top:top + H, left:left + W] = x
+    xp[:, :, top : top + H, left : left + W] = x
     return xp
 
 
@@ -131,12 +133,16 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
     return out, products * int(m) * int(k) * int(n)
 
 
-def _strided_tap(xp: np.ndarray, oy0: int, ox0: int, ho: int, wo: int, sh: int, sw: int) -> np.ndarray:
+def _strided_tap(
+    xp: np.ndarray, oy0: int, ox0: int, ho: int, wo: int, sh: int, sw: int
+) -> np.ndarray:
     """View of xp[..., oy0 + sh*i, ox0 + sw*j] for i < ho, j < wo."""
-    return xp[..., oy0:oy0 + sh * (ho - 1) + 1:sh, ox0:ox0 + sw * (wo - 1) + 1:sw]
+    return xp[..., oy0 : oy0 + sh * (ho - 1) + 1 : sh, ox0 : ox0 + sw * (wo - 1) + 1 : sw]
 
 
-def _window_out(size: int, k: int, s: int, p0: int, p1: int, d: int, ceil_mode: bool = False) -> int:
+def _window_out(
+    size: int, k: int, s: int, p0: int, p1: int, d: int, ceil_mode: bool = False
+) -> int:
     """Output extent of a sliding window (PyTorch conventions, incl. ceil_mode)."""
     span = size + p0 + p1 - d * (k - 1) - 1
     if span < 0:
@@ -187,7 +193,7 @@ def _depthwise_kernel(xp, w, out, sh, sw, dh, dw, mult):  # pragma: no cover - n
                     wv = wk[ky, kx]
                     base = kx * dw
                     if sw == 1:
-                        r = row[base:base + wo]
+                        r = row[base : base + wo]
                         for ox in range(wo):
                             acc[ox] += wv * r[ox]
                     else:
@@ -358,6 +364,7 @@ def _erf_kernel(xf, out):  # pragma: no cover - numba
 # error_model="numpy" on every kernel: Numba's default Python error model puts
 # a ZeroDivisionError branch on each division, which blocks vectorisation.
 
+
 @njit(cache=True, fastmath=False, error_model="numpy")
 def _erf_rational(v):  # pragma: no cover - numba
     x = min(max(v, -4.0), 4.0)
@@ -513,7 +520,7 @@ def maxpool2d(x, kernel, stride=None, padding=(0, 0, 0, 0), dilation=(1, 1), cei
     sh, sw = _pair(kernel if stride is None else stride)
     dh, dw = _pair(dilation)
     pt, pb, pl, pr = _pad4(padding)
-    N, C, H, W = x.shape
+    H, W = x.shape[2:]
     ho = _window_out(H, kh, sh, pt, pb, dh, ceil_mode)
     wo = _window_out(W, kw, sw, pl, pr, dw, ceil_mode)
     # ceil_mode windows may run past the bottom/right padding: extend with -inf
@@ -552,7 +559,7 @@ def avgpool2d(x, kernel, stride=None, padding=(0, 0, 0, 0), count_include_pad=Tr
         y /= _F32(kh * kw)
     else:
         mask = np.zeros((H + pt + pb, W + pl + pr), dtype=_F32)
-        mask[pt:pt + H, pl:pl + W] = 1.0
+        mask[pt : pt + H, pl : pl + W] = 1.0
         cnt = np.zeros((ho, wo), dtype=_F32)
         for ky in range(kh):
             for kx in range(kw):

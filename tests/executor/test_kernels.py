@@ -39,7 +39,7 @@ def conv_oracle(x, w, b, stride, padding, dilation, groups):
     pt, pb, pl, pr = padding
     dh, dw = dilation
     xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-    N, C, _, _ = xp.shape
+    N = xp.shape[0]
     c_out, cin_g, kh, kw = w.shape
     eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     win = sliding_window_view(xp, (eh, ew), axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
@@ -263,7 +263,9 @@ def test_linear_2d_hand():
     rng = np.random.default_rng(3)
     x, w, b = rand(rng, 3, 10), rand(rng, 7, 10), rand(rng, 7)
     y, macs = K.linear(x, w, b)
-    np.testing.assert_allclose(y, x.astype(np.float64) @ w.T.astype(np.float64) + b, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        y, x.astype(np.float64) @ w.T.astype(np.float64) + b, rtol=RTOL, atol=ATOL
+    )
     assert macs == 210  # 3 rows * 7 outputs * 10 inputs
     _, macs_nb = K.linear(x, w, None)
     assert macs_nb == 210
@@ -273,7 +275,9 @@ def test_linear_4d_channels():
     rng = np.random.default_rng(4)
     x, w, b = rand(rng, 2, 8, 3, 3), rand(rng, 5, 8), rand(rng, 5)
     y, macs = K.linear(x, w, b)
-    ref = np.einsum("nchw,oc->nohw", x.astype(np.float64), w.astype(np.float64)) + b.reshape(1, 5, 1, 1)
+    ref = np.einsum("nchw,oc->nohw", x.astype(np.float64), w.astype(np.float64)) + b.reshape(
+        1, 5, 1, 1
+    )
     assert y.shape == (2, 5, 3, 3)
     np.testing.assert_allclose(y, ref, rtol=RTOL, atol=ATOL)
     assert macs == 720  # 2 batch * 5 out * 9 positions * 8 in
@@ -295,9 +299,9 @@ def test_batchnorm(shape):
     var = (rng.random(C) + 0.1).astype(np.float32)
     y, macs = K.batchnorm(x, g, be, mu, var, eps=1e-3)
     cs = (1, C) + (1,) * (len(shape) - 2)
-    ref = (x.astype(np.float64) - mu.reshape(cs)) / np.sqrt(var.reshape(cs).astype(np.float64) + 1e-3) * g.reshape(
-        cs
-    ) + be.reshape(cs)
+    ref = (x.astype(np.float64) - mu.reshape(cs)) / np.sqrt(
+        var.reshape(cs).astype(np.float64) + 1e-3
+    ) * g.reshape(cs) + be.reshape(cs)
     np.testing.assert_allclose(y, ref, rtol=RTOL, atol=ATOL)
     assert y.dtype == np.float32 and macs == 0
 
@@ -324,7 +328,9 @@ def test_groupnorm():
     g, be = rand(rng, 6), rand(rng, 6)
     y, macs = K.groupnorm(x, 3, g, be, eps=1e-5)
     xd = x.astype(np.float64).reshape(2, 3, -1)
-    ref = ((xd - xd.mean(2, keepdims=True)) / np.sqrt(xd.var(2, keepdims=True) + 1e-5)).reshape(x.shape)
+    ref = ((xd - xd.mean(2, keepdims=True)) / np.sqrt(xd.var(2, keepdims=True) + 1e-5)).reshape(
+        x.shape
+    )
     ref = ref * g.reshape(1, 6, 1, 1) + be.reshape(1, 6, 1, 1)
     np.testing.assert_allclose(y, ref, rtol=RTOL, atol=ATOL)
     assert macs == 0
@@ -479,7 +485,9 @@ def test_global_avgpool():
     x = rand(rng, 2, 4, 5, 6)
     y, macs = K.global_avgpool(x)
     assert y.shape == (2, 4, 1, 1) and y.dtype == np.float32 and macs == 0
-    np.testing.assert_allclose(y, x.astype(np.float64).mean(axis=(2, 3), keepdims=True), rtol=EW_RTOL, atol=EW_ATOL)
+    np.testing.assert_allclose(
+        y, x.astype(np.float64).mean(axis=(2, 3), keepdims=True), rtol=EW_RTOL, atol=EW_ATOL
+    )
 
 
 # --------------------------------------------------------------------------
@@ -588,7 +596,11 @@ def test_torch_norms_and_acts(torch):
     T = torch.from_numpy
     ref = F.batch_norm(xt, T(mu), T(var), T(g), T(be), training=False, eps=1e-5).numpy()
     np.testing.assert_allclose(K.batchnorm(x, g, be, mu, var, 1e-5)[0], ref, rtol=RTOL, atol=ATOL)
-    ref = F.layer_norm(xt.permute(0, 2, 3, 1), (C,), T(g), T(be), eps=1e-6).permute(0, 3, 1, 2).numpy()
+    ref = (
+        F.layer_norm(xt.permute(0, 2, 3, 1), (C,), T(g), T(be), eps=1e-6)
+        .permute(0, 3, 1, 2)
+        .numpy()
+    )
     np.testing.assert_allclose(K.layernorm_channels(x, g, be, 1e-6)[0], ref, rtol=RTOL, atol=ATOL)
     ref = F.group_norm(xt, 3, T(g), T(be), eps=1e-5).numpy()
     np.testing.assert_allclose(K.groupnorm(x, 3, g, be, 1e-5)[0], ref, rtol=RTOL, atol=ATOL)
@@ -608,7 +620,13 @@ def test_torch_norms_and_acts(torch):
 
 @pytest.mark.parametrize(
     "k,s,p,d,ceil",
-    [(3, 2, 1, 1, False), (3, 2, 1, 1, True), (2, 2, 0, 1, True), (3, 1, 1, 2, False), (3, 3, 0, 1, True)],
+    [
+        (3, 2, 1, 1, False),
+        (3, 2, 1, 1, True),
+        (2, 2, 0, 1, True),
+        (3, 1, 1, 2, False),
+        (3, 3, 0, 1, True),
+    ],
 )
 def test_torch_maxpool(torch, k, s, p, d, ceil):
     rng = np.random.default_rng(22)
@@ -619,10 +637,14 @@ def test_torch_maxpool(torch, k, s, p, d, ceil):
     np.testing.assert_array_equal(y, ref)
 
 
-@pytest.mark.parametrize("k,s,p,cip", [(3, 2, 1, True), (3, 2, 1, False), (2, 2, 0, True), (3, 1, 1, False)])
+@pytest.mark.parametrize(
+    "k,s,p,cip", [(3, 2, 1, True), (3, 2, 1, False), (2, 2, 0, True), (3, 1, 1, False)]
+)
 def test_torch_avgpool(torch, k, s, p, cip):
     rng = np.random.default_rng(23)
     x = rand(rng, 2, 3, 9, 8)
     y, _ = K.avgpool2d(x, (k, k), (s, s), (p, p, p, p), cip)
-    ref = torch.nn.functional.avg_pool2d(torch.from_numpy(x), k, s, p, count_include_pad=cip).numpy()
+    ref = torch.nn.functional.avg_pool2d(
+        torch.from_numpy(x), k, s, p, count_include_pad=cip
+    ).numpy()
     np.testing.assert_allclose(y, ref, rtol=EW_RTOL, atol=EW_ATOL)
