@@ -13,11 +13,10 @@ repeat indices, and ``in_channels``, ``H``, ``W`` of the entry's (first) input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ChainMap as ChainMapT
 from collections import ChainMap
-
-import networkx as nx
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ChainMap as ChainMapT
 
 from archcalc.errors import ArchcalcError, GraphError, Loc, ShapeError, SpecError
 from archcalc.ops import Ctx, Op
@@ -25,6 +24,9 @@ from archcalc.ops.base import as_int
 from archcalc.spec.expr import condition, evaluate, is_symbolic, StructuralSymbolError, free_names
 from archcalc.spec.loader import LoadedSpec
 from archcalc.spec.models import BlockCall, Group, Repeat
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 MAX_LAYERS = 200_000
 MAX_REPEAT = 100_000
@@ -48,15 +50,30 @@ class Layer:
 
 @dataclass
 class Network:
-    """The built graph: layers in document order, the input shape and the DiGraph."""
+    """The built network: layers in document order, the input shape, and its DiGraph."""
 
     name: str
     input_shape: tuple
     layers: list[Layer]
-    graph: nx.DiGraph
     vars: dict[str, Any]
     variant: str | None
     ideal: bool = False
+
+    @cached_property
+    def graph(self) -> "nx.DiGraph":
+        """The layer DAG (networkx); node ``input`` is the network input.
+
+        Built on first use, so that ``archcalc cost`` does not pay for importing networkx.
+        """
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_node(INPUT, order=0)
+        for i, lay in enumerate(self.layers, start=1):
+            g.add_node(lay.name, order=i, layer=lay)
+            for src in lay.inputs:
+                g.add_edge(src, lay.name)
+        return g
 
     def layer(self, name: str) -> Layer:
         for lay in self.layers:
@@ -286,10 +303,4 @@ def build(loaded: LoadedSpec, vars: dict[str, Any], input_shape: tuple, ctx: Ctx
           variant: str | None = None) -> Network:
     """Expand ``loaded`` at ``vars`` into a :class:`Network` with inferred shapes."""
     layers = _Builder(loaded, ctx).build(vars, input_shape)
-    g = nx.DiGraph()
-    g.add_node(INPUT, order=0)
-    for i, lay in enumerate(layers, start=1):
-        g.add_node(lay.name, order=i, layer=lay)
-        for src in lay.inputs:
-            g.add_edge(src, lay.name)
-    return Network(loaded.spec.name, input_shape, layers, g, dict(vars), variant, ctx.ideal)
+    return Network(loaded.spec.name, input_shape, layers, dict(vars), variant, ctx.ideal)

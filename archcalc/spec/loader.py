@@ -25,6 +25,8 @@ from archcalc.ops import REGISTRY
 from archcalc.spec.models import ENTRY_CLASSES, Block, BlockFile, Spec, entry_tag
 
 MAX_FILE_BYTES = 2_000_000
+# libyaml's parser when available (5-10x faster); both are safe loaders that build no objects.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_YAML_NODES = 200_000
 
 
@@ -109,7 +111,7 @@ def read_yaml(path: Path) -> tuple[Any, Source]:
     except UnicodeDecodeError:
         raise SpecError("spec is not UTF-8 text", src.loc()) from None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _SafeLoader(text)
         try:
             node = loader.get_single_node()
         finally:
