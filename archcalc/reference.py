@@ -130,17 +130,22 @@ def _excluded(name: str, excludes: list[str]) -> bool:
     return any(name == ex or name.startswith(ex + ".") for ex in excludes)
 
 
-def check(spec, ref, cache: dict | None = None) -> Check:
+def _point(ref) -> dict[str, str]:
+    return {k: (v if isinstance(v, str) else str(v)) for k, v in ref.vars.items()}
+
+
+def check(spec, ref, cache: dict | None = None, analysis=None) -> Check:
     """Cost ``spec`` at the reference's point and compare (``cache`` reuses analyses by point)."""
     from archcalc.api import analyze, load
 
     loaded = load(spec)
-    key = (ref.variant, tuple(sorted((k, str(v)) for k, v in ref.vars.items())))
-    if cache is not None and key in cache:
+    key = (ref.variant, tuple(sorted(_point(ref).items())))
+    if analysis is not None:
+        a = analysis
+    elif cache is not None and key in cache:
         a = cache[key]
     else:
-        a = analyze(loaded, variant=ref.variant,
-                    vars={k: (v if isinstance(v, str) else str(v)) for k, v in ref.vars.items()})
+        a = analyze(loaded, variant=ref.variant, vars=_point(ref))
         if cache is not None:
             cache[key] = a
     layers = [c for c in a.layers if not _excluded(c.name, ref.exclude)]
@@ -159,3 +164,22 @@ def check_all(spec) -> list[Check]:
     loaded = load(spec)
     cache: dict = {}
     return [check(loaded, ref, cache) for ref in loaded.spec.reference]
+
+
+def matching(spec, analysis) -> list[Check]:
+    """The reference entries recorded at exactly the point ``analysis`` was computed at."""
+    from archcalc.api import load, resolve
+
+    loaded = load(spec)
+    net = analysis.network
+    out = []
+    for ref in loaded.spec.reference:
+        if (ref.variant or loaded.spec.default_variant) != net.variant:
+            continue
+        try:
+            point = resolve(loaded, ref.variant, _point(ref))
+        except SpecError:
+            continue
+        if point.vars == net.vars and analysis.batch == 1:
+            out.append(check(loaded, ref, analysis=analysis))
+    return out

@@ -137,6 +137,37 @@ def summary_lines(a, fmt: str) -> list[str]:
         f"{human_bytes(t['activation_bytes'])} in all, peak live {human_bytes(t['peak_activation_bytes'])} "
         f"at {t['peak_at']}; conv/linear activations {human(t['activations_conv_linear'])}",
     ]
+    lines += published_lines(a)
     if fmt == "markdown":
         return ["- " + line for line in lines]
     return lines
+
+
+def published_lines(a) -> list[str]:
+    """One line per published figure recorded at this exact point, with the agreement."""
+    from archcalc.reference import matching
+
+    out = []
+    for c in matching(a.spec_path, a) if a.spec_path else []:
+        parts = []
+        for what, got, fig, ok, extra in (
+            ("MACs", c.macs, c.macs_fig, c.macs_ok, c.ref.macs_label),
+            ("params", c.params, c.params_fig, c.params_ok, c.ref.params_convention),
+        ):
+            if fig is None:
+                continue
+            if ok:
+                mark = "matches exactly" if fig.tolerance == 0 else "matches"
+            else:
+                mark = f"differs by {float((got - fig.value) / fig.value * 100):+.2f}%"
+            label = f" ({extra})" if extra else ""
+            shown = f"{got:,}" if fig.tolerance == 0 else human(got)
+            parts.append(f"{what}{label} {fig.text} vs {shown}: {mark}")
+        if c.ref.top1 is not None:
+            parts.append(f"top-1 {c.ref.top1}%")
+        if not parts:
+            continue
+        excl = f", without {', '.join(c.ref.exclude)}" if c.ref.exclude else ""
+        note = f" [deviation: {c.ref.deviation}]" if c.ref.deviation else ""
+        out.append(f"published ({c.ref.source}{excl}): " + "; ".join(parts) + note)
+    return out
