@@ -102,6 +102,26 @@ def _check_size(x: Value, text: str) -> Value:
     return x
 
 
+def _min_pow_bits(a, b: int) -> int:
+    """A lower bound on the bits of ``a ** b``'s numerator or denominator (cheap, no power taken).
+
+    >>> _min_pow_bits(2, 255), _min_pow_bits(Fraction(1, 2), 5)
+    (256, 6)
+    """
+    if isinstance(a, Fraction):
+        bits = max(abs(a.numerator).bit_length(), a.denominator.bit_length())
+    elif isinstance(a, float):
+        return 0  # a float power only overflows to inf, which _check_size catches
+    else:
+        bits = abs(a).bit_length()
+    return (bits - 1) * b + 1 if bits else 0
+
+
+def _deep_len(x: Value) -> int:
+    """Elements of a (nested) list, counted through every level (a number counts 1)."""
+    return sum(_deep_len(v) for v in x) if isinstance(x, list) else 1
+
+
 def _to_sym(x: Value):
     sp = _sympy()
     if isinstance(x, Fraction):
@@ -218,6 +238,8 @@ FUNCTIONS: dict[str, Callable] = {
     "sum": _sum,
 }
 KEYWORDS_ALLOWED = {"make_divisible": {"divisor", "min_value", "round_limit"}}
+#: functions whose arguments must be numbers (``int('3')`` is not a size)
+NUMERIC_ARGS = frozenset({"ceil", "floor", "round", "int", "make_divisible"})
 
 
 # ----------------------------------------------------------------- parser --
@@ -326,7 +348,13 @@ class _Evaluator:
             ) from None
 
     def v_List(self, node):
-        return [self.visit(e) for e in node.elts]
+        return self._list([self.visit(e) for e in node.elts])
+
+    def _list(self, items: list) -> list:
+        """A list result, within MAX_LIST_LEN elements counted through nested lists."""
+        if _deep_len(items) > MAX_LIST_LEN:
+            raise ExprError(f"expression '{self.text}': list too long (over {MAX_LIST_LEN} elements)")
+        return items
 
     v_Tuple = v_List
 
@@ -363,12 +391,11 @@ class _Evaluator:
         op = node.op
         if isinstance(a, list) or isinstance(b, list):
             if isinstance(op, ast.Add) and isinstance(a, list) and isinstance(b, list):
-                if len(a) + len(b) > MAX_LIST_LEN:
-                    raise ExprError(f"expression '{self.text}': list too long")
-                return a + b
-            if isinstance(op, ast.Mult) and isinstance(a, list) and isinstance(b, int):
-                if len(a) * b > MAX_LIST_LEN:
-                    raise ExprError(f"expression '{self.text}': list too long")
+                return self._list(a + b)
+            if isinstance(op, ast.Mult) and isinstance(a, list) and isinstance(b, int) \
+                    and not isinstance(b, bool):
+                if _deep_len(a) * b > MAX_LIST_LEN:
+                    raise ExprError(f"expression '{self.text}': list too long (over {MAX_LIST_LEN} elements)")
                 return a * b
             raise ExprError(f"expression '{self.text}': arithmetic on a list is not allowed")
         a, b = _num(a, self.text), _num(b, self.text)
@@ -383,10 +410,12 @@ class _Evaluator:
             elif isinstance(op, ast.Mult):
                 r = a * b
             elif isinstance(op, ast.Div):
-                if not sym and b == 0:
+                if b == 0:
                     raise ZeroDivisionError
                 r = a / b if sym or isinstance(a, float) or isinstance(b, float) else Fraction(a) / Fraction(b)
             elif isinstance(op, ast.FloorDiv):
+                if b == 0:
+                    raise ZeroDivisionError
                 r = a / b if sym else a // b  # ideal model: floor is the identity
             elif isinstance(op, ast.Mod):
                 if sym:
@@ -407,8 +436,7 @@ class _Evaluator:
         if sym:
             return a**b
         if isinstance(b, int) and not isinstance(b, bool):
-            base_bits = abs(a).bit_length() if isinstance(a, int) else 64
-            if abs(b) > 1024 or base_bits * abs(b) > MAX_INT_BITS:
+            if abs(b) > 1024 or _min_pow_bits(a, abs(b)) > MAX_INT_BITS + 1:
                 raise ExprError(f"expression '{self.text}': power {b} is too large")
             if a == 0 and b < 0:
                 raise ZeroDivisionError
@@ -478,6 +506,9 @@ class _Evaluator:
         f = FUNCTIONS[node.func.id]
         args = [self.visit(a) for a in node.args]
         kwargs = {kw.arg: self.visit(kw.value) for kw in node.keywords}
+        if node.func.id in NUMERIC_ARGS:
+            for v in (*args, *kwargs.values()):
+                _num(v, self.text)
         try:
             return _check_size(f(*args, **kwargs), self.text)
         except (TypeError, ValueError, OverflowError) as e:
