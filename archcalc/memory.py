@@ -5,8 +5,10 @@ until its last consumer has run; the network input counts; no in-place reuse.
 Peak = the largest sum of live tensors at any step, the step's own output
 included. The executor frees by the same rule and measures the same quantity.
 
+The input (8) and ``a`` (4) are live together at step 1; the input is then freed:
+
 >>> peak_elements([("a", 4, ["input"]), ("b", 2, ["a"]), ("c", 4, ["a", "b"])], 8)
-(18, 'c')
+(12, 'a')
 """
 
 from __future__ import annotations
