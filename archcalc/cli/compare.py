@@ -1,0 +1,36 @@
+"""``archcalc compare``: several networks side by side, one row each."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from archcalc.cli import app
+from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, check_format, overrides
+from archcalc.report.tables import FORMATS
+
+Columns = Annotated[Optional[str], typer.Option(
+    "--columns", help="Comma-separated: input, params, weights, macs, flops, activations, peak, "
+                      "published, deviation, top1, source.")]
+Sort = Annotated[Optional[str], typer.Option("--sort", help="Sort ascending by this column (e.g. macs).")]
+
+
+@app.command()
+def compare(
+    specs: Annotated[list[str], typer.Argument(metavar="SPEC[:VARIANT]...", help="Specs to compare.")],
+    set_: Sets = None,
+    resolution: Resolution = None,
+    batch: Batch = "1",
+    dtype: Dtype = "fp32",
+    columns: Columns = None,
+    sort: Sort = None,
+    fmt: Format = "table",
+) -> None:
+    """Compare networks side by side: params, MACs, FLOPs, memory and published figures."""
+    from archcalc.report.compare import compare_rows, parse_columns, render_rows, sort_rows
+
+    check_format(fmt, FORMATS)
+    cols = parse_columns(columns)
+    rows = sort_rows(compare_rows(specs, overrides(set_), resolution, batch, dtype), sort)
+    typer.echo(render_rows(["network", "variant"], rows, cols, fmt), nl=False)

@@ -1,0 +1,50 @@
+"""``archcalc sweep``: a spec over the cartesian grid of var lists, one row per point."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from archcalc.cli import app
+from archcalc.cli.compare import Columns, Sort
+from archcalc.cli.options import Batch, Dtype, Format, SpecArg, check_format
+from archcalc.report.tables import FORMATS
+
+SWEEP_COLUMNS = ("input", "params", "macs", "flops", "published", "deviation", "top1")
+
+
+@app.command()
+def sweep(
+    spec: SpecArg,
+    alpha: Annotated[Optional[str], typer.Option("--alpha", help="Width multipliers, e.g. 1,0.75,0.5,0.25.")] = None,
+    rho: Annotated[Optional[str], typer.Option("--rho", help="Resolution multipliers, e.g. 1,6/7,5/7,4/7.")] = None,
+    variant: Annotated[Optional[str], typer.Option("--variant", "-v", help="Variants to sweep, e.g. b0,b1,b2.")] = None,
+    resolution: Annotated[Optional[str], typer.Option("--resolution", "-r", help="Input sizes, e.g. 160,192,224.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", help="VAR=LIST (repeatable); lists split on top-level commas.")] = None,
+    batch: Batch = "1",
+    dtype: Dtype = "fp32",
+    columns: Columns = None,
+    sort: Sort = None,
+    fmt: Format = "table",
+    plot: Annotated[Optional[str], typer.Option("--plot", help="Also draw the grid to FILE.png|svg|pdf.")] = None,
+    x: Annotated[str, typer.Option("--x", help="Column on the plot's x axis.")] = "params",
+    y: Annotated[str, typer.Option("--y", help="Column on the plot's y axis.")] = "macs",
+) -> None:
+    """Sweep a spec over a grid of vars (e.g. MobileNet's alpha x rho grid) and tabulate every point."""
+    from archcalc.report.compare import parse_columns, render_rows, sort_rows
+    from archcalc.report.sweep import axes_from_options, sweep_rows
+
+    check_format(fmt, FORMATS)
+    cols = parse_columns(columns, SWEEP_COLUMNS)
+    axes = axes_from_options(set_, variant=variant, alpha=alpha, rho=rho, resolution=resolution)
+    if plot:
+        from archcalc.report.plots import check_path
+
+        check_path(plot)
+    rows = sweep_rows(spec, axes, batch=batch, dtype=dtype)
+    typer.echo(render_rows([n for n, _ in axes], sort_rows(rows, sort), cols, fmt), nl=False)
+    if plot:
+        from archcalc.report.sweep import plot_sweep
+
+        typer.echo(f"wrote {plot_sweep(rows, axes, x, y, plot)}", err=True)

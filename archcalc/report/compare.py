@@ -1,0 +1,283 @@
+"""Side-by-side tables of networks: one row per analysed point, chosen columns.
+
+A *column* is a metric of one :class:`~archcalc.api.Analysis` (``params``,
+``macs``, ...) or a published figure from the spec's ``reference:`` list that
+was printed for exactly that point (``published``, ``deviation``, ``top1``).
+The same rows serve ``archcalc compare``, ``archcalc sweep`` and the reports.
+
+Published figures are the reference entries recorded at exactly the row's
+point (:func:`archcalc.reference.matching`; ``{alpha: 1}`` matches MobileNet at
+its defaults); params are compared in the source's own convention.
+
+>>> split_spec_arg("specs/resnet.yaml:50")
+('specs/resnet.yaml', '50')
+>>> split_spec_arg("mobilenet")
+('mobilenet', None)
+>>> pct(0.0412)
+'+0.04%'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from archcalc.errors import SpecError
+from archcalc.report.tables import human, human_bytes, render, shape_str
+
+#: the columns a user can ask for, in display order
+COLUMNS = ("input", "params", "weights", "macs", "flops", "activations", "peak",
+           "published", "deviation", "top1", "source")
+DEFAULT_COLUMNS = ("params", "macs", "flops", "activations", "peak", "published", "deviation", "top1")
+
+
+@dataclass
+class Row:
+    """One analysed point: its label cells, the analysis and the matching reference checks."""
+
+    labels: list[Any]
+    analysis: Any
+    macs_check: Any = None  # archcalc.reference.Check with a published MACs figure, or None
+    params_check: Any = None
+    top1: tuple[float, str] | None = None  # (top-1 %, source)
+    extra: dict = field(default_factory=dict)
+
+
+def split_spec_arg(arg: str) -> tuple[str, str | None]:
+    """``'specs/resnet.yaml:50'`` -> (path, variant); a bare spec -> (spec, None)."""
+    head, sep, tail = arg.rpartition(":")
+    if sep and head and "/" not in tail and "\\" not in tail and tail:
+        return head, tail
+    return arg, None
+
+
+def pct(v: float | None) -> str:
+    """A signed percentage with two decimals (``'-'`` when unknown)."""
+    return "-" if v is None else f"{v:+.2f}%"
+
+
+def parse_columns(text: str | None, default: tuple[str, ...] = DEFAULT_COLUMNS) -> tuple[str, ...]:
+    """``'params,macs'`` -> ('params', 'macs'), each checked against :data:`COLUMNS`."""
+    if not text:
+        return default
+    cols = tuple(c.strip() for c in text.split(",") if c.strip())
+    bad = [c for c in cols if c not in COLUMNS]
+    if bad:
+        raise SpecError(f"unknown column(s) {', '.join(bad)} (choose from {', '.join(COLUMNS)})")
+    return cols
+
+
+# --------------------------------------------------------------- reference --
+def _preference(c) -> tuple:
+    """Sort key of checks: non-deviating, then whole-network entries first, then spec order."""
+    return (c.ref.deviation is not None, bool(c.ref.exclude))
+
+
+def attach_references(row: Row, loaded) -> Row:
+    """Fill ``row``'s published MACs / params checks and top-1 from the entries at its point."""
+    from archcalc.reference import matching
+
+    if row.analysis.symbolic:
+        return row
+    for c in sorted(matching(loaded, row.analysis), key=_preference):
+        if row.macs_check is None and c.macs_fig is not None:
+            row.macs_check = c
+        if row.params_check is None and c.params_fig is not None:
+            row.params_check = c
+        if row.top1 is None and c.ref.top1 is not None and not c.ref.exclude:
+            row.top1 = (c.ref.top1, c.ref.source)
+    return row
+
+
+# ----------------------------------------------------------------- columns --
+def _published(check, fig_attr: str, what: str) -> str:
+    if check is None:
+        return "-"
+    text = getattr(check, fig_attr).text
+    notes = []
+    if what == "params" and check.ref.params_convention != "all":
+        notes.append(check.ref.params_convention)
+    if check.ref.exclude:
+        notes.append("w/o " + "+".join(check.ref.exclude))
+    if check.ref.deviation:
+        notes.append("deviation noted")
+    return text + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _source(row: Row) -> str:
+    seen = []
+    for s in ((row.macs_check.ref.source if row.macs_check else None),
+              (row.params_check.ref.source if row.params_check else None),
+              (row.top1[1] if row.top1 else None)):
+        if s and s not in seen:
+            seen.append(s)
+    return "; ".join(seen) or "-"
+
+
+def _t(row: Row) -> dict:
+    return row.analysis.totals
+
+
+#: column key -> list of (header, display(row), raw(row)); raw values go to CSV and JSON
+CELLS: dict[str, list[tuple[str, Callable[[Row], Any], Callable[[Row], Any]]]] = {
+    "input": [("input", lambda r: shape_str(r.analysis.network.input_shape),
+               lambda r: shape_str(r.analysis.network.input_shape))],
+    "params": [("params", lambda r: human(_t(r)["params"]), lambda r: _t(r)["params"])],
+    "weights": [("weights", lambda r: human(_t(r)["params_by_kind"]["weights"]),
+                 lambda r: _t(r)["params_by_kind"]["weights"])],
+    "macs": [("MACs", lambda r: human(_t(r)["macs"]), lambda r: _t(r)["macs"])],
+    "flops": [("FLOPs", lambda r: human(_t(r)["flops"]), lambda r: _t(r)["flops"])],
+    "activations": [("activations", lambda r: human(_t(r)["activations"]), lambda r: _t(r)["activations"])],
+    "peak": [("peak act. mem.", lambda r: human_bytes(_t(r)["peak_activation_bytes"]),
+              lambda r: _t(r)["peak_activation_bytes"])],
+    "published": [
+        ("pub. MACs", lambda r: _published(r.macs_check, "macs_fig", "macs"),
+         lambda r: r.macs_check.macs_fig.text if r.macs_check else None),
+        ("pub. params", lambda r: _published(r.params_check, "params_fig", "params"),
+         lambda r: r.params_check.params_fig.text if r.params_check else None),
+    ],
+    "deviation": [
+        ("MACs dev.", lambda r: pct(r.macs_check and r.macs_check.macs_deviation_pct),
+         lambda r: r.macs_check and r.macs_check.macs_deviation_pct),
+        ("params dev.", lambda r: pct(r.params_check and r.params_check.params_deviation_pct),
+         lambda r: r.params_check and r.params_check.params_deviation_pct),
+    ],
+    "top1": [("top-1 %", lambda r: f"{r.top1[0]:g}" if r.top1 else "-", lambda r: r.top1[0] if r.top1 else None)],
+    "source": [("source", _source, _source)],
+}
+
+
+def headers_for(columns: tuple[str, ...]) -> list[str]:
+    """Table headers of the chosen columns."""
+    return [h for c in columns for h, _, _ in CELLS[c]]
+
+
+def cells(row: Row, columns: tuple[str, ...], raw: bool = False) -> list[Any]:
+    """One row's cells for the chosen columns (exact values with ``raw``)."""
+    return [(rv if raw else dv)(row) for c in columns for _, dv, rv in CELLS[c]]
+
+
+def sort_rows(rows: list[Row], key: str | None) -> list[Row]:
+    """Rows sorted ascending by a numeric column's first value (``None`` keeps the order)."""
+    if not key:
+        return rows
+    values = column_values(rows, key)
+    order = sorted(range(len(rows)), key=lambda i: (values[i] is None, _sortable(values[i])))
+    return [rows[i] for i in order]
+
+
+def _sortable(v: Any) -> Any:
+    from fractions import Fraction
+
+    return v if isinstance(v, (int, float, Fraction)) else float("inf") if v is None else str(v)
+
+
+def column_values(rows: list[Row], column: str) -> list[Any]:
+    """The exact values of a column's first cell over ``rows`` (for sorting and plots)."""
+    if column not in CELLS:
+        raise SpecError(f"unknown column '{column}' (choose from {', '.join(COLUMNS)})")
+    raw = CELLS[column][0][2]
+    return [raw(r) for r in rows]
+
+
+# ------------------------------------------------------------------ output --
+def conventions_note(rows: list[Row]) -> str:
+    """One sentence with the counting conventions and the inputs, batch and dtype of ``rows``."""
+    inputs = sorted({shape_str(r.analysis.network.input_shape) for r in rows})
+    batches = sorted({str(r.analysis.batch) for r in rows})
+    dtypes = sorted({r.analysis.dtype for r in rows})
+    return ("MACs = multiply-accumulates of conv and linear layers (what the MobileNet paper calls "
+            "mult-adds and the ResNet/EfficientNet/ConvNeXt papers call FLOPs); "
+            "FLOPs = 2 x MACs + bias, norm, activation, pooling, add and mul work; "
+            "params = all learnable parameters (published params compared in the source's convention); "
+            "activations = output elements of every layer; peak = largest live activation memory. "
+            f"Input {', '.join(inputs)} (C x H x W), batch {', '.join(batches)}, {', '.join(dtypes)}.")
+
+
+def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, ...], fmt: str,
+                caption: str | None = None) -> str:
+    """Render labelled rows in table, markdown, latex, csv or json (with the conventions)."""
+    headers = label_headers + headers_for(columns)
+    raw = [r.labels + cells(r, columns, raw=True) for r in rows]
+    if fmt == "json":
+        return json.dumps({"conventions": conventions_note(rows),
+                           "rows": [dict(zip(headers, map(_plain, v))) for v in raw]}, indent=2) + "\n"
+    shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
+    body = render(headers, shown, fmt, [[_plain(x) for x in v] for v in raw])
+    if fmt == "csv":
+        return body
+    note = conventions_note(rows)
+    if fmt == "latex":
+        return latex_table(body, note, caption)
+    if fmt == "markdown":
+        return (f"{caption}\n\n" if caption else "") + body + f"\n\n*{note}*\n"
+    return (f"{caption}\n" if caption else "") + body + f"\n{note}\n"
+
+
+def latex_table(tabular: str, note: str, caption: str | None = None) -> str:
+    """A booktabs ``table`` float: the tabular, a footnote with the conventions, a caption."""
+    lines = [r"% needs \usepackage{booktabs}", r"\begin{table}[t]", r"\centering", r"\small",
+             tabular.strip(), r"\par\smallskip", r"\parbox{\linewidth}{\footnotesize " + latex_escape(note) + "}"]
+    if caption:
+        lines.append(r"\caption{" + latex_escape(caption) + "}")
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX's special characters in plain text."""
+    out = []
+    for ch in text:
+        out.append({"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}.get(ch, ch))
+    return "".join(out)
+
+
+def _plain(v: Any) -> Any:
+    """A JSON/CSV-friendly value: Fractions and other numbers as text, ints and floats kept."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
+# -------------------------------------------------------------------- rows --
+def compare_rows(items: list[str], vars: dict[str, str] | None = None, resolution: Any = None,
+                 batch: Any = 1, dtype: str = "fp32", cache: dict | None = None) -> list[Row]:
+    """One row per ``SPEC[:VARIANT]``, labelled (network, variant), with matching references."""
+    from archcalc.api import load
+
+    rows, used = [], set()
+    for item in items:
+        path, variant = split_spec_arg(item)
+        loaded = load(path)
+        used |= set(loaded.spec.vars)
+        own = {k: v for k, v in (vars or {}).items() if k in loaded.spec.vars}
+        a = analyze_cached(loaded, variant, own, resolution, batch, dtype, cache)
+        label = ", ".join(x for x in (a.network.variant, _point_label(loaded, a)) if x) or "default"
+        rows.append(attach_references(Row([loaded.spec.name, label], a), loaded))
+    unknown = sorted(set(vars or {}) - used)
+    if unknown:
+        raise SpecError(f"--set {', '.join(unknown)}: no compared spec has such a var")
+    return rows
+
+
+def _point_label(loaded, a) -> str:
+    """``alpha=3/4, rho=6/7`` for the vars that differ from the spec's defaults."""
+    from archcalc.api import resolve
+
+    base = resolve(loaded, a.network.variant).vars
+    return ", ".join(f"{k}={v}" for k, v in a.network.vars.items() if repr(base.get(k)) != repr(v))
+
+
+def analyze_cached(loaded, variant, vars_, resolution=None, batch=1, dtype="fp32", cache=None):
+    """``archcalc.api.analyze`` memoised in ``cache`` (a dict) by every argument."""
+    from archcalc.api import analyze
+
+    key = (str(loaded.path), variant, tuple(sorted(vars_.items())), resolution, str(batch), dtype)
+    if cache is not None and key in cache:
+        return cache[key]
+    a = analyze(loaded, variant=variant, vars=vars_, resolution=resolution, batch=batch, dtype=dtype)
+    if cache is not None:
+        cache[key] = a
+    return a

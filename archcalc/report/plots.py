@@ -1,0 +1,150 @@
+"""Figures (matplotlib, Agg backend), written deterministically for committed reports.
+
+Only the commands that draw import this module. Every figure has labelled
+axes with units, a legend and a caption line stating the counting conventions.
+Output is reproducible byte for byte on one matplotlib version: no dates, a
+fixed ``svg.hashsalt``, text kept as text in SVG, no "Software" stamp in PNG.
+
+>>> axis_label("macs")
+'MACs (multiply-accumulates per image)'
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any, Sequence
+
+from archcalc.errors import SpecError
+from archcalc.report.tables import human
+
+CAPTION = ("MACs = multiply-accumulates of conv and linear layers (the MobileNet paper's mult-adds; "
+           "the ResNet/EfficientNet/ConvNeXt papers' FLOPs), computed by archcalc at each point; "
+           "params = learnable parameters; batch 1, fp32.")
+
+_AXIS = {
+    "macs": "MACs (multiply-accumulates per image)",
+    "flops": "FLOPs (floating-point operations per image)",
+    "params": "params (learnable parameters)",
+    "weights": "weights (conv and linear kernels)",
+    "activations": "activations (output elements of all layers)",
+    "peak": "peak activation memory (bytes)",
+    "top1": "ImageNet top-1 accuracy (%)",
+}
+_METADATA = {
+    ".png": {"Software": None},
+    ".svg": {"Date": None, "Creator": "archcalc"},
+    ".pdf": {"CreationDate": None, "ModDate": None, "Creator": "archcalc", "Producer": "archcalc"},
+}
+
+
+def axis_label(column: str) -> str:
+    """An axis label with its unit for a table column."""
+    return _AXIS.get(column, column)
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend with deterministic settings."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcdefaults()
+    plt.rcParams.update({
+        "svg.hashsalt": "archcalc", "svg.fonttype": "none", "font.family": "DejaVu Sans",
+        "font.size": 9, "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 100,
+        "savefig.dpi": 150, "path.simplify": False,
+    })
+    return plt
+
+
+def check_path(path: str | Path) -> Path:
+    """A figure path with a supported extension (.png, .svg, .pdf)."""
+    p = Path(path)
+    if p.suffix.lower() not in _METADATA:
+        raise SpecError(f"cannot write a figure to '{path}': use a .png, .svg or .pdf file name")
+    return p
+
+
+def save(fig, path: str | Path) -> Path:
+    """Save ``fig`` without timestamps or version stamps, then close it."""
+    p = check_path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p, metadata=_METADATA[p.suffix.lower()])
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return p
+
+
+def add_caption(fig, text: str, width: int = 120) -> None:
+    """A small caption under the axes (wrapped)."""
+    fig.text(0.01, 0.01, textwrap.fill(text, width), fontsize=7, ha="left", va="bottom", color="0.25")
+
+
+def count_formatter():
+    """A tick formatter that prints counts as 300M, 4.1G."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: human(v, 3))
+
+
+def _format_axis(axis, column: str) -> None:
+    if column in ("macs", "flops", "params", "weights", "activations", "peak"):
+        axis.set_major_formatter(count_formatter())
+
+
+def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequence[str]]],
+                x: str, y: str, title: str, path: str | Path, caption: str = CAPTION,
+                logx: bool = False) -> Path:
+    """Lines of (label, xs, ys, point labels): ``y`` against ``x``, annotated, captioned."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 5.2))
+    for label, xs, ys, names in series:
+        pts = [(float(a), float(b), n) for a, b, n in zip(xs, ys, names) if a is not None and b is not None]
+        if not pts:
+            continue
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", markersize=4, linewidth=1.2, label=label)
+        for px, py, n in pts:
+            if n:
+                ax.annotate(n, (px, py), textcoords="offset points", xytext=(3, 3), fontsize=6, color="0.3")
+    if logx:
+        ax.set_xscale("log")
+    _format_axis(ax.xaxis, x)
+    _format_axis(ax.yaxis, y)
+    ax.set_xlabel(axis_label(x) + (", log scale" if logx else ""))
+    ax.set_ylabel(axis_label(y))
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="best")
+    fig.subplots_adjust(bottom=0.2, left=0.11, right=0.98, top=0.93)
+    add_caption(fig, caption)
+    return save(fig, path)
+
+
+def plot_layers(names: Sequence[str], macs: Sequence[int], params: Sequence[int], kinds: Sequence[str],
+                title: str, path: str | Path, caption: str = CAPTION) -> Path:
+    """Per-layer bars of MACs (top) and params (bottom), coloured by layer type."""
+    plt = pyplot()
+    n = len(names)
+    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(max(7.5, 0.14 * n + 2), 6.5))
+    order = list(dict.fromkeys(kinds))
+    cmap = plt.get_cmap("tab10")
+    colors = [cmap(order.index(k) % 10) for k in kinds]
+    xs = list(range(n))
+    ax1.bar(xs, [float(m) for m in macs], color=colors)
+    ax2.bar(xs, [float(p) for p in params], color=colors)
+    ax1.set_ylabel(axis_label("macs"))
+    ax2.set_ylabel(axis_label("params"))
+    for ax in (ax1, ax2):
+        ax.yaxis.set_major_formatter(count_formatter())
+    ax2.set_xticks(xs)
+    ax2.set_xticklabels(names, rotation=90, fontsize=5 if n > 40 else 7)
+    ax2.set_xlabel("layer (document order)")
+    ax1.set_title(title)
+    from matplotlib.patches import Patch
+
+    ax1.legend(handles=[Patch(color=cmap(i % 10), label=k) for i, k in enumerate(order)], fontsize=7)
+    fig.subplots_adjust(bottom=0.3, left=0.1, right=0.98, top=0.94, hspace=0.08)
+    add_caption(fig, caption, width=140)
+    return save(fig, path)

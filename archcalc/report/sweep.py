@@ -1,0 +1,142 @@
+"""Cartesian sweeps of a spec's vars: one analysed row per grid point.
+
+``archcalc sweep mobilenet --alpha 1,0.75,0.5,0.25 --rho 1,6/7,5/7,4/7`` is
+MobileNet's 16-model α×ρ grid (Tables 6-7). List values are split on commas at
+the top level only, so ``[1, 2],[3, 4]`` is two lists, and every value is
+parsed exactly (``6/7`` stays a fraction).
+
+>>> split_list("1,6/7, 5/7")
+['1', '6/7', '5/7']
+>>> split_list("[1, 2],[3, 4]")
+['[1, 2]', '[3, 4]']
+>>> [len(p) for p in grid([("alpha", ["1", "0.5"]), ("rho", ["1", "6/7", "5/7"])])]
+[2, 2, 2, 2, 2, 2]
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from typing import Any, Iterator
+
+from archcalc.errors import SpecError
+from archcalc.report.compare import Row, analyze_cached, attach_references
+from archcalc.spec.expr import parse_value
+
+VARIANT = "variant"  #: axis name that sweeps variants instead of a var
+RESOLUTION = "resolution"  #: axis name passed as ``resolution=`` (a var where the spec has one)
+
+
+def split_list(text: str) -> list[str]:
+    """Split ``text`` on commas outside brackets and parentheses; each item is checked to parse."""
+    items, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            items.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    items.append("".join(cur).strip())
+    if depth != 0 or any(not i for i in items):
+        raise SpecError(f"cannot split '{text}' into a comma-separated list of values")
+    return items
+
+
+def parse_axis(name: str, text: str) -> tuple[str, list[str]]:
+    """One sweep axis: a var name and its values (validated with the exact expression parser)."""
+    values = split_list(text)
+    if name != VARIANT:
+        for v in values:
+            try:
+                parse_value(v)
+            except SpecError as e:
+                raise SpecError(f"--set {name}: value '{v}': {e.message}") from None
+    return name, values
+
+
+def axes_from_options(sets: list[str] | None, **shorthands: str | None) -> list[tuple[str, list[str]]]:
+    """Axes from ``--set VAR=LIST`` items and shorthand options (``alpha='1,0.5'``), in order."""
+    axes = []
+    for name, text in shorthands.items():
+        if text is not None:
+            axes.append(parse_axis(name, text))
+    for item in sets or []:
+        name, eq, text = item.partition("=")
+        if not eq or not name.strip() or not text.strip():
+            raise SpecError(f"--set expects VAR=LIST, got '{item}'")
+        axes.append(parse_axis(name.strip(), text.strip()))
+    names = [n for n, _ in axes]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise SpecError(f"var {', '.join(dup)} is swept twice; give each var one list")
+    return axes
+
+
+def grid(axes: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
+    """The cartesian product of the axes, first axis slowest, as ``{name: value}`` points."""
+    names = [n for n, _ in axes]
+    return [dict(zip(names, combo)) for combo in itertools.product(*(vals for _, vals in axes))]
+
+
+def progress(items: list, stream=None, min_items: int = 8) -> Iterator:
+    """Yield ``items``, drawing a progress bar on ``stream`` (stderr) only when it is a TTY."""
+    stream = stream or sys.stderr
+    show = len(items) >= min_items and getattr(stream, "isatty", lambda: False)()
+    for i, item in enumerate(items):
+        if show:
+            done = int(30 * i / len(items))
+            stream.write(f"\r[{'#' * done}{'.' * (30 - done)}] {i}/{len(items)}")
+            stream.flush()
+        yield item
+    if show:
+        stream.write(f"\r[{'#' * 30}] {len(items)}/{len(items)}\n")
+        stream.flush()
+
+
+def sweep_rows(spec: Any, axes: list[tuple[str, list[str]]], fixed: dict[str, str] | None = None,
+               batch: Any = 1, dtype: str = "fp32", cache: dict | None = None,
+               show_progress: bool = True) -> list[Row]:
+    """One row per grid point, labelled by the axis values, with published figures matched."""
+    from archcalc.api import load
+
+    loaded = load(spec)
+    points = grid(axes)
+    rows = []
+    for point in progress(points) if show_progress else points:
+        variant = point.get(VARIANT)
+        vars_ = dict(fixed or {})
+        vars_.update({k: v for k, v in point.items() if k not in (VARIANT, RESOLUTION)})
+        resolution = point.get(RESOLUTION)
+        a = analyze_cached(loaded, variant, vars_, resolution, batch, dtype, cache)
+        rows.append(attach_references(Row([point[n] for n, _ in axes], a), loaded))
+    return rows
+
+
+def series(rows: list[Row], axes: list[tuple[str, list[str]]]) -> list[tuple[str, list[Row]]]:
+    """Rows split into lines: one per combination of all axes but the last (first axis slowest)."""
+    if len(axes) <= 1:
+        return [(", ".join(n for n, _ in axes) or "points", rows)]
+    out: dict[str, list[Row]] = {}
+    for r in rows:
+        label = ", ".join(f"{n}={v}" for (n, _), v in zip(axes[:-1], r.labels[:-1]))
+        out.setdefault(label, []).append(r)
+    return list(out.items())
+
+
+
+def plot_sweep(rows: list[Row], axes: list[tuple[str, list[str]]], x: str, y: str, path) -> Any:
+    """Draw column ``y`` against ``x`` for the grid, one line per value of the leading axes."""
+    from archcalc.report.compare import column_values
+    from archcalc.report.plots import plot_series
+
+    lines = []
+    for label, rs in series(rows, axes):
+        names = [f"{axes[-1][0]}={r.labels[-1]}" for r in rs] if axes else [""] * len(rs)
+        lines.append((label, column_values(rs, x), column_values(rs, y), names))
+    name = rows[0].analysis.network.name if rows else ""
+    grid_text = " x ".join(f"{n} in {{{', '.join(v)}}}" for n, v in axes)
+    return plot_series(lines, x, y, f"{name}: {grid_text}", path)
