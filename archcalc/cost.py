@@ -55,7 +55,7 @@ def _sum(values, symbolic: bool):
     if symbolic:
         import sympy
 
-        return sympy.Add(*values)
+        return sympy.expand(sympy.Add(*values))
     return sum(values)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from fractions import Fraction
 from typing import Any, Sequence
 
@@ -49,16 +50,39 @@ def human_bytes(n: Any) -> str:
 
 
 def shape_str(shape: Sequence) -> str:
+    """``64x56x56``; symbolic sizes are spaced: ``32*alpha × 112*rho × 112*rho``."""
+    if any(not isinstance(d, int) for d in shape):
+        return " × ".join(unicode_math(str(d)) for d in shape)
     return "x".join(str(d) for d in shape)
 
 
 def expr_str(v: Any, fmt: str) -> str:
-    """A sympy value as text (or LaTeX math in LaTeX tables)."""
-    if fmt == "latex" and type(v).__module__.startswith("sympy"):
-        import sympy
+    """A sympy value as LaTeX math in LaTeX tables, one-line unicode math in text tables.
 
+    >>> import sympy
+    >>> expr_str(3 * sympy.Symbol("alpha") ** 2, "table")
+    '3·α²'
+    """
+    if not type(v).__module__.startswith("sympy"):
+        return str(v)
+    import sympy
+
+    if fmt == "latex":
         return f"${sympy.latex(v)}$"
+    if fmt == "table":
+        return unicode_math(str(v))
     return str(v)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "rho": "ρ", "phi": "φ", "theta": "θ"}
+
+
+def unicode_math(text: str) -> str:
+    """One-line unicode rendering of a sympy string: ``alpha**2*rho`` -> ``α²·ρ``."""
+    text = re.sub(r"\b(" + "|".join(_GREEK) + r")\b", lambda m: _GREEK[m.group(1)], text)
+    text = re.sub(r"\*\*(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+    return text.replace("*", "·")
 
 
 def render(headers: list[str], rows: list[list[Any]], fmt: str, raw_rows: list[list[Any]] | None = None) -> str:
