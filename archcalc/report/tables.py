@@ -151,7 +151,7 @@ def summary_lines(a, fmt: str) -> list[str]:
     t = a.totals
     pk = t["params_by_kind"]
     if a.symbolic:
-        return [f"params by kind: " + ", ".join(f"{k} {v}" for k, v in pk.items() if v != 0)]
+        return ["params by kind: " + ", ".join(f"{k} {expr_str(v, fmt)}" for k, v in pk.items() if v != 0)]
     lines = [
         "params by kind: " + ", ".join(f"{k} {human(v)} ({v:,})" for k, v in pk.items() if v)
         + f"; buffers {human(t['buffers'])}",
