@@ -1,0 +1,146 @@
+"""``archcalc validate``: run a spec on the CPU and check the static model, layer by layer.
+
+Exit status: 0 when everything agrees, 1 when anything differs (the first
+differing layer is named), 2 for bad input. numba is imported only inside the
+command, so ``archcalc cost`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+from archcalc.cli import app
+from archcalc.cli.options import Alpha, Batch, Format, Resolution, Rho, Sets, Variant, check_format, overrides
+from archcalc.errors import SpecError
+
+LAYER_HEADERS = ["layer", "op", "static shape", "executed shape", "static MACs", "counted MACs",
+                 "static acts", "observed acts", "static params+buffers", "allocated params+buffers", "ok"]
+ALL_HEADERS = ["spec", "variant", "input", "layers", "MACs", "peak bytes (pred/meas)", "params",
+               "seconds", "verdict"]
+
+
+@app.command()
+def validate(
+    spec: Annotated[Optional[str], typer.Argument(metavar="[SPEC]", help="Spec file or bundled spec name.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every bundled spec and variant.")] = False,
+    variant: Variant = None,
+    alpha: Alpha = None,
+    rho: Rho = None,
+    resolution: Resolution = None,
+    batch: Batch = "1",
+    set_: Sets = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights and input.")] = 0,
+    per_layer: Annotated[bool, typer.Option("--per-layer/--summary", help="Show every layer, or the verdict only.")] = True,
+    fmt: Format = "table",
+) -> None:
+    """Execute a network on random weights and compare shapes, MACs, activations, params and peak memory."""
+    from archcalc.executor.validate import validate as run_validation
+
+    check_format(fmt, ("table", "markdown", "latex", "csv", "json"))
+    if all_ == (spec is not None):
+        raise SpecError("give either a SPEC or --all (not both, not neither)")
+    if all_:
+        if variant is not None:
+            raise SpecError("--variant cannot be combined with --all (every variant is validated)")
+        _validate_all(resolution, batch, overrides(set_, alpha, rho), seed, fmt)
+        return
+    report = run_validation(spec, variant, overrides(set_, alpha, rho), resolution, batch, seed)
+    if fmt == "json":
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        typer.echo(_report_text(report, fmt, per_layer))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _validate_all(resolution, batch, vars_, seed: int, fmt: str) -> None:
+    """Validate every bundled configuration; a spec's native resolution caps ``--resolution``."""
+    from archcalc.errors import ArchcalcError
+    from archcalc.executor.validate import configurations, native_resolution, validate as run_validation
+    from archcalc.spec.expr import parse_value
+    from archcalc.spec.loader import bundled_specs
+
+    asked = parse_value(resolution) if resolution is not None else None
+    reports, errors = [], []
+    for path in bundled_specs():
+        for variant in configurations(path):
+            try:
+                res = asked if asked is None else min(asked, native_resolution(path, variant))
+                reports.append((path.stem, run_validation(path, variant, vars_, res, batch, seed)))
+            except ArchcalcError as e:
+                errors.append((path.stem, variant, str(e)))
+    ok = all(r.ok for _, r in reports) and not errors
+    if fmt == "json":
+        typer.echo(json.dumps({"ok": ok, "runs": [dict(r.to_dict(), spec=s) for s, r in reports],
+                               "errors": [{"spec": s, "variant": v, "error": m} for s, v, m in errors]},
+                              indent=2))
+    else:
+        typer.echo(_all_text(reports, errors, fmt))
+    if errors:
+        raise typer.Exit(2)
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _shape(shape) -> str:
+    return "-" if shape is None else "x".join(str(d) for d in shape)
+
+
+def _total(d) -> str:
+    return "-" if d is None else str(sum(d.values()))
+
+
+def _report_text(r, fmt: str, per_layer: bool) -> str:
+    """The per-layer table and the verdict lines of one report."""
+    from archcalc.report.tables import human_bytes, render
+
+    lines = []
+    if per_layer:
+        rows = [[c.name, c.op, _shape(c.static_shape), _shape(c.executed_shape), c.static_macs,
+                 "-" if c.counted_macs is None else c.counted_macs, c.static_activations,
+                 "-" if c.observed_activations is None else c.observed_activations,
+                 _total(c.static_params), _total(c.allocated_params), "ok" if c.ok else "DIFF"]
+                for c in r.layers]
+        lines.append(render(LAYER_HEADERS, rows, fmt).rstrip("\n"))
+        if fmt == "csv":
+            return lines[0] + "\n"
+    pk = r.peak
+    lines += [
+        f"{r.model}" + (f" variant {r.variant}" if r.variant else "")
+        + f", input {_shape(r.input)}, batch {r.batch}, fp32, seed-random weights",
+        f"peak live activations: predicted {pk['predicted']} B ({human_bytes(pk['predicted'])}, at "
+        f"{pk['predicted_at']}), measured {pk['measured']} B"
+        + (f" ({human_bytes(pk['measured'])}, at {pk['measured_at']})" if pk["measured"] is not None else ""),
+        "params by kind: static " + _kinds(r.params["static"]) + "; allocated " + _kinds(r.params["allocated"]),
+        f"{r.summary()}  ({r.seconds:.2f} s)",
+    ]
+    return "\n".join(lines)
+
+
+def _kinds(d: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items()) or "none"
+
+
+def _all_text(reports, errors, fmt: str) -> str:
+    """One row per configuration, then the first difference of each failing one."""
+    from archcalc.report.tables import human, render
+
+    rows = []
+    for spec, r in reports:
+        macs = sum(c.static_macs for c in r.layers)
+        counted = sum(c.counted_macs or 0 for c in r.layers)
+        rows.append([spec, r.variant or "-", _shape(r.input), len(r.layers),
+                     human(macs) if macs == counted else f"{macs} vs {counted}",
+                     f"{r.peak['predicted']}/{r.peak['measured']}",
+                     str(sum(r.params["static"].values())), f"{r.seconds:.2f}", "ok" if r.ok else "MISMATCH"])
+    rows += [[spec, variant or "-", "-", "-", "-", "-", "-", "-", "ERROR"] for spec, variant, _ in errors]
+    lines = [render(ALL_HEADERS, rows, fmt).rstrip("\n")]
+    lines += [f"{spec} {r.variant or ''}: {r.summary()}" for spec, r in reports if not r.ok]
+    lines += [f"{spec} {variant or ''}: {msg}" for spec, variant, msg in errors]
+    good = sum(r.ok for _, r in reports)
+    total_s = sum(r.seconds for _, r in reports)
+    lines.append(f"{good}/{len(reports) + len(errors)} configurations agree ({total_s:.1f} s executing)")
+    return "\n".join(lines)
