@@ -127,20 +127,22 @@ def plot_layers(names: Sequence[str], macs: Sequence[int], params: Sequence[int]
     """Per-layer bars of MACs (top) and params (bottom), coloured by layer type."""
     plt = pyplot()
     n = len(names)
-    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(max(7.5, 0.14 * n + 2), 6.5))
+    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(min(16, max(7.5, 0.14 * n + 2)), 6.5))
     order = list(dict.fromkeys(kinds))
     cmap = plt.get_cmap("tab10")
     colors = [cmap(order.index(k) % 10) for k in kinds]
     xs = list(range(n))
     ax1.bar(xs, [float(m) for m in macs], color=colors)
     ax2.bar(xs, [float(p) for p in params], color=colors)
-    ax1.set_ylabel(axis_label("macs"))
-    ax2.set_ylabel(axis_label("params"))
+    ax1.set_ylabel("MACs per image")
+    ax2.set_ylabel("learnable params")
     for ax in (ax1, ax2):
         ax.yaxis.set_major_formatter(count_formatter())
-    ax2.set_xticks(xs)
-    ax2.set_xticklabels(names, rotation=90, fontsize=5 if n > 40 else 7)
-    ax2.set_xlabel("layer (document order)")
+    step = -(-n // 100)  # at most 100 tick labels
+    ax2.set_xticks(xs[::step])
+    ax2.set_xticklabels(names[::step], rotation=90, fontsize=5 if n > 40 else 7)
+    fig.align_ylabels((ax1, ax2))
+    ax2.set_xlabel("layer (document order)" + (f", every {step}th labelled" if step > 1 else ""))
     ax1.set_title(title)
     from matplotlib.patches import Patch
 

@@ -1,0 +1,48 @@
+"""``archcalc breakdown``: where the parameters and computation go (by op, block, stage or layer type)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from archcalc.cli import app
+from archcalc.cli.options import (
+    Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
+)
+
+
+@app.command()
+def breakdown(
+    spec: SpecArg,
+    by: Annotated[str, typer.Option("--by", help="op, block, stage or kind (layer type: depthwise, 1x1, conv, FC).")] = "kind",
+    variant: Variant = None,
+    alpha: Alpha = None,
+    rho: Rho = None,
+    resolution: Resolution = None,
+    batch: Batch = "1",
+    set_: Sets = None,
+    dtype: Dtype = "fp32",
+    fmt: Format = "table",
+    all_groups: Annotated[bool, typer.Option("--all", help="Also list groups with no MACs and no params.")] = False,
+    plot: Annotated[Optional[str], typer.Option("--plot", help="Draw per-layer MACs/params bars to FILE.png|svg|pdf.")] = None,
+) -> None:
+    """Break a network's MACs, params and weights down by op, block, stage or layer type."""
+    from archcalc.api import analyze
+    from archcalc.report.breakdown import GROUPINGS, breakdown_table, plot_breakdown
+
+    check_format(fmt, ("table", "markdown", "latex", "csv"))
+    check_format_by = by if by in GROUPINGS else None
+    if check_format_by is None:
+        from archcalc.errors import SpecError
+
+        raise SpecError(f"--by: unknown grouping '{by}' (choose from {', '.join(GROUPINGS)})")
+    if plot:
+        from archcalc.report.plots import check_path
+
+        check_path(plot)
+    a = analyze(spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution,
+                batch=batch, dtype=dtype)
+    typer.echo(breakdown_table(a, by, fmt, skip_empty=not all_groups), nl=False)
+    if plot:
+        typer.echo(f"wrote {plot_breakdown(a, plot)}", err=True)

@@ -1,0 +1,151 @@
+"""Where the parameters and the computation go: costs grouped by op, block, stage or layer type.
+
+``--by kind`` is the MobileNet paper's Table 2 ("resource per layer type"): it
+tells depthwise convolutions (``groups == in_channels``), pointwise 1x1
+convolutions, other (standard or grouped) convolutions and fully connected
+layers apart, from each layer's resolved geometry. Shares are given of the
+total MACs, of all params, and of the *weights* alone (conv and linear
+kernels, the paper's convention: no biases, no BN).
+
+>>> from types import SimpleNamespace as NS
+>>> layer_type(NS(op=NS(op="conv2d", kernel_size=3, groups=32), in_shapes=[(32, 112, 112)]))
+'depthwise conv 3x3'
+>>> layer_type(NS(op=NS(op="conv2d", kernel_size=1, groups=1), in_shapes=[(32, 112, 112)]))
+'conv 1x1'
+>>> layer_type(NS(op=NS(op="linear", out_features=1000), in_shapes=[(1024,)]))
+'fully connected'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from archcalc.errors import SpecError
+from archcalc.report.tables import human, render
+
+GROUPINGS = ("op", "block", "stage", "kind")
+
+
+def _pair(v: Any) -> tuple:
+    return tuple(v) if isinstance(v, (list, tuple)) else (v, v)
+
+
+def layer_type(layer) -> str:
+    """The layer's type in the MobileNet paper's sense, from its resolved fields.
+
+    A kernel op with ``groups`` is a convolution: depthwise when ``groups``
+    equals its input channels (and is above 1), grouped when ``groups > 1``,
+    otherwise standard; a 1x1 standard convolution is pointwise. An op with
+    ``out_features`` is fully connected. Anything else is its op name.
+    """
+    op = layer.op
+    groups = getattr(op, "groups", None)
+    kernel = getattr(op, "kernel_size", None)
+    if groups is not None and kernel is not None:
+        kh, kw = _pair(kernel)
+        size = f"{kh}x{kw}"
+        cin = layer.in_shapes[0][0]
+        if groups > 1 and groups == cin:
+            return f"depthwise conv {size}"
+        if groups > 1:
+            return f"grouped conv {size}"
+        return f"conv {size}"
+    if getattr(op, "out_features", None) is not None:
+        return "fully connected"
+    return op.op
+
+
+def group_key(cost, layer, by: str) -> str:
+    """The group of one layer: its op, outermost block call, stage (first name part) or type."""
+    if by == "op":
+        return cost.op
+    if by == "block":
+        return cost.blocks[0] if cost.blocks else cost.name
+    if by == "stage":
+        return cost.name.split(".")[0]
+    if by == "kind":
+        return layer_type(layer)
+    raise SpecError(f"--by: unknown grouping '{by}' (choose from {', '.join(GROUPINGS)})")
+
+
+@dataclass
+class Share:
+    """The totals of one group of layers."""
+
+    group: str
+    layers: int
+    macs: int
+    params: int
+    weights: int
+
+
+def breakdown(a, by: str = "kind") -> list[Share]:
+    """Group an analysis's layers and sum their MACs, params and weights, in first-seen order."""
+    if a.symbolic:
+        raise SpecError("breakdown needs a numeric analysis (drop --symbolic)")
+    groups: dict[str, Share] = {}
+    for cost, layer in zip(a.layers, a.network.layers):
+        key = group_key(cost, layer, by)
+        s = groups.setdefault(key, Share(key, 0, 0, 0, 0))
+        s.layers += 1
+        s.macs += cost.macs
+        s.params += cost.params
+        s.weights += cost.params_by_kind.get("weights", 0)
+    return list(groups.values())
+
+
+def percent(part: int, whole: int) -> str:
+    """``part / whole`` as a percentage with two decimals (exact arithmetic, then rounded)."""
+    if not whole:
+        return "-"
+    return f"{float(Fraction(part * 100, whole)):.2f}%"
+
+
+def breakdown_table(a, by: str = "kind", fmt: str = "table", skip_empty: bool = True) -> str:
+    """The breakdown as a table: counts and shares of MACs, params and weights, plus the total."""
+    shares = breakdown(a, by)
+    if skip_empty:
+        shares = [s for s in shares if s.macs or s.params]
+    t = a.totals
+    tw = t["params_by_kind"]["weights"]
+    headers = [by if by != "kind" else "layer type", "layers", "MACs", "MACs %", "params", "params %",
+               "weights", "weights %"]
+    rows = [[s.group, s.layers, human(s.macs), percent(s.macs, t["macs"]), human(s.params),
+             percent(s.params, t["params"]), human(s.weights), percent(s.weights, tw)] for s in shares]
+    raw = [[s.group, s.layers, s.macs, _frac(s.macs, t["macs"]), s.params, _frac(s.params, t["params"]),
+            s.weights, _frac(s.weights, tw)] for s in shares]
+    total = ["total", len(a.layers), human(t["macs"]), "100.00%", human(t["params"]), "100.00%", human(tw),
+             "100.00%"]
+    body = render(headers, rows + [total], fmt, raw + [["total", len(a.layers), t["macs"], 100.0,
+                                                         t["params"], 100.0, tw, 100.0]])
+    if fmt == "csv":
+        return body
+    from archcalc.report.tables import header_lines
+
+    note = ("Shares of total MACs, of all learnable params, and of weights only (conv and linear "
+            "kernels: no biases, no norm affine; the MobileNet paper's convention)."
+            + (" Layers with neither MACs nor params are omitted." if skip_empty else ""))
+    head = header_lines(a)
+    if fmt == "latex":
+        return "\n".join("% " + line for line in head + [note]) + "\n" + body + "\n"
+    if fmt == "markdown":
+        return "\n\n".join(["\n".join(f"{line}  " for line in head), body, f"*{note}*"]) + "\n"
+    return "\n".join(head + [body, note]) + "\n"
+
+
+def _frac(part: int, whole: int) -> float | None:
+    return float(Fraction(part * 100, whole)) if whole else None
+
+
+def plot_breakdown(a, path) -> Any:
+    """Per-layer bars of MACs and params (conv and linear layers, coloured by type)."""
+    from archcalc.report.plots import CAPTION, plot_layers
+
+    picked = [(c, lay) for c, lay in zip(a.layers, a.network.layers) if c.macs or c.params_by_kind.get("weights")]
+    net = a.network
+    title = f"{net.name}{f' [{net.variant}]' if net.variant else ''}: MACs and params per layer"
+    return plot_layers([c.name for c, _ in picked], [c.macs for c, _ in picked], [c.params for c, _ in picked],
+                       [layer_type(lay) for _, lay in picked], title, path,
+                       CAPTION + " Layers without weights (norm, activation, pooling) are not drawn.")
