@@ -42,16 +42,22 @@ class Activation(Op):
 
 
 class Relu(Activation):
+    """ReLU, ``max(x, 0)`` (``torch.nn.ReLU``): 1 compare per element."""
+
     op: Literal["relu"]
     per_element: ClassVar = {"compare": 1}
 
 
 class Relu6(Activation):
+    """ReLU6, ``min(max(x, 0), 6)`` (``torch.nn.ReLU6``): 2 compare per element."""
+
     op: Literal["relu6"]
     per_element: ClassVar = {"compare": 2}
 
 
 class Sigmoid(Activation):
+    """Logistic sigmoid ``1 / (1 + exp(-x))``: 1 exp, 1 add, 1 div per element."""
+
     op: Literal["sigmoid"]
     per_element: ClassVar = {"exp": 1, "add": 1, "div": 1}
 
@@ -64,6 +70,8 @@ class Silu(Activation):
 
 
 class Tanh(Activation):
+    """Hyperbolic tangent; one transcendental, counted as 1 exp per element."""
+
     op: Literal["tanh"]
     per_element: ClassVar = {"exp": 1}
 
@@ -82,11 +90,15 @@ class Gelu(Activation):
 
 
 class Hardswish(Activation):
+    """Hard swish ``x * relu6(x + 3) / 6`` (MobileNetV3): 1 add, 2 compare, 2 mul per element."""
+
     op: Literal["hardswish"]
     per_element: ClassVar = {"add": 1, "compare": 2, "mul": 2}
 
 
 class Hardsigmoid(Activation):
+    """Hard sigmoid ``relu6(x + 3) / 6``: 1 add, 2 compare, 1 mul per element."""
+
     op: Literal["hardsigmoid"]
     per_element: ClassVar = {"add": 1, "compare": 2, "mul": 1}
 

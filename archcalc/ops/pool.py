@@ -14,11 +14,26 @@ from __future__ import annotations
 
 from typing import Literal
 
+from archcalc.errors import ShapeError
 from archcalc.ops.base import Op, Raw, as_pair, numel, spatial
 from archcalc.ops.conv import WindowOp
 
 
+def check_pool_padding(op: WindowOp) -> None:
+    """PyTorch's rule: explicit padding is at most half the (dilated) kernel on each axis."""
+    k, _, d, p = op.geometry()
+    if isinstance(p, str):
+        return
+    for axis in (0, 1):
+        half = (d[axis] * (k[axis] - 1) + 1) // 2
+        if p[axis] > half:
+            raise ShapeError(f"{op.op}: padding {p[axis]} is more than half the kernel "
+                             f"({k[axis]}); use padding <= {half}")
+
+
 class MaxPool(WindowOp):
+    """Max pooling (``torch.nn.MaxPool2d``): ``k_h*k_w - 1`` compare per output element."""
+
     op: Literal["maxpool"]
     kernel_size: Raw
     stride: Raw | None = None
@@ -27,6 +42,7 @@ class MaxPool(WindowOp):
     ceil_mode: bool = False
 
     def output_shape(self, ins, ctx):
+        check_pool_padding(self)
         return self.spatial_out(ins[0], ctx)
 
     def flops(self, ins, out):
@@ -35,6 +51,8 @@ class MaxPool(WindowOp):
 
 
 class AvgPool(WindowOp):
+    """Average pooling (``torch.nn.AvgPool2d``): ``k_h*k_w - 1`` add and 1 div per output element."""
+
     op: Literal["avgpool"]
     kernel_size: Raw
     stride: Raw | None = None
@@ -42,6 +60,7 @@ class AvgPool(WindowOp):
     ceil_mode: bool = False
 
     def output_shape(self, ins, ctx):
+        check_pool_padding(self)
         return self.spatial_out(ins[0], ctx)
 
     def flops(self, ins, out):

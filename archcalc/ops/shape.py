@@ -17,6 +17,8 @@ from archcalc.ops.base import Op, Raw, numel
 
 
 class Flatten(Op):
+    """``[C, H, W] -> [C*H*W]`` (``torch.nn.Flatten``); free."""
+
     op: Literal["flatten"]
 
     def output_shape(self, ins, ctx):
@@ -24,6 +26,8 @@ class Flatten(Op):
 
 
 class Identity(Op):
+    """The identity (``torch.nn.Identity``); free."""
+
     op: Literal["identity"]
 
 
