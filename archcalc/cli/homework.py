@@ -1,0 +1,35 @@
+"""``archcalc homework [QUESTION]``: the lecture's questions, answered with derivations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from archcalc.cli import app
+
+
+@app.command()
+def homework(
+    question: Annotated[Optional[str], typer.Argument(help="Question id (omit to list them).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Answer every question.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown, latex or json.")] = "text",
+) -> None:
+    """List the homework questions, or answer one (or --all) with its derivation."""
+    import json
+
+    from archcalc.symbolic.homework import QUESTIONS, answer, questions_table, render_all
+    from archcalc.symbolic.proof import FORMATS, render, to_dict
+    from archcalc.errors import SpecError
+
+    if fmt not in FORMATS:
+        raise SpecError(f"unknown --format '{fmt}' (choose from {', '.join(FORMATS)})")
+    if all_:
+        if fmt == "json":
+            typer.echo(json.dumps({q: to_dict(answer(q)) for q in QUESTIONS}, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(render_all(fmt), nl=False)
+    elif question is None:
+        typer.echo(questions_table("markdown" if fmt == "markdown" else "table"))
+    else:
+        typer.echo(render(answer(question), fmt), nl=False)
