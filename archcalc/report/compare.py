@@ -94,8 +94,10 @@ def attach_references(row: Row, loaded) -> Row:
 def _published(check, fig_attr: str, what: str) -> str:
     if check is None:
         return "-"
-    text = getattr(check, fig_attr).text
-    notes = []
+    fig = getattr(check, fig_attr)
+    exact = fig.tolerance == 0 and str(fig.value) == fig.text
+    text = human(fig.value) if exact else fig.text
+    notes = ["exact"] if exact else []
     if what == "params" and check.ref.params_convention != "all":
         notes.append(check.ref.params_convention)
     if check.ref.exclude:
@@ -217,8 +219,8 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
 
 def latex_table(tabular: str, note: str, caption: str | None = None) -> str:
     """A booktabs ``table`` float: the tabular, a footnote with the conventions, a caption."""
-    lines = [r"% needs \usepackage{booktabs}", r"\begin{table}[t]", r"\centering", r"\small",
-             tabular.strip(), r"\par\smallskip", r"\parbox{\linewidth}{\footnotesize " + latex_escape(note) + "}"]
+    lines = [r"% needs \usepackage{booktabs,graphicx}", r"\begin{table}[t]", r"\centering", r"\small",
+             r"\resizebox{\linewidth}{!}{%", tabular.strip() + "}", r"\par\smallskip", r"\parbox{\linewidth}{\footnotesize " + latex_escape(note) + "}"]
     if caption:
         lines.append(r"\caption{" + latex_escape(caption) + "}")
     lines.append(r"\end{table}")

@@ -97,15 +97,21 @@ def _format_axis(axis, column: str) -> None:
 
 def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequence[str]]],
                 x: str, y: str, title: str, path: str | Path, caption: str = CAPTION,
-                logx: bool = False) -> Path:
-    """Lines of (label, xs, ys, point labels): ``y`` against ``x``, annotated, captioned."""
+                logx: bool = False, styles: Sequence[dict] | None = None) -> Path:
+    """Lines of (label, xs, ys, point labels): ``y`` against ``x``, annotated, captioned.
+
+    ``styles`` optionally gives each line's matplotlib keywords (color, marker, linestyle).
+    """
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 5.2))
-    for label, xs, ys, names in series:
+    fig, ax = plt.subplots(figsize=(11, 5.8) if len(series) > 6 else (7.5, 5.2))
+    ax.set_prop_cycle(color=[plt.get_cmap("tab20")(i % 20) for i in range(0, 40, 2)]
+                      + [plt.get_cmap("tab20")(i) for i in range(1, 20, 2)])
+    for i, (label, xs, ys, names) in enumerate(series):
         pts = [(float(a), float(b), n) for a, b, n in zip(xs, ys, names) if a is not None and b is not None]
         if not pts:
             continue
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", markersize=4, linewidth=1.2, label=label)
+        style = {"marker": "o", **(styles[i] if styles else {})}
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], markersize=4, linewidth=1.2, label=label, **style)
         for px, py, n in pts:
             if n:
                 ax.annotate(n, (px, py), textcoords="offset points", xytext=(3, 3), fontsize=6, color="0.3")
@@ -116,8 +122,12 @@ def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequen
     ax.set_xlabel(axis_label(x) + (", log scale" if logx else ""))
     ax.set_ylabel(axis_label(y))
     ax.set_title(title)
-    ax.legend(fontsize=7, loc="best")
-    fig.subplots_adjust(bottom=0.2, left=0.11, right=0.98, top=0.93)
+    if len(series) > 6:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        fig.subplots_adjust(bottom=0.2, left=0.07, right=0.58, top=0.93)
+    else:
+        ax.legend(fontsize=7, loc="best")
+        fig.subplots_adjust(bottom=0.2, left=0.11, right=0.98, top=0.93)
     add_caption(fig, caption)
     return save(fig, path)
 

@@ -1,0 +1,29 @@
+"""``archcalc plot``: figures (``archcalc plot accuracy``: MACs vs ImageNet top-1)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from archcalc.cli import app
+
+plot_app = typer.Typer(help="Draw figures (PNG, SVG or PDF).", no_args_is_help=True,
+                       rich_markup_mode=None)
+app.add_typer(plot_app, name="plot")
+
+
+@plot_app.command("accuracy")
+def accuracy(
+    specs: Annotated[Optional[list[str]], typer.Argument(metavar="SPEC...", help="Specs (default: every bundled spec).")] = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="Figure file: .png, .svg or .pdf.")] = "accuracy.png",
+) -> None:
+    """MACs (log axis) vs published ImageNet top-1 of every reference entry, one line per family."""
+    from archcalc.report.accuracy import accuracy_points, plot_accuracy, points_table
+    from archcalc.report.plots import check_path
+    from archcalc.spec.loader import bundled_specs
+
+    check_path(out)
+    points = accuracy_points(specs or bundled_specs())
+    typer.echo(points_table(points, "table"))
+    typer.echo(f"wrote {plot_accuracy(points, out)}", err=True)

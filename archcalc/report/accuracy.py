@@ -1,0 +1,148 @@
+"""Data for the "MACs vs ImageNet top-1" figure: every reference entry that records a top-1.
+
+Each point's MACs are computed by archcalc at the entry's own point (variant
+and vars), for the whole network — never the figure printed next to the
+accuracy. Each network is drawn from one source family (:func:`series`).
+
+>>> source_family("Howard et al. 2017, Table 6"), source_family("torchvision resnet50 (GFLOPS 4.089)")
+('Howard et al. 2017', 'torchvision')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from archcalc.report.compare import analyze_cached
+
+
+_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf", "#393b79", "#637939")
+
+
+@dataclass(eq=False)
+class Point:
+    """One accuracy point: where it is, archcalc's MACs and params, the published top-1."""
+
+    spec: str
+    network: str
+    variant: str | None
+    vars: dict
+    label: str
+    macs: int
+    params: int
+    top1: float
+    source: str
+
+
+def source_family(source: str) -> str:
+    """A paper (text before the first comma or parenthesis, with a year) or a model zoo (first word)."""
+    head = _strip_parens(source).split(",")[0].strip()
+    return head if re.search(r"(19|20)\d\d", head) else head.split()[0]
+
+
+def _strip_parens(text: str) -> str:
+    """``'Table 2 (error 23.29)'`` -> ``'Table 2'``: drop parenthesised remarks."""
+    return re.sub(r"\s*\([^()]*\)", "", text).strip()
+
+
+def _label(ref) -> str:
+    parts = [ref.variant] if ref.variant else []
+    parts += [f"{k}={v}" for k, v in ref.vars.items()]
+    return ", ".join(str(p) for p in parts) or "default"
+
+
+def accuracy_points(specs: list[Any], cache: dict | None = None) -> list[Point]:
+    """Every reference entry with a top-1 (and no ``exclude``), costed at its own point."""
+    from archcalc.api import load
+
+    cache = {} if cache is None else cache
+    out = []
+    for spec in specs:
+        loaded = load(spec)
+        for ref in loaded.spec.reference:
+            if ref.top1 is None or ref.exclude:
+                continue
+            vars_ = {k: (v if isinstance(v, str) else str(v)) for k, v in ref.vars.items()}
+            a = analyze_cached(loaded, ref.variant, vars_, cache=cache)
+            out.append(Point(loaded.path.stem, loaded.spec.name, ref.variant, dict(ref.vars), _label(ref),
+                             a.totals["macs"],
+                             a.totals["params"], ref.top1, ref.source))
+    return out
+
+
+def series(points: list[Point]) -> dict[tuple[str, str], list[Point]]:
+    """The plotted lines, keyed by (network, line label), each sorted by MACs.
+
+    Per network, only the source family with the most points is drawn. Its
+    entries that set the same vars form a line; a line over two or more
+    varying vars (MobileNet's alpha x rho grid) is split by its first var; a
+    line that would hold one variant twice (ConvNeXt's ImageNet-1K and -22K
+    rows) is split by source.
+    """
+    by_net: dict[str, list[Point]] = {}
+    for p in points:
+        by_net.setdefault(p.network, []).append(p)
+    out: dict[tuple[str, str], list[Point]] = {}
+    for net, ps in by_net.items():
+        fams = list(dict.fromkeys(source_family(p.source) for p in ps))
+        fam = max(fams, key=lambda f: sum(source_family(p.source) == f for p in ps))
+        chosen = [p for p in ps if source_family(p.source) == fam]
+        for label, line in _lines(chosen).items():
+            out[(net, fam + label)] = sorted(line, key=lambda p: (p.macs, p.top1))
+    return out
+
+
+def _lines(points: list[Point]) -> dict[str, list[Point]]:
+    groups: dict[tuple, list[Point]] = {}
+    for p in points:
+        groups.setdefault(tuple(p.vars), []).append(p)
+    out: dict[str, list[Point]] = {}
+    for keys, ps in groups.items():
+        varying = [k for k in keys if len({repr(p.vars[k]) for p in ps}) > 1]
+        fixed = "".join(f", {k}={ps[0].vars[k]}" for k in keys if k not in varying)
+        if len(varying) >= 2 and not any(p.variant for p in ps):
+            split = {p: f", {varying[0]}={p.vars[varying[0]]}" for p in ps}
+        elif len({(p.variant, repr(p.vars)) for p in ps}) < len(ps):
+            split = {p: ", " + ", ".join(_strip_parens(p.source).split(",")[1:]).strip() for p in ps}
+        else:
+            split = {p: "".join(f", {k} sweep" for k in varying) for p in ps}
+        for p in ps:
+            out.setdefault(fixed + split[p], []).append(p)
+    return out
+
+
+def plot_accuracy(points: list[Point], path) -> Any:
+    """MACs (log) vs top-1, lines from :func:`series` (all points are listed by :func:`points_table`)."""
+    from archcalc.report.plots import CAPTION, plot_series
+
+    lines = series(points)
+    nets = list(dict.fromkeys(net for net, _ in lines))
+    styles, seen = [], {}
+    for net, _ in lines:
+        seen[net] = seen.get(net, -1) + 1
+        styles.append({"color": _COLORS[nets.index(net) % len(_COLORS)],
+                       "marker": "os^Dv<>p"[seen[net] % 8], "linestyle": ("-", "--", ":", "-.")[seen[net] % 4]})
+    data = [(f"{net} ({label})", [p.macs for p in ps], [p.top1 for p in ps],
+             [_short(p) if st["marker"] == "o" else "" for p in ps])
+            for ((net, label), ps), st in zip(lines.items(), styles)]
+    caption = (CAPTION + " Top-1 as published (single crop, ImageNet-1k val) by the source in each "
+               "legend entry (per network, the source with the most entries); MACs are archcalc's count at that "
+               "model's variant and input, not the printed figure.")
+    return plot_series(data, "macs", "top1", "ImageNet top-1 accuracy vs MACs", path, caption, logx=True,
+                       styles=styles)
+
+
+def _short(p: Point) -> str:
+    return p.variant or ""
+
+
+def points_table(points: list[Point], fmt: str = "markdown") -> str:
+    """The plotted data with sources, as a table (CSV keeps exact counts)."""
+    from archcalc.report.tables import human, render
+
+    headers = ["network", "point", "MACs (archcalc)", "params (archcalc)", "top-1 %", "source"]
+    rows = [[p.network, p.label, human(p.macs), human(p.params), f"{p.top1:g}", p.source] for p in points]
+    raw = [[p.network, p.label, p.macs, p.params, p.top1, p.source] for p in points]
+    return render(headers, rows, fmt, raw)
