@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from archcalc.cli import app
 from archcalc.cli.options import (
-    Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
+    Alpha,
+    Batch,
+    Dtype,
+    Format,
+    Resolution,
+    Rho,
+    Sets,
+    SpecArg,
+    Variant,
+    check_format,
+    overrides,
 )
+from archcalc.errors import SpecError
 
 
 @app.command()
@@ -25,17 +36,14 @@ def breakdown(
     dtype: Dtype = "fp32",
     fmt: Format = "table",
     all_groups: Annotated[bool, typer.Option("--all", help="Also list groups with no MACs and no params.")] = False,
-    plot: Annotated[Optional[str], typer.Option("--plot", help="Draw per-layer MACs/params bars to FILE.png|svg|pdf.")] = None,
+    plot: Annotated[str | None, typer.Option("--plot", help="Draw per-layer MACs/params bars to FILE.png|svg|pdf.")] = None,
 ) -> None:
     """Break a network's MACs, params and weights down by op, block, stage or layer type."""
     from archcalc.api import analyze
     from archcalc.report.breakdown import GROUPINGS, breakdown_table, plot_breakdown
 
     check_format(fmt, ("table", "markdown", "latex", "csv"))
-    check_format_by = by if by in GROUPINGS else None
-    if check_format_by is None:
-        from archcalc.errors import SpecError
-
+    if by not in GROUPINGS:
         raise SpecError(f"--by: unknown grouping '{by}' (choose from {', '.join(GROUPINGS)})")
     if plot:
         from archcalc.report.plots import check_path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -10,10 +10,10 @@ from archcalc.cli import app
 from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, check_format, overrides
 from archcalc.report.tables import FORMATS
 
-Columns = Annotated[Optional[str], typer.Option(
+Columns = Annotated[str | None, typer.Option(
     "--columns", help="Comma-separated: input, params, weights, macs, flops, activations, peak, "
                       "published, deviation, top1, source.")]
-Sort = Annotated[Optional[str], typer.Option("--sort", help="Sort ascending by this column (e.g. macs).")]
+Sort = Annotated[str | None, typer.Option("--sort", help="Sort ascending by this column (e.g. macs).")]
 
 
 @app.command()

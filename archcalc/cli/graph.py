@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.options import Alpha, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides
+from archcalc.cli.options import (
+    Alpha,
+    Resolution,
+    Rho,
+    Sets,
+    SpecArg,
+    Variant,
+    check_format,
+    overrides,
+)
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,7 +15,7 @@ app.add_typer(plot_app, name="plot")
 
 @plot_app.command("accuracy")
 def accuracy(
-    specs: Annotated[Optional[list[str]], typer.Argument(metavar="SPEC...", help="Specs (default: every bundled spec).")] = None,
+    specs: Annotated[list[str] | None, typer.Argument(metavar="SPEC...", help="Specs (default: every bundled spec).")] = None,
     out: Annotated[str, typer.Option("--out", "-o", help="Figure file: .png, .svg or .pdf.")] = "accuracy.png",
 ) -> None:
     """MACs (log axis) vs published ImageNet top-1 of every reference entry, one line per family."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,17 +17,17 @@ SWEEP_COLUMNS = ("input", "params", "macs", "flops", "published", "deviation", "
 @app.command()
 def sweep(
     spec: SpecArg,
-    alpha: Annotated[Optional[str], typer.Option("--alpha", help="Width multipliers, e.g. 1,0.75,0.5,0.25.")] = None,
-    rho: Annotated[Optional[str], typer.Option("--rho", help="Resolution multipliers, e.g. 1,6/7,5/7,4/7.")] = None,
-    variant: Annotated[Optional[str], typer.Option("--variant", "-v", help="Variants to sweep, e.g. b0,b1,b2.")] = None,
-    resolution: Annotated[Optional[str], typer.Option("--resolution", "-r", help="Input sizes, e.g. 160,192,224.")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", "-s", help="VAR=LIST (repeatable); lists split on top-level commas.")] = None,
+    alpha: Annotated[str | None, typer.Option("--alpha", help="Width multipliers, e.g. 1,0.75,0.5,0.25.")] = None,
+    rho: Annotated[str | None, typer.Option("--rho", help="Resolution multipliers, e.g. 1,6/7,5/7,4/7.")] = None,
+    variant: Annotated[str | None, typer.Option("--variant", "-v", help="Variants to sweep, e.g. b0,b1,b2.")] = None,
+    resolution: Annotated[str | None, typer.Option("--resolution", "-r", help="Input sizes, e.g. 160,192,224.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", "-s", help="VAR=LIST (repeatable); lists split on top-level commas.")] = None,
     batch: Batch = "1",
     dtype: Dtype = "fp32",
     columns: Columns = None,
     sort: Sort = None,
     fmt: Format = "table",
-    plot: Annotated[Optional[str], typer.Option("--plot", help="Also draw the grid to FILE.png|svg|pdf.")] = None,
+    plot: Annotated[str | None, typer.Option("--plot", help="Also draw the grid to FILE.png|svg|pdf.")] = None,
     x: Annotated[str, typer.Option("--x", help="Column on the plot's x axis.")] = "params",
     y: Annotated[str, typer.Option("--y", help="Column on the plot's y axis.")] = "macs",
 ) -> None:

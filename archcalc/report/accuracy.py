@@ -16,7 +16,6 @@ from typing import Any
 
 from archcalc.report.compare import analyze_cached
 
-
 _COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf", "#393b79", "#637939")
 

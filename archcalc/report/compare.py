@@ -20,8 +20,9 @@ its defaults); params are compared in the source's own convention.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from archcalc.errors import SpecError
 from archcalc.report.tables import human, human_bytes, render, shape_str

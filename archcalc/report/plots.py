@@ -12,8 +12,9 @@ fixed ``svg.hashsalt``, text kept as text in SVG, no "Software" stamp in PNG.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from archcalc.errors import SpecError
 from archcalc.report.tables import human

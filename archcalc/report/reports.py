@@ -18,10 +18,16 @@ Files written (``outdir`` defaults to ``reports/``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from archcalc.report.compare import Row, analyze_cached, attach_references, compare_rows, render_rows
+from archcalc.report.compare import (
+    Row,
+    analyze_cached,
+    attach_references,
+    compare_rows,
+    render_rows,
+)
 
 #: the comparison table of the issue: SPEC:VARIANT, in this order (missing ones are skipped)
 COMPARE = ("resnet:50", "senet:se-resnet-50", "resnext:50-32x4d", "densenet:121", "mobilenet",

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import itertools
 import sys
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from archcalc.errors import SpecError
 from archcalc.report.compare import Row, analyze_cached, attach_references

@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 
 from archcalc.errors import SpecError
-from archcalc.report.compare import compare_rows, pct, render_rows, split_spec_arg, sort_rows
+from archcalc.report.compare import compare_rows, pct, render_rows, sort_rows, split_spec_arg
 from archcalc.report.sweep import grid, split_list, sweep_rows
 
 
