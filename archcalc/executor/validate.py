@@ -141,7 +141,7 @@ def compare(a: Analysis, seed: int = 0) -> Report:
     static_total = _nonzero({**a.totals["params_by_kind"], "buffers": a.totals["buffers"]})
     error = None
     try:
-        run = Executor(a.network, seed).run(batch=int(a.batch))
+        run = Executor(a.network, seed, keep_weights=False).run(batch=int(a.batch))
         done, measured, measured_at = run.layers, run.peak_bytes, run.peak_at
     except ExecutionError as e:
         error, done, measured, measured_at = str(e), e.done, None, None
