@@ -1,0 +1,46 @@
+"""Width and resolution multipliers on MobileNet: exact polynomials, checked against the paper's numbers."""
+
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from archcalc.symbolic.multipliers import prove_multiplier
+
+
+@pytest.fixture(scope="module")
+def width():
+    return prove_multiplier("width")
+
+
+def test_width_polynomial_reproduces_paper_points(width):
+    assert width.holds
+    a, r = sympy.symbols("alpha rho", positive=True)
+    macs = width.results["macs"]
+    # Howard et al. 2017, Tables 6, 7 and 9, exact counts in /work/shared/reference/published-numbers.md §1(b)
+    for (av, rv), expected in {(1, 1): 568_740_352, (Fraction(3, 4), 1): 325_400_448,
+                               (Fraction(1, 2), 1): 149_497_088, (Fraction(1, 4), 1): 41_030_272,
+                               (1, Fraction(6, 7)): 418_121_728, (1, Fraction(5, 7)): 290_675_200,
+                               (1, Fraction(4, 7)): 186_400_768, (Fraction(1, 2), Fraction(5, 7)): 76_524_800}.items():
+        assert macs.subs({a: sympy.Rational(av), r: sympy.Rational(rv)}) == expected
+
+
+def test_quadratic_share_equals_paper_table2(width):
+    # Table 2: the 1x1 convs (the only alpha^2 terms) are 94.86 % of mult-adds and 74.59 % of params.
+    assert round(100 * float(Fraction(width.results["quadratic_share_macs"])), 2) == 94.86
+    assert round(100 * float(Fraction(width.results["quadratic_share_weights"])), 2) == 74.59
+
+
+def test_resolution_share():
+    p = prove_multiplier("resolution")
+    assert p.holds
+    # every term but the classifier's 1024*1000 mult-adds scales with rho^2
+    assert Fraction(p.results["quadratic_share_macs"]) == Fraction(568_740_352 - 1_024_000, 568_740_352)
+    assert p.results["quadratic_share_weights"] == "0"
+
+
+def test_unknown_symbol_is_a_user_error():
+    from archcalc.errors import SpecError
+
+    with pytest.raises(SpecError, match="no var 'nope'"):
+        prove_multiplier("width", symbol="nope")
