@@ -188,5 +188,8 @@ def write_reports(outdir: str | Path = "reports", specs=None,
         written.append(plot_accuracy(points, out / f"accuracy.{ext}"))
         if log:
             log(f"wrote {written[-1]}")
-    written += write_homework(out)
+    for p in write_homework(out):
+        written.append(p)
+        if log:
+            log(f"wrote {p}")
     return written
