@@ -20,7 +20,7 @@ from archcalc.graph import Network, build
 from archcalc.memory import DTYPE_BYTES
 from archcalc.ops import Ctx
 from archcalc.ops.base import as_int
-from archcalc.spec.expr import evaluate, parse_value
+from archcalc.spec.expr import evaluate, parse, parse_value
 from archcalc.spec.loader import LoadedSpec
 from archcalc.spec.loader import load as _load
 
@@ -32,11 +32,12 @@ def load(spec: str | Path | LoadedSpec) -> LoadedSpec:
 
 @dataclass
 class Point:
-    """Where a spec is evaluated: variant, vars and the input shape expression."""
+    """Where a spec is evaluated: variant, vars (raw and evaluated) and the input shape."""
 
     variant: str | None
     vars: dict[str, Any]
     input: list
+    raw: dict[str, Any] = field(default_factory=dict)
 
 
 def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any] | None = None,
@@ -44,7 +45,7 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
     """Merge base vars, a variant's preset and overrides (strings are parsed exactly)."""
     spec = loaded.spec
     src = loaded.source
-    base = dict(spec.vars)
+    raw = dict(spec.vars)
     if variant is None:
         variant = spec.default_variant
     if variant is not None:
@@ -59,7 +60,7 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
                     f"({', '.join(spec.vars)}); declare it under vars:",
                     src.loc(("variants", variant, k)),
                 )
-            base[k] = v
+            raw[k] = v
     overrides = dict(vars or {})
     shape_override = None
     if resolution is not None:
@@ -67,29 +68,51 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
             overrides.setdefault("resolution", resolution)
         else:
             shape_override = resolution
-    for k in overrides:
+    for k, v in overrides.items():
         if k not in spec.vars:
             raise SpecError(
                 f"{spec.name} has no var '{k}' (its vars: {', '.join(spec.vars) or 'none'})", src.loc()
             )
-    # Evaluate in order: vars may refer to earlier vars (width: "64 * alpha").
-    values: dict[str, Any] = {}
-    for k in spec.vars:
-        if k in overrides:
-            v = overrides[k]
-            values[k] = parse_value(v) if isinstance(v, str) else evaluate(v, values)
-        else:
-            try:
-                values[k] = evaluate(base[k], values)
-            except SpecError as e:
-                raise e.located(src.loc(("vars", k))) from None
+        raw[k] = v
     inp = list(spec.input)
     if len(inp) != 3:
         raise SpecError(f"input must be [C, H, W], got {inp!r}", src.loc(("input",)))
     if shape_override is not None:
         r = parse_value(shape_override) if isinstance(shape_override, str) else shape_override
         inp = [inp[0], r, r]
-    return Point(variant, values, inp)
+    return Point(variant, evaluate_vars(loaded, raw), inp, raw)
+
+
+def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any] | None = None) -> dict:
+    """Evaluate vars in order (a var may use earlier ones); ``bound`` names take fixed values.
+
+    Symbolic analysis binds symbols here, so that derived vars (``width_mult: beta ** phi``)
+    become formulas in them.
+    """
+    bound = bound or {}
+    values: dict[str, Any] = {}
+    for k, v in raw.items():
+        if k in bound:
+            values[k] = bound[k]
+            continue
+        try:
+            values[k] = evaluate(v, values)
+        except SpecError as e:
+            raise e.located(loaded.source.loc(("vars", k))) from None
+    return values
+
+
+def free_vars(point: Point) -> list[str]:
+    """Vars given as plain numbers (not derived from other vars): the default symbols."""
+    out = []
+    for k, v in point.raw.items():
+        value = point.vars[k]
+        if isinstance(value, (bool, str, list)) or value is None:
+            continue
+        if isinstance(v, str) and parse(v).names:
+            continue
+        out.append(k)
+    return out
 
 
 @dataclass
@@ -221,13 +244,11 @@ def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | N
                 raise SpecError(f"--symbols: {loaded.spec.name} has no var '{n}' "
                                 f"(its vars: {', '.join(point.vars)})")
     else:
-        names = [k for k, v in point.vars.items()
-                 if not isinstance(v, (bool, str, list)) and v is not None]
+        names = free_vars(point)
     while True:
-        values = dict(point.vars)
-        for n in names:
-            values[n] = sympy.Symbol(n, positive=True)
+        bound = {n: sympy.Symbol(n, positive=True) for n in names}
         try:
+            values = evaluate_vars(loaded, point.raw, bound)
             return _build(loaded, point, values, Ctx(ideal=True)), tuple(names)
         except StructuralSymbolError as e:
             culprits = sorted(e.symbols & set(names))

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections import ChainMap
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, ChainMap as ChainMapT
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, ChainMap as ChainMapT, Literal, get_args, get_origin
 
 from archcalc.errors import ArchcalcError, GraphError, Loc, ShapeError, SpecError
 from archcalc.ops import Ctx, Op
@@ -81,6 +81,16 @@ class Network:
                 return lay
         close = [lay.name for lay in self.layers if name in lay.name][:5]
         raise GraphError(f"no layer named '{name}'" + (f"; similar: {', '.join(close)}" if close else ""))
+
+
+@lru_cache(maxsize=None)
+def _words(cls: type[Op], key: str) -> frozenset[str]:
+    """Literal words of an op field, not expressions: ``padding: same``, ``approximate: tanh``."""
+    words = set(cls.words.get(key, ()))
+    ann = cls.model_fields[key].annotation
+    if get_origin(ann) is Literal:
+        words |= {a for a in get_args(ann) if isinstance(a, str)}
+    return frozenset(words)
 
 
 @dataclass
@@ -179,7 +189,7 @@ class _Builder:
             )
         resolved = {}
         for key, value in e.fields().items():
-            if isinstance(value, str) and value in type(e).words.get(key, ()):
+            if isinstance(value, str) and value in _words(type(e), key):
                 resolved[key] = value
             else:
                 resolved[key] = evaluate(value, scope)
