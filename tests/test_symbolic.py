@@ -1,0 +1,91 @@
+"""Symbolic mode (the ideal model) on MobileNet v1: exact at the paper's 16 grid points, right shape.
+
+MobileNet's widths are multiples of 32 and its strides multiply to 32, so at
+alpha in {1, 3/4, 1/2, 1/4} and rho in {1, 6/7, 5/7, 4/7} (inputs 224, 192,
+160, 128) every channel count is integral and every size divides by its
+stride: the ideal model and the exact model coincide, and the symbolic totals
+evaluated there (xreplace, then int) must equal the numeric totals exactly.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from archcalc.api import analyze
+
+ALPHAS = [Fraction(1), Fraction(3, 4), Fraction(1, 2), Fraction(1, 4)]
+RHOS = [Fraction(1), Fraction(6, 7), Fraction(5, 7), Fraction(4, 7)]
+A, R = sympy.Symbol("alpha", positive=True), sympy.Symbol("rho", positive=True)
+
+# Table 1 of the paper (with the official last dw stride 1), computed here independently.
+WIDTHS = [64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024]
+STRIDES = [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1]
+
+
+@pytest.fixture(scope="module")
+def symbolic():
+    return analyze("mobilenet", symbolic=True, symbols=["alpha", "rho"])
+
+
+def at(expr, alpha, rho):
+    return int(sympy.sympify(expr).xreplace({A: sympy.Rational(alpha.numerator, alpha.denominator),
+                                             R: sympy.Rational(rho.numerator, rho.denominator)}))
+
+
+@pytest.mark.parametrize("alpha", ALPHAS, ids=str)
+@pytest.mark.parametrize("rho", RHOS, ids=str)
+def test_symbolic_equals_numeric_on_the_grid(symbolic, alpha, rho):
+    num = analyze("mobilenet", vars={"alpha": str(alpha), "rho": str(rho)}).totals
+    sym = symbolic.totals
+    assert at(sym["macs"], alpha, rho) == num["macs"]
+    assert at(sym["params"], alpha, rho) == num["params"]
+    assert at(sym["flops"], alpha, rho) == num["flops"]
+    assert at(sym["activations"], alpha, rho) == num["activations"]
+    for kind, v in sym["params_by_kind"].items():
+        assert at(v, alpha, rho) == num["params_by_kind"][kind], kind
+
+
+def _hand_terms():
+    """Coefficients of the MACs polynomial, from Table 1: (alpha^2 rho^2, alpha rho^2, alpha)."""
+    size, cin = 112, 32
+    pw, dw = 0, 112 * 112 * 27 * 32                  # conv0: 3x3x3 -> 32 at 112x112 (scales alpha rho^2)
+    for w, s in zip(WIDTHS, STRIDES):
+        size //= s
+        dw += size * size * 9 * cin                  # depthwise 3x3 on cin channels
+        pw += size * size * cin * w                  # pointwise cin -> w
+        cin = w
+    return pw, dw, 1024 * 1000                       # the classifier: 1024 alpha -> 1000 (no rho)
+
+
+def test_macs_polynomial_structure(symbolic):
+    macs = sympy.expand(symbolic.totals["macs"])
+    poly = sympy.Poly(macs, A, R)
+    assert poly.degree(A) == 2 and poly.degree(R) == 2
+    pw, dw, fc = _hand_terms()
+    assert poly.coeff_monomial(A**2 * R**2) == pw
+    assert poly.coeff_monomial(A * R**2) == dw
+    assert poly.coeff_monomial(A) == fc
+    assert len(poly.terms()) == 3                    # nothing else: no constant, no alpha^2 alone
+    assert pw + dw + fc == 568_740_352               # the paper's 569M (notes: 568,740,352)
+
+
+def test_params_polynomial_structure(symbolic):
+    params = sympy.Poly(sympy.expand(symbolic.totals["params"]), A, R)
+    assert params.degree(R) == 0                     # parameters do not depend on resolution
+    assert params.degree(A) == 2
+
+
+def test_symbolic_output_says_ideal_model(symbolic):
+    d = symbolic.to_dict()
+    assert d["model_kind"] == "ideal" and "ideal" in d["conventions"]
+    assert isinstance(d["totals"]["macs"], str) and "alpha" in d["totals"]["macs"]
+
+
+def test_structural_var_cannot_be_a_symbol():
+    from archcalc.errors import SpecError
+
+    with pytest.raises(SpecError, match="structural"):
+        analyze("mobilenet", symbolic=True, symbols=["full_conv"])
