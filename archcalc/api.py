@@ -83,17 +83,22 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
     return Point(variant, evaluate_vars(loaded, raw), inp, raw)
 
 
-def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any] | None = None) -> dict:
+def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any] | None = None,
+                  numeric: dict[str, Any] | None = None) -> dict:
     """Evaluate vars in order (a var may use earlier ones); ``bound`` names take fixed values.
 
     Symbolic analysis binds symbols here, so that derived vars (``width_mult: beta ** phi``)
-    become formulas in them.
+    become formulas in them. A derived var that is a truth value, string or list at the
+    numeric point (``widened: "widen != 1"``) is structure: it keeps its ``numeric`` value.
     """
     bound = bound or {}
     values: dict[str, Any] = {}
     for k, v in raw.items():
         if k in bound:
             values[k] = bound[k]
+            continue
+        if numeric is not None and isinstance(numeric[k], (bool, str, list)):
+            values[k] = numeric[k]
             continue
         try:
             values[k] = evaluate(v, values)
@@ -248,7 +253,7 @@ def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | N
     while True:
         bound = {n: sympy.Symbol(n, positive=True) for n in names}
         try:
-            values = evaluate_vars(loaded, point.raw, bound)
+            values = evaluate_vars(loaded, point.raw, bound, point.vars)
             return _build(loaded, point, values, Ctx(ideal=True)), tuple(names)
         except StructuralSymbolError as e:
             culprits = sorted(e.symbols & set(names))

@@ -162,9 +162,16 @@ class _Builder:
         if e.input is not None and e.inputs is not None:
             raise SpecError("give either input: or inputs:, not both", loc)
         refs = [e.input] if e.input is not None else e.inputs
-        srcs = [self.resolve_ref(r, frame, loc) for r in refs] if refs else [prev]
-        if not srcs:
+        if refs is not None and not refs:
             raise SpecError("inputs: is empty; name at least one earlier layer", loc)
+        try:
+            srcs = [self.resolve_ref(r, frame, loc) for r in refs] if refs else [prev]
+        except GraphError:
+            # An entry that does not exist here may name layers that do not exist either
+            # (a residual add of an optional SE): decide its condition on the previous output.
+            if e.if_ is not None and not condition(e.if_, self.scope_for(frame, prev)):
+                return prev
+            raise
         scope = self.scope_for(frame, srcs[0])
         if e.if_ is not None and not condition(e.if_, scope):
             return prev
