@@ -351,9 +351,10 @@ class Executor:
         self.seed = seed
         self.threads = threads  #: OpenBLAS threads during a run (archcalc.executor.threads)
         self.kernels = KERNELS if kernels is None else kernels
-        missing = sorted({type(lay.op).__name__ for lay in net.layers if type(lay.op) not in self.kernels})
-        if missing:
-            raise KeyError(f"no executor kernel for op class(es) {', '.join(missing)}")
+        for lay in net.layers:
+            if type(lay.op) not in self.kernels:
+                raise ExecutionError(lay.name, lay.op.op, LookupError(
+                    f"no executor kernel for {type(lay.op).__name__}; register one in archcalc/executor/run.py"), [])
         self.params = [Params(np.random.default_rng([seed, i])) for i in range(len(net.layers))]
 
     def input(self, batch: int = 1) -> np.ndarray:

@@ -46,6 +46,8 @@ class LayerCheck:
         """What disagrees, in words (empty when the layer agrees)."""
         if self.error:
             return [self.error]
+        if self.executed_shape is None:
+            return ["not executed (the executor stopped at another layer)"]
         pairs = (("shape", self.static_shape, self.executed_shape),
                  ("MACs", self.static_macs, self.counted_macs),
                  ("activations", self.static_activations, self.observed_activations),
@@ -84,7 +86,9 @@ class Report:
 
     @property
     def first_mismatch(self) -> LayerCheck | None:
-        return next((c for c in self.layers if not c.ok), None)
+        """The first layer that ran and differs, or failed (layers that never ran are skipped)."""
+        return next((c for c in self.layers if not c.ok and (c.error or c.executed_shape is not None)),
+                    next((c for c in self.layers if not c.ok), None))
 
     @property
     def ok(self) -> bool:
@@ -119,18 +123,17 @@ def _nonzero(d: dict) -> dict[str, int]:
     return {k: int(v) for k, v in sorted(d.items()) if v}
 
 
-def check_layers(a: Analysis, done: list[LayerRun], failed: str | None = None) -> list[LayerCheck]:
+def check_layers(a: Analysis, done: list[LayerRun], failure: ExecutionError | None = None) -> list[LayerCheck]:
     """One :class:`LayerCheck` per static layer; layers that did not run have ``None`` figures."""
     ran = {r.name: r for r in done}
     checks = []
     for c in a.layers:
-        static_params = _nonzero({**c.params_by_kind, "buffers": c.buffers})
         r = ran.get(c.name)
         checks.append(LayerCheck(
             c.name, c.op, list(c.output), list(r.shape) if r else None, int(c.macs),
-            r.macs if r else None, int(c.activations), r.elements if r else None, static_params,
-            _nonzero(r.params_by_kind) if r else None,
-            error=failed if (r is None and failed and failed.startswith(f"{c.op} '{c.name}'")) else None,
+            r.macs if r else None, int(c.activations), r.elements if r else None,
+            _nonzero({**c.params_by_kind, "buffers": c.buffers}), _nonzero(r.params_by_kind) if r else None,
+            error=str(failure) if failure is not None and failure.layer == c.name else None,
         ))
     return checks
 
@@ -139,12 +142,12 @@ def compare(a: Analysis, seed: int = 0) -> Report:
     """Execute ``a.network`` at ``a.batch`` (fp32) and compare it with the static analysis ``a``."""
     t0 = time.perf_counter()
     static_total = _nonzero({**a.totals["params_by_kind"], "buffers": a.totals["buffers"]})
-    error = None
+    failure = None
     try:
         run = Executor(a.network, seed, keep_weights=False).run(batch=int(a.batch))
         done, measured, measured_at = run.layers, run.peak_bytes, run.peak_at
     except ExecutionError as e:
-        error, done, measured, measured_at = str(e), e.done, None, None
+        failure, done, measured, measured_at = e, e.done, None, None
     allocated: dict[str, int] = {}
     for r in done:
         for kind, n in r.params_by_kind.items():
@@ -152,11 +155,11 @@ def compare(a: Analysis, seed: int = 0) -> Report:
     net = a.network
     return Report(
         net.name, net.variant, {k: _plain(v) for k, v in net.vars.items()}, list(net.input_shape),
-        int(a.batch), check_layers(a, done, error),
+        int(a.batch), check_layers(a, done, failure),
         {"static": static_total, "allocated": _nonzero(allocated)},
         {"predicted": int(a.totals["peak_activation_bytes"]), "measured": measured,
          "predicted_at": a.totals["peak_at"], "measured_at": measured_at},
-        time.perf_counter() - t0, error,
+        time.perf_counter() - t0, None if failure is None else str(failure),
     )
 
 

@@ -146,3 +146,17 @@ def test_cost_does_not_import_numba():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("False")
+
+
+def test_op_without_kernel_is_a_named_mismatch(tiny, monkeypatch, capsys):
+    from archcalc.executor.run import KERNELS
+    from archcalc.ops.activation import Relu
+
+    monkeypatch.delitem(KERNELS, Relu)
+    r = validate(tiny)
+    assert not r.ok and r.first_mismatch.name == "b"
+    assert "no executor kernel for Relu" in r.summary()
+    with pytest.raises(SystemExit) as e:
+        main(["validate", tiny, "--summary"])
+    assert e.value.code == 1
+    assert "MISMATCH at layer 'b'" in capsys.readouterr().out
