@@ -28,10 +28,11 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archcalc.api import analyze  # noqa: E402
-from archcalc.executor.run import KERNELS, Executor, he_normal  # noqa: E402
-from archcalc.ops.conv import Conv2d  # noqa: E402
-from archcalc.spec.loader import bundled_specs  # noqa: E402
+from archcalc.api import analyze
+from archcalc.executor.dispatch import KERNELS, he_normal
+from archcalc.executor.run import Executor
+from archcalc.ops.conv import Conv2d
+from archcalc.spec.loader import bundled_specs
 
 try:  # optional baseline
     import torch
@@ -92,8 +93,8 @@ def bench(label: str, spec: str, variant, resolution: int, threads: int, repeat:
             t_torch = timed(lambda: forward(xt), repeat)
         scale = float(np.abs(ref).max())
         assert float(np.abs(ref - run.output).max()) <= 1e-3 * scale, "torch and executor outputs differ"
-    gf = lambda t: f"{2 * macs / t / 1e9:.1f}" if t else "-"  # noqa: E731
-    ms = lambda t: f"{t * 1e3:.1f}" if t else "-"  # noqa: E731
+    gf = lambda t: f"{2 * macs / t / 1e9:.1f}" if t else "-"
+    ms = lambda t: f"{t * 1e3:.1f}" if t else "-"
     return [label, threads, f"{macs / 1e6:.1f}", ms(t_ours), ms(t_torch), ms(t_naive),
             f"{t_ours / t_torch:.2f}" if t_torch else "-", f"{t_naive / t_ours:.1f}",
             gf(t_ours), gf(t_torch), gf(t_naive)]

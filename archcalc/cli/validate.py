@@ -8,12 +8,22 @@ command, so ``archcalc cost`` stays fast.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.options import Alpha, Batch, Format, Resolution, Rho, Sets, Variant, check_format, overrides
+from archcalc.cli.options import (
+    Alpha,
+    Batch,
+    Format,
+    Resolution,
+    Rho,
+    Sets,
+    Variant,
+    check_format,
+    overrides,
+)
 from archcalc.errors import SpecError
 
 LAYER_HEADERS = ["layer", "op", "static shape", "executed shape", "static MACs", "counted MACs",
@@ -24,7 +34,7 @@ ALL_HEADERS = ["spec", "variant", "input", "layers", "MACs", "peak bytes (pred/m
 
 @app.command()
 def validate(
-    spec: Annotated[Optional[str], typer.Argument(metavar="[SPEC]", help="Spec file or bundled spec name.")] = None,
+    spec: Annotated[str | None, typer.Argument(metavar="[SPEC]", help="Spec file or bundled spec name.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every bundled spec and variant.")] = False,
     variant: Variant = None,
     alpha: Alpha = None,
@@ -59,7 +69,8 @@ def validate(
 def _validate_all(resolution, batch, vars_, seed: int, fmt: str) -> None:
     """Validate every bundled configuration; a spec's native resolution caps ``--resolution``."""
     from archcalc.errors import ArchcalcError
-    from archcalc.executor.validate import configurations, native_resolution, validate as run_validation
+    from archcalc.executor.validate import configurations, native_resolution
+    from archcalc.executor.validate import validate as run_validation
     from archcalc.spec.expr import parse_value
     from archcalc.spec.loader import bundled_specs
 

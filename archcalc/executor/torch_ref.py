@@ -11,20 +11,30 @@ PyTorch is imported here only; nothing else in archcalc needs it.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
 
 from archcalc.executor.run import Executor, pending_consumers
 from archcalc.graph import INPUT, Network
-from archcalc.ops.activation import Gelu, Hardsigmoid, Hardswish, Relu, Relu6, Sigmoid, Silu, Softmax, Tanh
+from archcalc.ops.activation import (
+    Gelu,
+    Hardsigmoid,
+    Hardswish,
+    Relu,
+    Relu6,
+    Sigmoid,
+    Silu,
+    Softmax,
+    Tanh,
+)
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
 from archcalc.ops.merge import Add, Concat, Mul
 from archcalc.ops.norm import BatchNorm, GroupNorm, LayerNorm
 from archcalc.ops.pool import AvgPool, GlobalAvgPool, MaxPool
-from archcalc.ops.shape import DropPath, Dropout, Flatten, Identity, LayerScale
-
-import torch
-import torch.nn.functional as F
+from archcalc.ops.shape import Dropout, DropPath, Flatten, Identity, LayerScale
 
 #: op class -> (op, weights as tensors, per-sample input shape) -> (inputs -> output)
 TORCH_OPS: dict[type, Callable] = {}

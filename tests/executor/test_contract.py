@@ -14,7 +14,7 @@ from typing import get_args
 import numpy as np
 import pytest
 
-from archcalc.executor.run import KERNELS, Params
+from archcalc.executor.dispatch import KERNELS, Params
 from archcalc.ops import OPS, Ctx
 from archcalc.ops.activation import Activation
 
@@ -39,19 +39,19 @@ def conv(rng):
     cin = g * int(rng.integers(1, 4))
     depthwise = rng.random() < 0.3
     if depthwise:
-        g, cin = cin, cin
+        g = cin
     cout = g * int(rng.integers(1, 4))
     k = int(rng.integers(1, 4)) if rng.random() < 0.8 else [int(rng.integers(1, 4)), int(rng.integers(1, 4))]
     padding = [0, 1, 2, "same", "valid", [1, 0]][int(rng.integers(6))]
-    fields = dict(out_channels=cout, kernel_size=k, stride=int(rng.integers(1, 3)), padding=padding,
-                  dilation=int(rng.integers(1, 3)), groups=g, bias=bool(rng.random() < 0.5))
+    fields = {"out_channels": cout, "kernel_size": k, "stride": int(rng.integers(1, 3)), "padding": padding,
+              "dilation": int(rng.integers(1, 3)), "groups": g, "bias": bool(rng.random() < 0.5)}
     return fields, [fmap(rng, cin)]
 
 
 def pool(rng, dilation: bool):
     k = int(rng.integers(1, 4))
-    fields = dict(kernel_size=k, stride=None if rng.random() < 0.3 else int(rng.integers(1, 3)),
-                  padding=int(rng.integers(0, k // 2 + 1)), ceil_mode=bool(rng.random() < 0.5))
+    fields = {"kernel_size": k, "stride": None if rng.random() < 0.3 else int(rng.integers(1, 3)),
+              "padding": int(rng.integers(0, k // 2 + 1)), "ceil_mode": bool(rng.random() < 0.5)}
     if dilation:
         fields["dilation"] = int(rng.integers(1, 3))
     return fields, [fmap(rng)]
@@ -141,7 +141,7 @@ def test_contract_catches_a_wrong_formula(monkeypatch):
 
     monkeypatch.setattr(Conv2d, "macs", lambda self, ins, out: 9 * ins[0][0] * out[0] * out[1] * out[2])
     op = Conv2d(op="conv2d", out_channels=4, kernel_size=3, padding=1, groups=4)
-    y, macs = KERNELS[Conv2d](op, [np.ones((1, 4, 5, 5), np.float32)], Params(np.random.default_rng(0)))
+    _, macs = KERNELS[Conv2d](op, [np.ones((1, 4, 5, 5), np.float32)], Params(np.random.default_rng(0)))
     # depthwise: 25 positions x 4 channels x 9 taps, each of one input channel
     assert macs == 25 * 4 * 9
     assert macs != op.macs([(4, 5, 5)], (4, 5, 5))

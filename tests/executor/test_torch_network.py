@@ -22,10 +22,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from archcalc.api import analyze  # noqa: E402
-from archcalc.executor.run import Executor  # noqa: E402
-from archcalc.executor.torch_ref import torch_forward  # noqa: E402
-from archcalc.spec.loader import bundled_specs  # noqa: E402
+from archcalc.api import analyze
+from archcalc.executor.run import Executor
+from archcalc.executor.torch_ref import torch_forward
+from archcalc.spec.loader import bundled_specs
 
 CASES = [("mobilenet", None), ("resnet", "50"), ("densenet", "121"), ("efficientnet", "b0"),
          ("convnext", "tiny")]

@@ -122,7 +122,7 @@ def test_bad_input_exits_2(argv, message, capsys):
 
 def test_validate_all_json(capsys, monkeypatch):
     """--all walks every bundled configuration (here restricted to MobileNet v1 for speed)."""
-    import archcalc.spec.loader as loader
+    from archcalc.spec import loader
 
     only = [p for p in bundled_specs() if p.stem == "mobilenet"]
     monkeypatch.setattr(loader, "bundled_specs", lambda: only)
@@ -149,7 +149,7 @@ def test_cost_does_not_import_numba():
 
 
 def test_op_without_kernel_is_a_named_mismatch(tiny, monkeypatch, capsys):
-    from archcalc.executor.run import KERNELS
+    from archcalc.executor.dispatch import KERNELS
     from archcalc.ops.activation import Relu
 
     monkeypatch.delitem(KERNELS, Relu)
