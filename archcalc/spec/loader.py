@@ -142,7 +142,7 @@ def _convert(node: yaml.Node, path: tuple, src: Source, counter: list) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for k, v in node.value:
-            key = _constructor.construct_object(k) if isinstance(k, yaml.ScalarNode) else None
+            key = _scalar(k, src) if isinstance(k, yaml.ScalarNode) else None
             if key is None or isinstance(key, (dict, list)):
                 raise SpecError("mapping keys must be plain names", Loc(src.file, k.start_mark.line + 1))
             key = str(key) if not isinstance(key, bool) else str(key).lower()
@@ -153,10 +153,16 @@ def _convert(node: yaml.Node, path: tuple, src: Source, counter: list) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(v, path + (i,), src, counter) for i, v in enumerate(node.value)]
+    return _scalar(node, src)
+
+
+def _scalar(node: yaml.Node, src: Source) -> Any:
+    """A scalar's value (a key or a value); a tag the safe loader does not know is a SpecError."""
     try:
         return _constructor.construct_object(node)
     except yaml.YAMLError as e:
-        raise SpecError(f"bad value: {e}", src.loc(path)) from None
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise SpecError(f"bad value: {problem}", Loc(src.file, node.start_mark.line + 1)) from None
 
 
 # ----------------------------------------------------------- validation --
