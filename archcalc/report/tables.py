@@ -85,8 +85,12 @@ def unicode_math(text: str) -> str:
     return text.replace("*", "·")
 
 
-def render(headers: list[str], rows: list[list[Any]], fmt: str, raw_rows: list[list[Any]] | None = None) -> str:
-    """Render rows in one of FORMATS (CSV uses ``raw_rows``, exact values, when given)."""
+def render(headers: list[str], rows: list[list[Any]], fmt: str, raw_rows: list[list[Any]] | None = None,
+           colalign: Sequence[str] | None = None) -> str:
+    """Render rows in one of FORMATS (CSV uses ``raw_rows``, exact values, when given).
+
+    ``colalign`` ("left"/"right"/"center" per column) right-aligns number columns.
+    """
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -97,7 +101,7 @@ def render(headers: list[str], rows: list[list[Any]], fmt: str, raw_rows: list[l
     if fmt not in _TABLEFMT:
         raise ValueError(f"unknown table format {fmt!r}")
     return tabulate(rows, headers=headers, tablefmt=_TABLEFMT[fmt], disable_numparse=True,
-                    colalign=None)
+                    colalign=colalign)
 
 
 def _cell(v: Any, fmt: str, symbolic: bool) -> str:
@@ -121,7 +125,8 @@ def cost_table(a, fmt: str = "table", per_layer: bool = True) -> str:
                  _cell(t["activations"], fmt, sym)])
     raw.append(["total", len(a.layers), shape_str(a.layers[-1].output), t["params"], t["macs"],
                 t["flops"], t["activations"]])
-    body = render(headers, rows, fmt, raw)
+    align = ["left", "left", "left"] + ["left" if sym else "right"] * 4
+    body = render(headers, rows, fmt, raw, align)
     if fmt == "csv":
         return body
     head = header_lines(a)
