@@ -137,7 +137,7 @@ class _Builder:
     def unique(self, frame: _Frame, local: str, loc) -> str:
         full = f"{frame.prefix}{local}"
         if full in self.full_names or local in frame.names:
-            raise GraphError(f"duplicate layer name '{full}'; give the entry a unique name:", loc)
+            raise GraphError(f"duplicate layer name '{full}'; give the entry a unique name", loc)
         return full
 
     def auto_name(self, frame: _Frame, base: str) -> str:

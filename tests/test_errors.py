@@ -206,7 +206,6 @@ def test_subprocess_exit_status_and_no_traceback(tmp_path):
     assert r.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="graph.py _Builder.unique: the duplicate-name message ends with a stray ':'")
 def test_duplicate_name_message_ends_cleanly(tmp_path, capsys):
     p = spec_file(tmp_path, HEAD + "layers:\n  - {op: relu, name: a}\n  - {op: relu, name: a}\n")
     msg = check(["cost", str(p)], capsys, None, r"duplicate layer name 'a'")
