@@ -189,9 +189,10 @@ def published_lines(a) -> list[str]:
                 mark = "matches exactly" if fig.tolerance == 0 else "matches"
             else:
                 mark = f"differs by {float((got - fig.value) / fig.value * 100):+.2f}%"
-            label = f" ({extra})" if extra else ""
-            shown = f"{got:,}" if fig.tolerance == 0 else human(got)
-            parts.append(f"{what}{label} {fig.text} vs {shown}: {mark}")
+            label = f" [{extra}]" if extra else ""
+            exact = fig.tolerance == 0
+            shown, printed = (f"{got:,}", f"{fig.value:,}") if exact else (human(got), fig.text)
+            parts.append(f"{what}{label} {printed} vs {shown}: {mark}")
         if c.ref.top1 is not None:
             parts.append(f"top-1 {c.ref.top1}%")
         if not parts:
