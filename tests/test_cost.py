@@ -120,6 +120,7 @@ def test_peak_sequential(small):
 
 
 def test_peak_residual_liveness(residual):
+    """Note [peak memory liveness] (docs/conventions.md), step by step."""
     # Sizes: input 4*8*8 = 256; a, b, c 8*8*8 = 512; d, e, f 8*4*4 = 128.
     # Last uses: input -> a (1); a -> d (4); b -> c (3); c -> e (5); d, e -> f (6).
     # step 1 a: 256 + 512 = 768;   free input -> 512

@@ -222,6 +222,7 @@ def test_batchnorm():
 
 
 def test_layernorm():
+    """Note [norm statistics]."""
     # n = 96*56*56 = 301056 elements, 3136 positions (statistics).
     r = cost("layernorm", [(96, 56, 56)])
     assert r.params == {"norm_affine": 192} and r.buffers == 0
@@ -296,12 +297,14 @@ def test_pool_stride_defaults_to_kernel():
     (5, 2, 2, 1, 3, 3),       # ceil gives 4, but window 3 would start at 6 >= 5 + 1: PyTorch drops it
 ])
 def test_pool_ceil_mode(size, k, s, p, floor_out, ceil_out):
+    """Note [ceil mode]: PyTorch's rule, the last window must start inside the input or left padding."""
     for name in ("maxpool", "avgpool"):
         assert cost(name, [(1, size, size)], kernel_size=k, stride=s, padding=p).out[1] == floor_out
         assert cost(name, [(1, size, size)], kernel_size=k, stride=s, padding=p, ceil_mode=True).out[1] == ceil_out
 
 
 def test_avgpool():
+    """Note [avgpool divisor]: k - 1 adds and 1 div per window."""
     r = cost("avgpool", [(8, 7, 7)], kernel_size=2)
     assert r.out == (8, 3, 3)                             # (7 - 2)//2 + 1
     assert r.flops == {"add": 216, "div": 72}             # 72 outputs * (4 - 1) adds, 1 div each
