@@ -1,0 +1,8 @@
+"""Pytest configuration shared by the test suite and the doctests of the package."""
+
+import importlib.util
+
+# Modules that need an optional extra are not collected for doctests without it.
+collect_ignore = []
+if importlib.util.find_spec("torch") is None:
+    collect_ignore.append("archcalc/executor/torch_ref.py")
