@@ -17,7 +17,6 @@ from fractions import Fraction
 from typing import Any
 
 from archcalc.errors import SpecError
-from archcalc.symbolic.compound import _drop_max
 from archcalc.symbolic.proof import Proof, Step, Table, equal
 
 WIDTH_VARS = ("width_mult", "widen", "alpha", "width", "growth")
@@ -37,6 +36,50 @@ def pick_symbol(spec_vars: dict, kind: str, symbol: str | None = None) -> str:
             return name
     raise SpecError(f"the spec has no {kind} var (looked for {', '.join(WIDTH_VARS if kind == 'width' else RESOLUTION_VARS)}); "
                     "name one with --symbol")
+
+
+def regime_point(kind: str, base: dict, x) -> dict:
+    """The point whose branch of every ``Max``/``Min`` the formula uses: the smallest spot-check value.
+
+    The spot-checks (α ∈ {1, 3/4, 1/2, 1/4}, ρ ∈ {1, 6/7, 5/7, 4/7}) thin the network, so the
+    polynomial is derived for the thinned range ``x ≤ base``.
+    """
+    import sympy
+
+    at = dict(base)
+    if base[x] == 1:
+        at[x] = min(sympy.Rational(v) for v in POINTS[kind])
+    return at
+
+
+def resolve_minmax(expr, ends: tuple[dict, dict]):
+    """Replace each ``Max``/``Min`` by the argument that wins at both ends of a range of points.
+
+    MobileNetV2's head ``1280·max(1, α)`` is not thinned for α < 1: on α ∈ [1/4, 1] it is 1280,
+    not 1280·α; EfficientNet's SE ``max(1, 4·w)`` is 4·w there (a tie at w = 1/4). An argument
+    that wins at both ends of the range wins in between (the arguments are monomials); if none
+    does, the branch of the first end (the base point) is kept and reported with a ``?``.
+    Returns the expression and the resolutions made (``Max(1, alpha) -> 1``).
+    """
+    import sympy
+
+    made: list[str] = []
+
+    def pick(e):
+        args = list(e.args)
+        best = max if isinstance(e, sympy.Max) else min
+        winners = []
+        for at in ends:
+            vals = [a.subs(at) for a in args]
+            top = best(vals)
+            winners.append({i for i, v in enumerate(vals) if v == top})
+        both = winners[0] & winners[1]
+        i = min(both) if both else min(winners[0])
+        made.append(f"{sympy.sstr(e)} -> {sympy.sstr(args[i])}" + ("" if both else " (?: switches in the range)"))
+        return args[i]
+
+    out = expr.replace(lambda e: isinstance(e, (sympy.Max, sympy.Min)), pick)
+    return out, sorted(set(made))
 
 
 def _poly_parts(expr, x) -> dict[int, Any]:
@@ -80,12 +123,15 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
     x = syms[name]
     base = {syms[s]: sympy.nsimplify(point[s]) if not isinstance(point[s], Fraction)
             else sympy.Rational(point[s].numerator, point[s].denominator) for s in syms}
-    macs = _drop_max(sympy.sympify(a.totals["macs"]))
-    weights = _drop_max(sympy.sympify(a.totals["params_by_kind"]["weights"]))
-    params = _drop_max(sympy.sympify(a.totals["params"]))
+    regime = regime_point(kind, base, syms[name])
+    ends = (base, regime)
+    macs, made_m = resolve_minmax(sympy.sympify(a.totals["macs"]), ends)
+    weights, made_w = resolve_minmax(sympy.sympify(a.totals["params_by_kind"]["weights"]), ends)
+    params, made_p = resolve_minmax(sympy.sympify(a.totals["params"]), ends)
+    resolved = sorted(set(made_m + made_w + made_p))
     numeric = analyze(loaded, variant=variant)
     steps, ok = [], True
-    results: dict[str, Any] = {"symbol": name, "macs": macs, "params": params}
+    results: dict[str, Any] = {"symbol": name, "macs": macs, "weights": weights, "params": params}
     greek = {"alpha": "α", "rho": "ρ"}.get(name, name)
     steps.append(Step(f"Symbolic analysis of {loaded.spec.name} in {', '.join(a.symbols)} "
                       "(ideal model: sizes H/stride, channels unrounded); total MACs",
@@ -123,7 +169,9 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
         tables=[Table(f"Spot-checks of the formula against archcalc's numeric analysis ({name})",
                       [name, "MACs (formula)", "MACs (numeric)", "weights (formula)", "weights (numeric)", "equal"], rows)],
         notes=["MACs of conv and linear layers (padded taps included); params by archcalc's kinds.",
-               "Symbolic mode is the ideal model: where channels or sizes are rounded the exact count differs."],
+               "Symbolic mode is the ideal model: where channels or sizes are rounded the exact count differs."]
+              + ([f"max/min resolved for {name} between {regime[x]} and {base[x]} (the spot-checked range): "
+                  + "; ".join(resolved) + "; outside that range the polynomial differs"] if resolved else []),
         title=f"{kind.capitalize()} multiplier: {loaded.spec.name}",
     )
 

@@ -44,3 +44,19 @@ def test_unknown_symbol_is_a_user_error():
 
     with pytest.raises(SpecError, match="no var 'nope'"):
         prove_multiplier("width", symbol="nope")
+
+
+
+def test_mobilenet_v2_head_is_not_thinned_below_one():
+    # MobileNetV2's last 1x1 conv keeps 1280 channels for alpha < 1 (paper text; slim
+    # finegrain_classification_mode): its max(1, alpha) must resolve to 1, not to alpha.
+    # TF-slim mobilenet/README.md: alpha 0.5 -> 1.95M params = weights + FC bias with 1001 classes.
+    # The ideal model differs from the real net only by make_divisible rounding, well within the
+    # figure's last digit; with max(1, alpha) -> alpha the head would shrink and give ~1.2M.
+    p = prove_multiplier("width", spec="mobilenet_v2")
+    assert p.holds
+    a, r = sympy.symbols("alpha rho", positive=True)
+    weights_half = int(p.results["weights"].subs({a: sympy.Rational(1, 2), r: 1}))
+    slim_convention = weights_half + 1280 + 1001  # one more class row, and the FC bias
+    assert abs(slim_convention - 1_950_000) <= 10_000
+    assert any("Max(1, alpha) -> 1" in n for n in p.notes)
