@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -213,6 +215,25 @@ def analyze(spec: str | Path | LoadedSpec, variant: str | None = None,
             dtype: str = "fp32", symbolic: bool = False,
             symbols: Iterable[str] | None = None) -> Analysis:
     """Build and cost a spec at a point; with ``symbolic`` the ideal model in sympy symbols."""
+    with _no_gc():
+        return _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols)
+
+
+@contextmanager
+def _no_gc():
+    """Pause the cyclic garbage collector while building: the graph allocates many objects
+    and no cycles worth collecting, and generation-2 passes made build time superlinear
+    in the layer count (benchmarks/cost.py)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -> Analysis:
     loaded = load(spec)
     if dtype not in DTYPE_BYTES:
         raise SpecError(f"unknown dtype '{dtype}' (choose from {', '.join(DTYPE_BYTES)})")
