@@ -174,6 +174,7 @@ def prove_compound(spec: str = DEFAULT_SPEC, tolerance: float = 0.05, step: floa
 
     from archcalc.api import analyze
 
+    check_grid(tolerance, step)  # fail fast, before the expensive analyses
     steps, results, ok = stack_steps()
     kinds, w, R = ideal_model(spec)
     exp_steps, exp_ok = exponent_checks(kinds, w, R)
@@ -259,29 +260,60 @@ def deviation_table(official) -> Table:
                  ["model", "d·w²·r²", "measured"] + kinds + ["total"], [share] + rows)
 
 
+#: grid search limits: points per axis, and candidates (each one is a full network analysis)
+MAX_AXIS = 201
+MAX_CANDIDATES = 500
+
+
 def grid(tolerance: float, step: float, target: float = 2.0, top: float = 2.0) -> list[tuple[Fraction, ...]]:
     """α, β, γ ≥ 1 on a grid of ``step`` with |α·β²·γ² − target| ≤ tolerance.
 
     >>> (Fraction(6, 5), Fraction(11, 10), Fraction(23, 20)) in grid(0.1, 0.05)
     True
     """
+    from archcalc.errors import SpecError
+
     st = Fraction(step).limit_denominator(1000)
+    if st <= 0:
+        raise SpecError(f"--step {step} is too small (the grid step must be at least 0.001)")
     n = int((Fraction(top) - 1) / st)
+    if n + 1 > MAX_AXIS:
+        raise SpecError(f"--step {step} gives {n + 1} values per axis (limit {MAX_AXIS}); use a larger --step")
+    from bisect import bisect_left, bisect_right
+
     axis = [1 + i * st for i in range(n + 1)]
+    squares = [g * g for g in axis]
     tol, tgt = Fraction(tolerance).limit_denominator(10**6), Fraction(target)
-    return [(a, b, g) for a in axis for b in axis for g in axis if abs(a * b * b * g * g - tgt) <= tol]
+    out = []
+    for a in axis:
+        for b in axis:
+            # |a·b²·g² − tgt| ≤ tol  ⇔  g² ∈ [(tgt − tol)/(a·b²), (tgt + tol)/(a·b²)]
+            lo, hi = (tgt - tol) / (a * b * b), (tgt + tol) / (a * b * b)
+            out += [(a, b, axis[i]) for i in range(bisect_left(squares, lo), bisect_right(squares, hi))]
+    return out
+
+
+def check_grid(tolerance: float, step: float) -> list[tuple[Fraction, ...]]:
+    """The grid search's candidates, or a SpecError for bad or too expensive ``tolerance``/``step``."""
+    from archcalc.errors import SpecError
+
+    if tolerance <= 0 or step <= 0:
+        raise SpecError(f"--tolerance and --step must be > 0, got {tolerance} and {step}")
+    candidates = grid(tolerance, step)
+    if len(candidates) > MAX_CANDIDATES:
+        raise SpecError(f"the grid search has {len(candidates)} candidates (limit {MAX_CANDIDATES}, each one a full "
+                        "network analysis); use a larger --step or a smaller --tolerance")
+    return candidates
 
 
 def grid_table(kinds, w, R, spec, b0_macs, tolerance: float, step: float) -> Table:
     """The paper's grid search, cost half: each candidate's measured MACs ratio at φ = 1 on the B0 spec."""
     from archcalc.api import analyze, load
-    from archcalc.errors import SpecError
 
-    if tolerance <= 0 or step <= 0:
-        raise SpecError(f"--tolerance and --step must be > 0, got {tolerance} and {step}")
+    candidates = check_grid(tolerance, step)
     loaded = load(spec)
     rows = []
-    for a_, b_, g_ in grid(tolerance, step):
+    for a_, b_, g_ in candidates:
         res = round(BASE_RES * g_)
         measured = analyze(loaded, vars={"depth_mult": str(a_), "width_mult": str(b_),
                                          "resolution": str(res)}).totals["macs"]
