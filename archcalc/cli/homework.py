@@ -30,6 +30,6 @@ def homework(
         else:
             typer.echo(render_all(fmt), nl=False)
     elif question is None:
-        typer.echo(questions_table("markdown" if fmt == "markdown" else "table"))
+        typer.echo(questions_table(fmt))
     else:
         typer.echo(render(answer(question), fmt), nl=False)

@@ -410,12 +410,21 @@ def answer(question: str) -> Proof:
     return proof
 
 
-def questions_table(fmt: str = "table") -> str:
-    """The list of questions."""
-    from archcalc.report.tables import render
+def questions_table(fmt: str = "text") -> str:
+    """The list of questions in one of the proof formats (text, markdown, latex, json)."""
+    import json
 
-    return render(["id", "question"], [[q, t] for q, (t, _) in QUESTIONS.items()],
-                  "table" if fmt == "text" else fmt)
+    from archcalc.report.tables import render
+    from archcalc.symbolic.proof import latex_text
+
+    rows = [[q, t] for q, (t, _) in QUESTIONS.items()]
+    if fmt == "json":
+        return json.dumps([{"id": q, "question": t} for q, t in rows], indent=2, ensure_ascii=False)
+    if fmt == "latex":
+        body = [rf"\texttt{{{latex_text(q)}}} & {latex_text(t)} \\" for q, t in rows]
+        return "\n".join([r"\begin{tabular}{lp{0.75\linewidth}}", r"\toprule", r"id & question \\", r"\midrule",
+                          *body, r"\bottomrule", r"\end{tabular}"])
+    return render(["id", "question"], rows, "markdown" if fmt == "markdown" else "table")
 
 
 HEADER_MD = ("# Homework answers, derived by archcalc\n\n"

@@ -94,3 +94,20 @@ def test_cli_lists_and_rejects():
     assert r.exit_code == 0 and all(q in r.output for q in hw.QUESTIONS)
     r = CliRunner().invoke(app, ["homework", "nope"])
     assert r.exit_code != 0
+
+
+def test_cli_list_honours_json_and_latex_formats():
+    # `archcalc homework --format json` used to print the plain-text table (not JSON).
+    import json
+
+    from typer.testing import CliRunner
+
+    from archcalc.cli import app
+
+    r = CliRunner().invoke(app, ["homework", "--format", "json"])
+    assert r.exit_code == 0
+    assert [q["id"] for q in json.loads(r.output)] == list(hw.QUESTIONS)
+    r = CliRunner().invoke(app, ["homework", "--format", "latex"])
+    assert r.exit_code == 0
+    assert r.output.count(r"\begin{tabular}") == r.output.count(r"\end{tabular}") == 1
+    assert "ℓ" not in r.output and "φ" not in r.output  # unicode math mapped for pdflatex
