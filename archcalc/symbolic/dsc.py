@@ -147,7 +147,7 @@ def layer_check(spec: str = DEFAULT_SPEC, layer: str = DEFAULT_LAYER, **point) -
     ]
     title = (f"{a.network.name}, layer {layer}: M={m}, N={n}, k={k}, D_f={d} "
              f"(input {m}×{hin}×{win}, stride {dw.op.stride}); weights and MACs")
-    values = {"M": m, "N": n, "k": k, "D_f": d, "dsc_macs": dsc_c, "standard_macs": std_c,
+    values = {"M": m, "N": n, "k": k, "D_f": d, "stride": dw.op.stride, "dsc_macs": dsc_c, "standard_macs": std_c,
               "dsc_weights": dsc_w, "standard_weights": std_w}
     return Table(title, ["", "weights", "exact", "MACs", "exact"], rows), ok, values
 
@@ -169,11 +169,18 @@ def prove_dsc(spec: str | None = None, layer: str | None = None, k: int = 3, n: 
         claim="A k×k depthwise separable convolution costs 1/N + 1/k² of a standard convolution, "
               "in multiply-adds and in parameters",
         steps=steps, holds=ok and layer_ok, results=results, tables=[table],
-        notes=["D_f is the output size (stride 1 and 'same' padding make it the input size too); "
-               "MACs count padded taps, as the paper does.",
+        notes=[size_note(values["stride"]) + "; MACs count padded taps, as the paper does.",
                "Weights only: biases and batch-norm parameters are not part of the formula."],
         title="Depthwise separable convolution vs standard convolution",
     )
+
+
+def size_note(stride) -> str:
+    """What D_f means for the checked layer: with stride s the standard-conv replacement has stride s too."""
+    if stride in (1, (1, 1), [1, 1]):
+        return "D_f is the output size (stride 1 and 'same' padding make it the input size too)"
+    return (f"D_f is the output size: this layer has stride {stride}, so its input is larger and the "
+            f"standard-conv replacement is costed with the same stride")
 
 
 def sympy_float(r: Fraction):

@@ -61,3 +61,14 @@ def test_cli_layer_errors():
     r = CliRunner().invoke(app, ["prove", "dsc", "--spec", "mobilenet", "--layer", "conv0"])
     assert r.exit_code != 0
     assert "no depthwise conv" in str(r.exception)
+
+
+def test_stride_two_layer_note_does_not_claim_stride_one():
+    # MobileNet block11 has a stride-2 depthwise conv (Table 1: 14x14x512 -> 7x7x1024); the note used to
+    # say "stride 1 ... make it the input size too" for every layer.
+    from archcalc.symbolic.dsc import prove_dsc
+
+    p = prove_dsc(spec="mobilenet", layer="block11.sep")
+    assert p.holds and p.results["layer"]["stride"] == 2 and p.results["layer"]["D_f"] == 7
+    assert not any("stride 1" in n for n in p.notes) and any("stride 2" in n for n in p.notes)
+    assert any("stride 1" in n for n in prove_dsc().notes)
