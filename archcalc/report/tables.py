@@ -19,6 +19,9 @@ from tabulate import tabulate
 
 FORMATS = ("table", "markdown", "latex", "csv", "json")
 _TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
+_NUMERIC = re.compile(r"[-+]?[0-9][0-9,.]*\s*(%|[KMGT]|[KMG]iB)?|-")
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
 def human(n: Any, digits: int = 4) -> str:
@@ -100,8 +103,58 @@ def render(headers: list[str], rows: list[list[Any]], fmt: str, raw_rows: list[l
         return buf.getvalue()
     if fmt not in _TABLEFMT:
         raise ValueError(f"unknown table format {fmt!r}")
+    if fmt == "latex":
+        return latex_tabular(headers, rows, colalign)
     return tabulate(rows, headers=headers, tablefmt=_TABLEFMT[fmt], disable_numparse=True,
                     colalign=colalign)
+
+
+def latex_escape(text: str) -> str:
+    r"""Escape LaTeX's special characters in plain text.
+
+    >>> latex_escape("stage1.block_0 & 5%")
+    'stage1.block\\_0 \\& 5\\%'
+    """
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def latex_tabular(headers: Sequence[str], rows: list[list[Any]], colalign: Sequence[str] | None = None) -> str:
+    r"""A booktabs ``tabular``; cells of the form ``$...$`` are math and kept as they are.
+
+    >>> print(latex_tabular(["a", "b"], [["x_1", r"$\alpha^{2}$"]], ["left", "right"]))
+    \begin{tabular}{lr}
+    \toprule
+    a    &            b \\
+    \midrule
+    x\_1 & $\alpha^{2}$ \\
+    \bottomrule
+    \end{tabular}
+    """
+    if colalign is None:  # numbers (4.2M, -0.26%, 3x224x224 excluded) to the right
+        colalign = ["right" if rows and all(_NUMERIC.fullmatch(str(r[i])) for r in rows) else "left"
+                    for i in range(len(headers))]
+    spec = "".join({"right": "r", "center": "c"}.get(a, "l") for a in colalign)
+
+    def cell(v: Any) -> str:
+        text = "" if v is None else str(v)
+        if len(text) >= 2 and text.startswith("$") and text.endswith("$"):
+            return text
+        return latex_escape(text)
+
+    table = [[cell(h) for h in headers]] + [[cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
+    body = [" & ".join(c.rjust(w) if a == "right" else c.ljust(w) for c, w, a in zip(r, widths, colalign))
+            + " \\\\" for r in table]
+    lines = [f"\\begin{{tabular}}{{{spec}}}", "\\toprule", body[0], "\\midrule", *body[1:],
+             "\\bottomrule", "\\end{tabular}"]
+    return "\n".join(lines)
+
+
+def _shape_cell(shape: Sequence, fmt: str) -> str:
+    """A shape cell: ``64x56x56``, or LaTeX math when a size is symbolic."""
+    if fmt == "latex" and any(type(d).__module__.startswith("sympy") for d in shape):
+        return "$" + r" \times ".join(expr_str(d, fmt).strip("$") for d in shape) + "$"
+    return shape_str(shape)
 
 
 def _cell(v: Any, fmt: str, symbolic: bool) -> str:
@@ -116,11 +169,11 @@ def cost_table(a, fmt: str = "table", per_layer: bool = True) -> str:
     rows, raw = [], []
     if per_layer:
         for c in a.layers:
-            rows.append([c.name, c.op, shape_str(c.output), _cell(c.params, fmt, sym),
+            rows.append([c.name, c.op, _shape_cell(c.output, fmt), _cell(c.params, fmt, sym),
                          _cell(c.macs, fmt, sym), _cell(c.flops, fmt, sym), _cell(c.activations, fmt, sym)])
             raw.append([c.name, c.op, shape_str(c.output), c.params, c.macs, c.flops, c.activations])
     t = a.totals
-    rows.append(["total", f"{len(a.layers)} layers", shape_str(a.layers[-1].output),
+    rows.append(["total", f"{len(a.layers)} layers", _shape_cell(a.layers[-1].output, fmt),
                  _cell(t["params"], fmt, sym), _cell(t["macs"], fmt, sym), _cell(t["flops"], fmt, sym),
                  _cell(t["activations"], fmt, sym)])
     raw.append(["total", len(a.layers), shape_str(a.layers[-1].output), t["params"], t["macs"],
@@ -131,7 +184,8 @@ def cost_table(a, fmt: str = "table", per_layer: bool = True) -> str:
         return body
     head = header_lines(a)
     if fmt == "latex":
-        return "\n".join("% " + line for line in head) + "\n" + body + "\n"
+        comments = head + summary_lines(a, "latex")
+        return "\n".join("% " + line for line in comments) + "\n" + body + "\n"
     summary = summary_lines(a, fmt)
     sep = "\n\n" if fmt == "markdown" else "\n"
     return sep.join(["\n".join(head), body, "\n".join(summary)]) + "\n"
