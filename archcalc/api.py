@@ -80,6 +80,13 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
     if len(inp) != 3:
         raise SpecError(f"input must be [C, H, W], got {inp!r}", src.loc(("input",)))
     if shape_override is not None:
+        used = set().union(*(parse(d).names for d in inp[1:] if isinstance(d, str)))
+        clash = sorted(used & set(overrides))
+        if clash:
+            raise SpecError(
+                f"--resolution replaces the input size {inp[1]!r}, so setting {', '.join(clash)} would "
+                f"have no effect on it; give either --resolution or {', '.join(clash)}", src.loc(("input",))
+            )
         r = parse_value(shape_override) if isinstance(shape_override, str) else shape_override
         inp = [inp[0], r, r]
     return Point(variant, evaluate_vars(loaded, raw), inp, raw)
@@ -105,6 +112,8 @@ def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any]
         try:
             values[k] = evaluate(v, values)
         except SpecError as e:
+            if "unknown name" in e.message and k in loaded.spec.vars:
+                e.message += " (vars are evaluated in order: a var can use only the vars above it)"
             raise e.located(loaded.source.loc(("vars", k))) from None
     return values
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 MAX_LAYERS = 200_000
 MAX_REPEAT = 100_000
 MAX_DEPTH = 64
+MAX_DIM = 2**31  #: largest channel count or spatial size of one tensor
 INPUT = "input"  #: name of the network input in the graph
 IN = "in"  #: reserved reference to the enclosing group's / block's input
 
@@ -111,6 +112,7 @@ class _Builder:
         self.shapes: dict[str, tuple] = {}
         self.full_names: set[str] = {INPUT}
         self.block_stack: list[str] = []
+        self.iterations = 1  #: product of the enclosing repeat counts
 
     # ---------------------------------------------------------- helpers --
     def scope_for(self, frame: _Frame, src: str) -> ChainMapT:
@@ -208,6 +210,9 @@ class _Builder:
         who = f"{e.op} '{full}'"
         out = tuple(as_int(d, f"{who}: output size", minimum=1) for d in out)
         for d in out:
+            if not is_symbolic(d) and d > MAX_DIM:
+                raise ShapeError(f"{who}: output size {d:,} exceeds {MAX_DIM:,}; check the spec's sizes", loc)
+        for d in out:
             if not is_symbolic(d) and not isinstance(d, int):
                 raise ShapeError(f"{who}: output size {d} is not an integer", loc)
         if len(self.layers) >= MAX_LAYERS:
@@ -248,8 +253,22 @@ class _Builder:
         n = self.count(e.repeat, scope, "repeat count")
         if n > MAX_REPEAT:
             raise GraphError(f"repeat count {n} exceeds the limit {MAX_REPEAT}", e._loc)
+        if self.iterations * n > MAX_LAYERS:  # checked before expanding, not after
+            raise GraphError(
+                f"nested repeats expand to {self.iterations * n:,} iterations; the limit is {MAX_LAYERS:,}",
+                e._loc)
         base = e.name if e.name is not None else ""
         prev = src
+        self.iterations *= max(n, 1)
+        try:
+            prev = self._iterate(e, frame, base, n, prev)
+        finally:
+            self.iterations //= max(n, 1)
+        if e.name is not None:
+            frame.names[e.name] = prev
+        return prev
+
+    def _iterate(self, e: Repeat, frame: _Frame, base: str, n: int, prev: str) -> str:
         for i in range(n):
             local = f"{base}{i}"
             self.unique(frame, local, e._loc)
@@ -258,8 +277,6 @@ class _Builder:
             prev = self.run(e.body, inner, prev)
             frame.names[local] = prev
             self.full_names.add(f"{frame.prefix}{local}")
-        if e.name is not None:
-            frame.names[e.name] = prev
         return prev
 
     def call(self, e: BlockCall, frame: _Frame, srcs: list[str], scope) -> str:

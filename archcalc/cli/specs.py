@@ -19,7 +19,10 @@ def list_specs(fmt: Format = "table") -> None:
     rows = []
     for path in bundled_specs():
         s = load(path).spec
-        rows.append([path.stem, s.name, ", ".join(s.variants) or "(default)",
+        variants = list(s.variants)
+        if s.default_variant is None:
+            variants.insert(0, "(default)")
+        rows.append([path.stem, s.name, ", ".join(variants),
                      ", ".join(k for k in s.vars)])
     if fmt == "json":
         typer.echo(json.dumps([dict(zip(("spec", "name", "variants", "vars"), r)) for r in rows], indent=2))

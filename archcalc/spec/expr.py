@@ -344,7 +344,8 @@ class _Evaluator:
         except KeyError:
             known = ", ".join(sorted(k for k in self.scope if not k.startswith("_")))
             raise ExprError(
-                f"expression '{self.text}': unknown name '{node.id}'; known names here: {known}"
+                f"expression '{self.text}': unknown name '{node.id}'; "
+                + (f"known names here: {known}" if known else "no names are defined here")
             ) from None
 
     def v_List(self, node):
