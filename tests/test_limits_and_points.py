@@ -1,0 +1,60 @@
+"""Limits that keep a hostile spec cheap, and how vars, variants and --resolution combine."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from archcalc.api import analyze
+from archcalc.errors import GraphError, ShapeError, SpecError
+
+
+def write(tmp_path, text: str):
+    p = tmp_path / "net.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_nested_repeats_are_refused_before_expanding(tmp_path):
+    p = write(tmp_path, "name: bomb\ninput: [3, 8, 8]\nlayers:\n  - repeat: 100000\n    body:\n"
+                        "      - repeat: 100000\n        body:\n          - {op: relu}\n")
+    t = time.perf_counter()
+    with pytest.raises(GraphError, match=r"nested repeats expand to 10,000,000,000 iterations") as e:
+        analyze(p)
+    assert time.perf_counter() - t < 5  # refused up front, not after building 200,000 layers
+    assert e.value.loc.line == 6
+
+
+def test_absurd_sizes_are_refused(tmp_path):
+    p = write(tmp_path, "name: big\ninput: [3, 8, 8]\nlayers:\n"
+                        "  - {op: conv2d, out_channels: '2**40', kernel_size: 1}\n")
+    with pytest.raises(ShapeError, match=r"output size 1,099,511,627,776 exceeds"):
+        analyze(p)
+
+
+def test_resolution_and_a_var_of_the_input_expression_clash():
+    # MobileNet's input is round(224 * rho): --resolution would silently discard rho.
+    with pytest.raises(SpecError, match="give either --resolution or rho"):
+        analyze("mobilenet", vars={"rho": "1/2"}, resolution="160")
+    assert analyze("mobilenet", resolution="160").network.input_shape == (3, 160, 160)
+
+
+def test_vars_are_evaluated_in_order(tmp_path):
+    p = write(tmp_path, "name: c\nvars: {a: 'b', b: 1}\ninput: [3, 8, 8]\nlayers: [{op: relu}]\n")
+    with pytest.raises(SpecError, match="a var can use only the vars above it") as e:
+        analyze(p)
+    assert e.value.loc.line == 2
+
+
+def test_derived_vars_follow_their_symbols():
+    # width_mult = beta ** phi: with phi = 1 the ideal EfficientNet is exactly 1.1x wide, and the
+    # symbolic model in beta evaluated at 1.1 equals the numeric model.
+    import sympy
+
+    num = analyze("efficientnet", vars={"phi": "1", "alpha": "1", "gamma": "1"}, symbolic=False)
+    sym = analyze("efficientnet", vars={"phi": "1", "alpha": "1", "gamma": "1"}, symbolic=True,
+                  symbols=["beta"])
+    beta = sympy.Symbol("beta", positive=True)
+    assert sym.network.vars["width_mult"] == beta
+    assert num.network.vars["width_mult"] == sympy.Rational(11, 10)
