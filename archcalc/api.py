@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from archcalc.cost import CONVENTIONS, LayerCost, by_op, layer_costs, totals
-from archcalc.errors import ShapeError, SpecError, StructuralSymbolError
+from archcalc.errors import GraphError, ShapeError, SpecError, StructuralSymbolError
 from archcalc.graph import Network, build
 from archcalc.memory import DTYPE_BYTES
 from archcalc.ops import Ctx
@@ -248,11 +248,18 @@ def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -
         raise SpecError(f"unknown dtype '{dtype}' (choose from {', '.join(DTYPE_BYTES)})")
     batch = as_int(parse_value(batch) if isinstance(batch, str) else batch, "batch")
     point = resolve(loaded, variant, vars, resolution)
-    if not symbolic:
-        net = _build(loaded, point, point.vars, Ctx(ideal=False))
-        chosen: tuple[str, ...] = ()
-    else:
-        net, chosen = _build_symbolic(loaded, point, symbols)
+    try:
+        if not symbolic:
+            net = _build(loaded, point, point.vars, Ctx(ideal=False))
+            chosen: tuple[str, ...] = ()
+        else:
+            net, chosen = _build_symbolic(loaded, point, symbols)
+    except (ShapeError, GraphError) as e:
+        # The spec line is where it broke; say which of the user's settings led there.
+        given = dict(vars or {}) | ({"resolution": resolution} if resolution is not None else {})
+        if given:
+            e.message += " (with " + ", ".join(f"{k}={v}" for k, v in given.items()) + ")"
+        raise
     costs = layer_costs(net, batch)
     return Analysis(
         net, costs, totals(net, costs, batch, dtype), by_op(costs, symbolic), batch, dtype,

@@ -58,3 +58,9 @@ def test_derived_vars_follow_their_symbols():
     beta = sympy.Symbol("beta", positive=True)
     assert sym.network.vars["width_mult"] == beta
     assert num.network.vars["width_mult"] == sympy.Rational(11, 10)
+
+
+def test_shape_errors_name_the_settings_that_led_there():
+    with pytest.raises(ShapeError, match=r"out_channels must be >= 1, got 0 \(with alpha=0\)") as e:
+        analyze("mobilenet", vars={"alpha": "0"})
+    assert e.value.loc.file.endswith("mobilenet.yaml") and e.value.loc.line > 1
