@@ -207,7 +207,7 @@ def _jsonable(v: Any) -> Any:
 
 def _input_shape(point: Point, scope: dict, ideal: bool) -> tuple:
     dims = []
-    for i, (axis, raw) in enumerate(zip("CHW", point.input)):
+    for axis, raw in zip("CHW", point.input):
         v = evaluate(raw, scope)
         if ideal and not isinstance(v, int):
             dims.append(v)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from archcalc.errors import SpecError
 from archcalc.ops.base import Op, numel
 
 

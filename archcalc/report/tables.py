@@ -164,7 +164,6 @@ def _cell(v: Any, fmt: str, symbolic: bool) -> str:
 def cost_table(a, fmt: str = "table", per_layer: bool = True) -> str:
     """The ``archcalc cost`` table: header lines, per-layer rows (optional) and the total."""
     sym = a.symbolic
-    nbytes = a.totals["activation_bytes"]
     headers = ["layer", "op", "output", "params", "MACs", "FLOPs", "activations"]
     rows, raw = [], []
     if per_layer:
