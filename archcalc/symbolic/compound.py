@@ -121,7 +121,7 @@ def _drop_max(expr):
                         lambda e: next(x for x in e.args if x.free_symbols))
 
 
-def ideal_model(spec: str = DEFAULT_SPEC):
+def ideal_model(spec=DEFAULT_SPEC):
     """Per-kind B0 MACs as polynomials in width_mult and resolution (the ideal continuous model)."""
     import sympy
 
@@ -160,12 +160,36 @@ def exponent_checks(kinds, w, R) -> tuple[list[Step], bool]:
     return steps, all_ok
 
 
-def _official(spec: str):
-    from archcalc.api import analyze, load
+#: what a compound-scaled family must declare (``phi`` drives the "spec at phi" column)
+FAMILY_VARS = ("width_mult", "depth_mult", "resolution", "phi")
+
+
+def check_family(spec):
+    """The loaded spec, or a one-line SpecError naming what a compound-scaled family lacks.
+
+    The argument needs the released models as variants ``b0``, ``b1``, … (``b0`` the baseline)
+    and the scaling coefficients as vars.
+    """
+    from archcalc.api import load
+    from archcalc.errors import SpecError
 
     loaded = load(spec)
+    absent_vars = [v for v in FAMILY_VARS if v not in loaded.spec.vars]
+    missing = ([] if "b0" in loaded.spec.variants else ["variant b0"]) \
+        + ([f"var{'s' if len(absent_vars) > 1 else ''} {', '.join(absent_vars)}"] if absent_vars else [])
+    if missing:
+        raise SpecError(f"prove compound-scaling needs a compound-scaled family like 'efficientnet' (variants "
+                        f"b0, b1, … and vars {', '.join(FAMILY_VARS)}); {loaded.spec.name} lacks "
+                        f"{'; '.join(missing)}")
+    return loaded
+
+
+def _official(loaded) -> dict:
+    """The numeric analyses of the released models: every variant named b…, by name."""
+    from archcalc.api import analyze
+
     names = [v for v in loaded.spec.variants if v.startswith("b")]
-    return {v: analyze(loaded, variant=v) for v in names}, loaded
+    return {v: analyze(loaded, variant=v) for v in names}
 
 
 def prove_compound(spec: str = DEFAULT_SPEC, tolerance: float = 0.05, step: float = 0.05) -> Proof:
@@ -175,11 +199,12 @@ def prove_compound(spec: str = DEFAULT_SPEC, tolerance: float = 0.05, step: floa
     from archcalc.api import analyze
 
     check_grid(tolerance, step)  # fail fast, before the expensive analyses
+    loaded = check_family(spec)
     steps, results, ok = stack_steps()
-    kinds, w, R = ideal_model(spec)
+    kinds, w, R = ideal_model(loaded)
     exp_steps, exp_ok = exponent_checks(kinds, w, R)
     ok = ok and exp_ok
-    official, loaded = _official(spec)
+    official = _official(loaded)
     b0 = official["b0"]
     b0_kinds = {k: p["body"] + p["fixed"] for k, p in macs_by_kind(b0).items()}
     ideal_b0 = ideal_macs(kinds, w, R, 1, 1, BASE_RES)
@@ -194,7 +219,7 @@ def prove_compound(spec: str = DEFAULT_SPEC, tolerance: float = 0.05, step: floa
                       "not one power; the depthwise, SE and classifier terms grow slower than d·w²·r², "
                       "and the stem and head are not depth-scaled"))
     tables = [ratio_table(kinds, w, R, official, loaded), deviation_table(official),
-              grid_table(kinds, w, R, spec, b0.totals["macs"], tolerance, step)]
+              grid_table(kinds, w, R, loaded, b0.totals["macs"], tolerance, step)]
     results["measured"] = {v: a.totals["macs"] for v, a in official.items()}
     return Proof(
         claim="Scaling depth by d = α^φ, width by w = β^φ and resolution by r = γ^φ multiplies the FLOPs "

@@ -110,9 +110,23 @@ def find_separable(a, name: str):
                     and tuple(nxt.in_shapes[0]) == (cin, h, w):
                 return (lay, a.layers[i]), (nxt, a.layers[j])
         break
-    convs = [lay.name for lay in layers if _is_depthwise(lay)][:8]
+    convs = [lay.name for lay in layers if _is_depthwise(lay)]
     raise GraphError(f"no depthwise conv followed by a 1x1 conv at or under layer '{name}'; "
-                     f"depthwise convs in this network: {', '.join(convs) or 'none'}")
+                     f"depthwise convs in this network: {name_list(convs)}")
+
+
+def name_list(names: list[str], shown: int = 8) -> str:
+    """The first ``shown`` names, then how many more there are.
+
+    >>> name_list(["a", "b", "c"], shown=2)
+    'a, b, … and 1 more (3 in all)'
+    >>> name_list([])
+    'none'
+    """
+    if not names:
+        return "none"
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f", … and {more} more ({len(names)} in all)" if more > 0 else "")
 
 
 def _is_depthwise(lay) -> bool:

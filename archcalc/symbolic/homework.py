@@ -181,36 +181,44 @@ def a_wrn_widen() -> Proof:
     k, H = sympy.symbols("k H", positive=True)
     w3, _ = conv_cost(16 * k, 16 * k, 3, H)
     ok = equal(w3, 9 * 16**2 * k**2)
+    # Symbolic analysis: the derived truth value `widened` (widen != 1) keeps its value at the variant's
+    # k = 10, so the formula is the structure of every k > 1 (group 1 projects 16 → 16k by a 1×1 conv).
+    sym = analyze("wide_resnet", variant="wrn-28-10", symbolic=True, symbols=["widen"])
+    total = sympy.sympify(sym.totals["params"])
+    formula = sympy.expand(total.xreplace({s: k for s in total.free_symbols if s.name == "widen"}))
 
     def params(kv: int) -> int:
         return analyze("wide_resnet", variant="wrn-28-10", vars={"widen": str(kv)}).totals["params"]
 
-    # widen is structural in the spec (a 1x1 shortcut exists only where in != out, i.e. k > 1), so the
-    # polynomial is found exactly from three numeric points with k > 1 and checked at three more.
-    fit = sympy.expand(sympy.interpolate([(kv, params(kv)) for kv in (2, 3, 4)], k))
-    checks = {kv: params(kv) for kv in (5, 8, 10)}
-    fits = all(fit.subs(k, kv) == v for kv, v in checks.items())
-    ok = ok and fits and sympy.degree(fit, k) == 2
-    quad = sympy.Poly(fit, k).coeff_monomial(k**2)
-    share = Fraction(int(quad * 100), checks[10])
-    base = params(1)
-    rows = [[kv, f"{v:,}", f"{v / base:.2f}", kv * kv] for kv, v in [(1, base), (2, params(2)), (4, params(4))]
-            + sorted(checks.items())]
+    numeric = {kv: params(kv) for kv in range(1, 11)}
+    fits = all(formula.subs(k, kv) == numeric[kv] for kv in range(2, 11))
+    ok = ok and fits and formula.free_symbols == {k} and sympy.degree(formula, k) == 2
+    quad = sympy.Poly(formula, k).coeff_monomial(k**2)
+    share = Fraction(int(quad * 100), numeric[10])
+    gap = int(formula.subs(k, 1)) - numeric[1]
+    rows = [[kv, f"{v:,}", f"{v / numeric[1]:.2f}", kv * kv, f"{int(formula.subs(k, kv)):,}",
+             "✓" if formula.subs(k, kv) == v else f"numeric = formula − {int(formula.subs(k, kv)) - v:,} (no projection)"]
+            for kv, v in numeric.items()]
     steps = [
         Step("A 3×3 conv inside a widened group maps 16k → 16k channels (32k, 64k in groups 3, 4): "
              "archcalc's conv2d formula gives weights quadratic in k", sympy.Eq(sympy.Symbol("W_3x3"), w3)),
-        Step("Whole network: the spec's numeric params at k = 2, 3, 4 determine a polynomial of degree ≤ 2 "
-             "exactly (widen is structural in the spec: the 1×1 shortcut of group 1 exists only for k > 1)",
-             sympy.Eq(sympy.Symbol("params(k)"), fit)),
-        Step("The polynomial reproduces the numeric engine at k = 5, 8, 10" + (" ✓" if fits else " ✗")),
-        Step(f"At k = 10 the k² terms are {100 * float(share):.2f} % of the {checks[10]:,} parameters; "
+        Step("Whole network: archcalc's symbolic analysis of WRN-28-10 with widen = k a symbol. Its structure "
+             "is that of k > 1: the spec's derived truth value widened = (widen ≠ 1) keeps its value at k = 10, "
+             "so group 1 starts with a 1×1 projection shortcut 16 → 16k", sympy.Eq(sympy.Symbol("params(k)"), formula)),
+        Step("Independent check, the numeric engine at k = 2, …, 10: the polynomial reproduces every count exactly"
+             + (" ✓" if fits else " ✗") + f"; at k = 1 the network has no projection (16 → 16 needs none), "
+             f"so its count is {gap:,} = 16·16 below the polynomial"),
+        Step(f"At k = 10 the k² terms are {100 * float(share):.2f} % of the {numeric[10]:,} parameters; "
              f"the k terms (BN, the stem's output, the classifier) and the constant are negligible, "
              f"so params(k) ≈ {int(quad):,}·k², i.e. ≈ k² times the unwidened network's conv weights"),
     ]
     return Proof("Widening a WRN by k multiplies its parameters by ≈ k², because each conv's C_in and C_out "
-                 "both scale by k", steps, ok, {"params": fit, "quadratic_share": str(share)},
-                 [Table("WRN-28-k parameters (CIFAR-10 head)", ["k", "params", "params / params(k=1)", "k²"], rows)],
-                 ["Params: weights + biases + BN affine (PyTorch's num_params)."],
+                 "both scale by k", steps, ok and gap == 16 * 16, {"params": formula, "quadratic_share": str(share)},
+                 [Table("WRN-28-k parameters (CIFAR-10 head): numeric engine and the symbolic formula",
+                        ["k", "params", "params / params(k=1)", "k²", "params(k) formula", "formula = numeric"],
+                        rows)],
+                 ["Params: weights + biases + BN affine (PyTorch's num_params).",
+                  "The formula holds for k > 1 (the structure of WRN-28-10); k = 1 drops group 1's projection."],
                  title=QUESTIONS["wrn-widen"][0])
 
 

@@ -38,17 +38,20 @@ def pick_symbol(spec_vars: dict, kind: str, symbol: str | None = None) -> str:
                     "name one with --symbol")
 
 
-def regime_point(kind: str, base: dict, x) -> dict:
-    """The point whose branch of every ``Max``/``Min`` the formula uses: the smallest spot-check value.
+def regime_point(kinds: dict, base: dict) -> dict:
+    """The point whose branch of every ``Max``/``Min`` the formula uses: each multiplier at its smallest spot-check value.
 
-    The spot-checks (α ∈ {1, 3/4, 1/2, 1/4}, ρ ∈ {1, 6/7, 5/7, 4/7}) thin the network, so the
-    polynomial is derived for the thinned range ``x ≤ base``.
+    ``kinds`` maps each symbol to "width" or "resolution". The spot-checks (α ∈ {1, 3/4, 1/2, 1/4},
+    ρ ∈ {1, 6/7, 5/7, 4/7}) thin the network, so the polynomial is derived for the thinned range
+    ``x ≤ base`` of every multiplier whose base is 1 — also of the one that is not proved (MobileNetV2's
+    ``max(1, α)`` is a tie at α = 1; the resolution proof takes the α ≤ 1 branch, as the width proof does).
     """
     import sympy
 
     at = dict(base)
-    if base[x] == 1:
-        at[x] = min(sympy.Rational(v) for v in POINTS[kind])
+    for x, kind in kinds.items():
+        if base[x] == 1:
+            at[x] = min(sympy.Rational(v) for v in POINTS[kind])
     return at
 
 
@@ -123,7 +126,7 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
     x = syms[name]
     base = {syms[s]: sympy.nsimplify(point[s]) if not isinstance(point[s], Fraction)
             else sympy.Rational(point[s].numerator, point[s].denominator) for s in syms}
-    regime = regime_point(kind, base, syms[name])
+    regime = regime_point({syms[s]: kind if s == name else other_kind for s in syms}, base)
     ends = (base, regime)
     macs, made_m = resolve_minmax(sympy.sympify(a.totals["macs"]), ends)
     weights, made_w = resolve_minmax(sympy.sympify(a.totals["params_by_kind"]["weights"]), ends)
@@ -170,7 +173,8 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
                       [name, "MACs (formula)", "MACs (numeric)", "weights (formula)", "weights (numeric)", "equal"], rows)],
         notes=["MACs of conv and linear layers (padded taps included); params by archcalc's kinds.",
                "Symbolic mode is the ideal model: where channels or sizes are rounded the exact count differs."]
-              + ([f"max/min resolved for {name} between {regime[x]} and {base[x]} (the spot-checked range): "
+              + (["max/min resolved for " + ", ".join(f"{s} between {regime[s]} and {base[s]}" for s in base)
+                  + " (the paper's multiplier range): "
                   + "; ".join(resolved) + "; outside that range the polynomial differs"] if resolved else []),
         title=f"{kind.capitalize()} multiplier: {loaded.spec.name}",
     )

@@ -67,3 +67,23 @@ def test_grid_search_too_fine_is_a_quick_user_error():
         with pytest.raises(SpecError, match="--step"):
             prove_compound(step=step)
         assert time.perf_counter() - t < 1.0
+
+
+def _cli_error(argv, capsys) -> tuple[int, str]:
+    """Exit status and stderr of ``archcalc argv`` through the real entry point."""
+    from archcalc.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    return e.value.code, capsys.readouterr().err
+
+
+def test_not_a_compound_family_is_a_one_line_user_error(capsys):
+    # MobileNet v1 has variants full-conv/shallow and a width var alpha: it used to fail with
+    # "has no variant 'b0'", which did not say what the command needs.
+    status, err = _cli_error(["prove", "compound-scaling", "--spec", "mobilenet"], capsys)
+    assert status == 2 and err.count("\n") == 1 and "compound-scaled family" in err
+    assert "variant b0" in err and "width_mult, depth_mult, resolution" in err.split("lacks")[1]
+    # specs/resnet.yaml declares `resolution: 224` but none of the others: only what is absent is named
+    status, err = _cli_error(["prove", "compound-scaling", "--spec", "resnet"], capsys)
+    assert status == 2 and "resolution" not in err.split("lacks")[1]

@@ -3,6 +3,7 @@
 import json
 from fractions import Fraction
 
+import pytest
 import sympy
 from typer.testing import CliRunner
 
@@ -72,3 +73,15 @@ def test_stride_two_layer_note_does_not_claim_stride_one():
     assert p.holds and p.results["layer"]["stride"] == 2 and p.results["layer"]["D_f"] == 7
     assert not any("stride 1" in n for n in p.notes) and any("stride 2" in n for n in p.notes)
     assert any("stride 1" in n for n in prove_dsc().notes)
+
+
+def test_layer_error_says_how_many_depthwise_convs_are_not_listed(capsys):
+    # MobileNet v1 has 13 depthwise separable layers (Howard et al. 2017, Table 1); the message
+    # listed the first 8 without saying that 5 more exist.
+    from archcalc.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["prove", "dsc", "--spec", "mobilenet", "--layer", "nope"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1
+    assert "block7.sep.dw, … and 5 more (13 in all)" in err

@@ -41,12 +41,37 @@ def test_dense_channels():
     assert p.tables[0].rows[-1][-1] == 1024
 
 
+def wrn28_params_by_hand(k):
+    """WRN-28-k (CIFAR-10, k > 1) counted by hand: 3 groups of 4 pre-activation basic blocks."""
+    def block(cin, cout):  # BN(cin), 3x3 cin->cout, BN(cout), 3x3 cout->cout, 1x1 projection if cin != cout
+        return 2 * cin + 9 * cin * cout + 2 * cout + 9 * cout * cout + (cin * cout if cin != cout else 0)
+
+    total, cin = 3 * 9 * 16, 16  # conv0, no bias
+    for width in (16 * k, 32 * k, 64 * k):
+        total += block(cin, width) + 3 * block(width, width)
+        cin = width
+    return total + 2 * cin + cin * 10 + 10  # final BN, FC
+
+
 def test_wrn_widen():
     p = _answer("wrn-widen")
     assert p.holds
     rows = {r[0]: r for r in p.tables[-1].rows}
     assert rows[10][1] == "36,479,194"  # WRN-28-10, published-numbers.md §5 (36.5M in the paper)
     assert 95 < float(rows[10][2]) < 100
+
+
+def test_wrn_widen_formula_is_the_symbolic_total():
+    # The answer used to fit a polynomial through numeric points; it now is archcalc's symbolic total,
+    # valid for k > 1 (group 1's 1x1 projection 16 -> 16k), and equals a count by hand.
+    p = _answer("wrn-widen")
+    k = sympy.Symbol("k", positive=True)
+    assert sympy.expand(p.results["params"] - wrn28_params_by_hand(k)) == 0
+    assert wrn28_params_by_hand(10) == 36_479_194  # published-numbers.md §5
+    assert any("k > 1" in s.text and "projection" in s.text for s in p.steps)
+    rows = {r[0]: r for r in p.tables[-1].rows}
+    assert all(rows[kv][-1] == "✓" for kv in range(2, 11))
+    assert rows[1][-1] != "✓"  # k = 1 has no projection: 16*16 = 256 fewer params
 
 
 def test_resnext_block():

@@ -60,3 +60,26 @@ def test_mobilenet_v2_head_is_not_thinned_below_one():
     slim_convention = weights_half + 1280 + 1001  # one more class row, and the FC bias
     assert abs(slim_convention - 1_950_000) <= 10_000
     assert any("Max(1, alpha) -> 1" in n for n in p.notes)
+
+
+@pytest.mark.parametrize("spec", ["mobilenet", "mobilenet_v2"])
+def test_quadratic_shares_equal_the_numeric_per_layer_sums(spec):
+    # Independent of the polynomial: in both MobileNets the layers whose C_in and C_out are both thinned by
+    # alpha are the groups = 1 convs inside blocks (not the stem, not v2's 1280-wide head, not the depthwise
+    # convs); every conv scales with rho², the classifier does not. Sum the numeric engine's layer costs.
+    from archcalc.api import analyze
+
+    a = analyze(spec)
+    convs = [(lay, c) for lay, c in zip(a.network.layers, a.layers) if lay.op.op == "conv2d"]
+    quad = [c for lay, c in convs if lay.op.groups == 1 and lay.blocks]
+    macs, weights = a.totals["macs"], a.totals["params_by_kind"]["weights"]
+    width, res = prove_multiplier("width", spec), prove_multiplier("resolution", spec)
+    assert width.holds and res.holds
+    assert Fraction(width.results["quadratic_share_macs"]) == Fraction(sum(c.macs for c in quad), macs)
+    assert Fraction(width.results["quadratic_share_weights"]) == Fraction(
+        sum(c.params_by_kind["weights"] for c in quad), weights)
+    assert Fraction(res.results["quadratic_share_macs"]) == Fraction(sum(c.macs for _, c in convs), macs)
+    if spec == "mobilenet_v2":  # 300,774,272 MACs: published-numbers.md §2 (Table 4: 300M); FC 1280 x 1000
+        assert macs == 300_774_272 and Fraction(res.results["quadratic_share_macs"]) == 1 - Fraction(1_280_000, macs)
+        # the resolution proof's formula takes max(1, alpha) = 1 on the thinned range, and says so for alpha
+        assert any("alpha between 1/4 and 1" in n and "Max(1, alpha) -> 1" in n for n in res.notes)
