@@ -17,13 +17,21 @@ app.add_typer(plot_app, name="plot")
 def accuracy(
     specs: Annotated[list[str] | None, typer.Argument(metavar="SPEC...", help="Specs (default: every bundled spec).")] = None,
     out: Annotated[str, typer.Option("--out", "-o", help="Figure file: .png, .svg or .pdf.")] = "accuracy.png",
+    all_points: Annotated[bool, typer.Option(
+        "--all", help="Also draw entries at a non-standard input size (e.g. 384²) or pre-trained on "
+                      "ImageNet-21K/22K.")] = False,
 ) -> None:
-    """MACs (log axis) vs published ImageNet top-1 of every reference entry, one line per family."""
-    from archcalc.report.accuracy import accuracy_points, plot_accuracy, points_table
+    """MACs (log axis) vs published ImageNet top-1 of the reference entries, one line per family.
+
+    By default only entries at the variant's standard input and trained on ImageNet-1K are drawn.
+    """
+    from archcalc.report.accuracy import accuracy_points, plot_accuracy, points_table, standard_points
     from archcalc.report.plots import check_path
     from archcalc.spec.loader import bundled_specs
 
     check_path(out)
     points = accuracy_points(specs or bundled_specs())
+    if not all_points:
+        points = standard_points(points)
     typer.echo(points_table(points, "table"))
-    typer.echo(f"wrote {plot_accuracy(points, out)}", err=True)
+    typer.echo(f"wrote {plot_accuracy(points, out, all_points)}", err=True)

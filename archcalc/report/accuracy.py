@@ -4,8 +4,15 @@ Each point's MACs are computed by archcalc at the entry's own point (variant
 and vars), for the whole network — never the figure printed next to the
 accuracy. Each network is drawn from one source family (:func:`series`).
 
+By default the figure compares like with like (:func:`standard_points`): each
+variant at its own standard input, trained on ImageNet-1K only. An entry is
+left out when its vars change the input size (ConvNeXt at 384², MobileNet at
+rho < 1) or its source says the model was pre-trained on ImageNet-21K/22K.
+
 >>> source_family("Howard et al. 2017, Table 6"), source_family("torchvision resnet50 (GFLOPS 4.089)")
 ('Howard et al. 2017', 'torchvision')
+>>> extra_data("ConvNeXt README, ImageNet-22K trained models (22K->1K acc@1)"), extra_data("Tan & Le 2019")
+(True, False)
 """
 
 from __future__ import annotations
@@ -33,6 +40,21 @@ class Point:
     params: int
     top1: float
     source: str
+    standard_input: bool = True  # the input shape of the variant at its defaults
+
+
+#: sources that state pre-training on more data than ImageNet-1K
+_EXTRA_DATA = re.compile(r"\b(ImageNet-?)?2[12]k\b|\bJFT\b|\binstagram\b", re.IGNORECASE)
+
+
+def extra_data(source: str) -> bool:
+    """Whether a source's text says its model was pre-trained beyond ImageNet-1K (21K/22K, JFT)."""
+    return bool(_EXTRA_DATA.search(source))
+
+
+def standard_points(points: list[Point]) -> list[Point]:
+    """The points of the default figure: standard input, ImageNet-1K training only."""
+    return [p for p in points if p.standard_input and not extra_data(p.source)]
 
 
 def source_family(source: str) -> str:
@@ -65,9 +87,10 @@ def accuracy_points(specs: list[Any], cache: dict | None = None) -> list[Point]:
                 continue
             vars_ = {k: (v if isinstance(v, str) else str(v)) for k, v in ref.vars.items()}
             a = analyze_cached(loaded, ref.variant, vars_, cache=cache)
+            base = analyze_cached(loaded, ref.variant, {}, cache=cache) if vars_ else a
             out.append(Point(loaded.path.stem, loaded.spec.name, ref.variant, dict(ref.vars), _label(ref),
-                             a.totals["macs"],
-                             a.totals["params"], ref.top1, ref.source))
+                             a.totals["macs"], a.totals["params"], ref.top1, ref.source,
+                             a.network.input_shape == base.network.input_shape))
     return out
 
 
@@ -112,8 +135,11 @@ def _lines(points: list[Point]) -> dict[str, list[Point]]:
     return out
 
 
-def plot_accuracy(points: list[Point], path) -> Any:
-    """MACs (log) vs top-1, lines from :func:`series` (all points are listed by :func:`points_table`)."""
+def plot_accuracy(points: list[Point], path, all_points: bool = False) -> Any:
+    """MACs (log) vs top-1, lines from :func:`series` (all points are listed by :func:`points_table`).
+
+    ``all_points`` says the points were not restricted by :func:`standard_points` (caption only).
+    """
     from archcalc.report.plots import CAPTION, plot_series
 
     lines = series(points)
@@ -123,12 +149,14 @@ def plot_accuracy(points: list[Point], path) -> Any:
         seen[net] = seen.get(net, -1) + 1
         styles.append({"color": _COLORS[nets.index(net) % len(_COLORS)],
                        "marker": "os^Dv<>p"[seen[net] % 8], "linestyle": ("-", "--", ":", "-.")[seen[net] % 4]})
-    data = [(f"{net} ({label})", [p.macs for p in ps], [p.top1 for p in ps],
-             [_short(p) if st["marker"] == "o" else "" for p in ps])
-            for ((net, label), ps), st in zip(lines.items(), styles)]
-    caption = (CAPTION + " Top-1 as published (single crop, ImageNet-1k val) by the source in each "
-               "legend entry (per network, the source with the most entries); MACs are archcalc's count at that "
-               "model's variant and input, not the printed figure.")
+    data = [(f"{net} ({label})", [p.macs for p in ps], [p.top1 for p in ps], [_short(p) for p in ps])
+            for (net, label), ps in lines.items()]
+    scope = ("every published top-1, whatever the input size or pre-training data" if all_points else
+             "each model at its standard input size, trained on ImageNet-1K only (no 384² or ImageNet-22K "
+             "pre-trained entries)")
+    caption = (CAPTION + f" Top-1 as published (single crop, ImageNet-1k val) for {scope}, by the source in "
+               "each legend entry (per network, the source with the most entries); MACs are archcalc's count "
+               "at that model's variant and input, not the printed figure. Labels that would overlap are left out.")
     return plot_series(data, "macs", "top1", "ImageNet top-1 accuracy vs MACs", path, caption, logx=True,
                        styles=styles)
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from archcalc.errors import SpecError
-from archcalc.report.tables import human, human_bytes, render, shape_str
+from archcalc.report.tables import human, human_bytes, latex_escape, render, shape_str
 
 #: the columns a user can ask for, in display order
 COLUMNS = ("input", "params", "weights", "macs", "flops", "activations", "peak",
@@ -122,43 +122,63 @@ def _t(row: Row) -> dict:
     return row.analysis.totals
 
 
-#: column key -> list of (header, display(row), raw(row)); raw values go to CSV and JSON
-CELLS: dict[str, list[tuple[str, Callable[[Row], Any], Callable[[Row], Any]]]] = {
-    "input": [("input", lambda r: shape_str(r.analysis.network.input_shape),
-               lambda r: shape_str(r.analysis.network.input_shape))],
-    "params": [("params", lambda r: human(_t(r)["params"]), lambda r: _t(r)["params"])],
-    "weights": [("weights", lambda r: human(_t(r)["params_by_kind"]["weights"]),
-                 lambda r: _t(r)["params_by_kind"]["weights"])],
-    "macs": [("MACs", lambda r: human(_t(r)["macs"]), lambda r: _t(r)["macs"])],
-    "flops": [("FLOPs", lambda r: human(_t(r)["flops"]), lambda r: _t(r)["flops"])],
-    "activations": [("activations", lambda r: human(_t(r)["activations"]), lambda r: _t(r)["activations"])],
-    "peak": [("peak act. mem.", lambda r: human_bytes(_t(r)["peak_activation_bytes"]),
-              lambda r: _t(r)["peak_activation_bytes"])],
+class Cell(NamedTuple):
+    """One table cell kind: its header, its display text and its exact value (with the value's unit)."""
+
+    header: str
+    show: Callable[[Row], Any]
+    raw: Callable[[Row], Any]
+    unit: str = ""  # unit of ``raw`` when the header does not say it ("%", "bytes")
+
+    @property
+    def raw_header(self) -> str:
+        """The CSV/JSON column name: the header with the unit of the exact value."""
+        return f"{self.header} ({self.unit})" if self.unit else self.header
+
+
+def _macs_dev(r: Row) -> Any:
+    return r.macs_check and r.macs_check.macs_deviation_pct
+
+
+def _params_dev(r: Row) -> Any:
+    return r.params_check and r.params_check.params_deviation_pct
+
+
+#: column key -> its cells; raw values go to CSV and JSON under ``Cell.raw_header``
+CELLS: dict[str, list[Cell]] = {
+    "input": [Cell("input", lambda r: shape_str(r.analysis.network.input_shape),
+                   lambda r: shape_str(r.analysis.network.input_shape))],
+    "params": [Cell("params", lambda r: human(_t(r)["params"]), lambda r: _t(r)["params"])],
+    "weights": [Cell("weights", lambda r: human(_t(r)["params_by_kind"]["weights"]),
+                     lambda r: _t(r)["params_by_kind"]["weights"])],
+    "macs": [Cell("MACs", lambda r: human(_t(r)["macs"]), lambda r: _t(r)["macs"])],
+    "flops": [Cell("FLOPs", lambda r: human(_t(r)["flops"]), lambda r: _t(r)["flops"])],
+    "activations": [Cell("activations", lambda r: human(_t(r)["activations"]), lambda r: _t(r)["activations"])],
+    "peak": [Cell("peak act. mem.", lambda r: human_bytes(_t(r)["peak_activation_bytes"]),
+                  lambda r: _t(r)["peak_activation_bytes"], "bytes")],
     "published": [
-        ("pub. MACs", lambda r: _published(r.macs_check, "macs_fig", "macs"),
-         lambda r: r.macs_check.macs_fig.text if r.macs_check else None),
-        ("pub. params", lambda r: _published(r.params_check, "params_fig", "params"),
-         lambda r: r.params_check.params_fig.text if r.params_check else None),
+        Cell("pub. MACs", lambda r: _published(r.macs_check, "macs_fig", "macs"),
+             lambda r: r.macs_check.macs_fig.text if r.macs_check else None),
+        Cell("pub. params", lambda r: _published(r.params_check, "params_fig", "params"),
+             lambda r: r.params_check.params_fig.text if r.params_check else None),
     ],
     "deviation": [
-        ("MACs dev.", lambda r: pct(r.macs_check and r.macs_check.macs_deviation_pct),
-         lambda r: r.macs_check and r.macs_check.macs_deviation_pct),
-        ("params dev.", lambda r: pct(r.params_check and r.params_check.params_deviation_pct),
-         lambda r: r.params_check and r.params_check.params_deviation_pct),
+        Cell("MACs dev.", lambda r: pct(_macs_dev(r)), _macs_dev, "%"),
+        Cell("params dev.", lambda r: pct(_params_dev(r)), _params_dev, "%"),
     ],
-    "top1": [("top-1 %", lambda r: f"{r.top1[0]:g}" if r.top1 else "-", lambda r: r.top1[0] if r.top1 else None)],
-    "source": [("source", _source, _source)],
+    "top1": [Cell("top-1 %", lambda r: f"{r.top1[0]:g}" if r.top1 else "-", lambda r: r.top1[0] if r.top1 else None)],
+    "source": [Cell("source", _source, _source)],
 }
 
 
-def headers_for(columns: tuple[str, ...]) -> list[str]:
-    """Table headers of the chosen columns."""
-    return [h for c in columns for h, _, _ in CELLS[c]]
+def headers_for(columns: tuple[str, ...], raw: bool = False) -> list[str]:
+    """Headers of the chosen columns (CSV/JSON names, with units, with ``raw``)."""
+    return [cell.raw_header if raw else cell.header for c in columns for cell in CELLS[c]]
 
 
 def cells(row: Row, columns: tuple[str, ...], raw: bool = False) -> list[Any]:
     """One row's cells for the chosen columns (exact values with ``raw``)."""
-    return [(rv if raw else dv)(row) for c in columns for _, dv, rv in CELLS[c]]
+    return [(cell.raw if raw else cell.show)(row) for c in columns for cell in CELLS[c]]
 
 
 def sort_rows(rows: list[Row], key: str | None) -> list[Row]:
@@ -180,7 +200,7 @@ def column_values(rows: list[Row], column: str) -> list[Any]:
     """The exact values of a column's first cell over ``rows`` (for sorting and plots)."""
     if column not in CELLS:
         raise SpecError(f"unknown column '{column}' (choose from {', '.join(COLUMNS)})")
-    raw = CELLS[column][0][2]
+    raw = CELLS[column][0].raw
     return [raw(r) for r in rows]
 
 
@@ -200,16 +220,20 @@ def conventions_note(rows: list[Row]) -> str:
 
 def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, ...], fmt: str,
                 caption: str | None = None) -> str:
-    """Render labelled rows in table, markdown, latex, csv or json (with the conventions)."""
-    headers = label_headers + headers_for(columns)
+    """Render labelled rows in table, markdown, latex, csv or json (with the conventions).
+
+    CSV and JSON hold exact values under headers that name their unit
+    (``MACs dev. (%)``); the other formats show human units in the cells.
+    """
+    raw_headers = label_headers + headers_for(columns, raw=True)
     raw = [r.labels + cells(r, columns, raw=True) for r in rows]
     if fmt == "json":
         return json.dumps({"conventions": conventions_note(rows),
-                           "rows": [dict(zip(headers, map(_plain, v))) for v in raw]}, indent=2) + "\n"
-    shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
-    body = render(headers, shown, fmt, [[_plain(x) for x in v] for v in raw])
+                           "rows": [dict(zip(raw_headers, map(_plain, v))) for v in raw]}, indent=2) + "\n"
     if fmt == "csv":
-        return body
+        return render(raw_headers, [[_plain(x) for x in v] for v in raw], "csv")
+    shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
+    body = render(label_headers + headers_for(columns), shown, fmt)
     note = conventions_note(rows)
     if fmt == "latex":
         return latex_table(body, note, caption)
@@ -221,20 +245,21 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
 def latex_table(tabular: str, note: str, caption: str | None = None) -> str:
     """A booktabs ``table`` float: the tabular, a footnote with the conventions, a caption."""
     lines = [r"% needs \usepackage{booktabs,graphicx}", r"\begin{table}[t]", r"\centering", r"\small",
-             r"\resizebox{\linewidth}{!}{%", tabular.strip() + "}", r"\par\smallskip", r"\parbox{\linewidth}{\footnotesize " + latex_escape(note) + "}"]
+             r"\resizebox{\linewidth}{!}{%", tabular.strip() + "}", r"\par\smallskip",
+             r"\parbox{\linewidth}{\footnotesize " + latex_text(note) + "}"]
     if caption:
-        lines.append(r"\caption{" + latex_escape(caption) + "}")
+        lines.append(r"\caption{" + latex_text(caption) + "}")
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
 
 
-def latex_escape(text: str) -> str:
-    """Escape LaTeX's special characters in plain text."""
-    out = []
-    for ch in text:
-        out.append({"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-                    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}.get(ch, ch))
-    return "".join(out)
+def latex_text(text: str) -> str:
+    r"""Plain prose for LaTeX: special characters escaped, a spaced `` x `` set as ``$\times$``.
+
+    >>> latex_text("FLOPs = 2 x MACs; 5% of C x H x W")
+    'FLOPs = 2 $\\times$ MACs; 5\\% of C $\\times$ H $\\times$ W'
+    """
+    return latex_escape(text).replace(" x ", r" $\times$ ")
 
 
 def _plain(v: Any) -> Any:

@@ -61,17 +61,24 @@ def pyplot():
 
 
 def check_path(path: str | Path) -> Path:
-    """A figure path with a supported extension (.png, .svg, .pdf)."""
+    """A figure path with a supported extension (.png, .svg, .pdf) in an existing directory.
+
+    Directories are never created: a typo in ``--plot`` must not leave a tree behind.
+    """
     p = Path(path)
     if p.suffix.lower() not in _METADATA:
         raise SpecError(f"cannot write a figure to '{path}': use a .png, .svg or .pdf file name")
+    if not p.parent.is_dir():
+        raise SpecError(f"cannot write a figure to '{path}': directory '{p.parent}' does not exist; "
+                        "create it first or choose another path")
+    if p.is_dir():
+        raise SpecError(f"cannot write a figure to '{path}': it is a directory; give a file name")
     return p
 
 
 def save(fig, path: str | Path) -> Path:
     """Save ``fig`` without timestamps or version stamps, then close it."""
     p = check_path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(p, metadata=_METADATA[p.suffix.lower()])
     import matplotlib.pyplot as plt
 
@@ -105,6 +112,7 @@ def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequen
     """
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(11, 5.8) if len(series) > 6 else (7.5, 5.2))
+    labels: list[list[tuple[float, float, str]]] = []
     ax.set_prop_cycle(color=[plt.get_cmap("tab20")(i % 20) for i in range(0, 40, 2)]
                       + [plt.get_cmap("tab20")(i) for i in range(1, 20, 2)])
     for i, (label, xs, ys, names) in enumerate(series):
@@ -113,9 +121,7 @@ def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequen
             continue
         style = {"marker": "o", **(styles[i] if styles else {})}
         ax.plot([p[0] for p in pts], [p[1] for p in pts], markersize=4, linewidth=1.2, label=label, **style)
-        for px, py, n in pts:
-            if n:
-                ax.annotate(n, (px, py), textcoords="offset points", xytext=(3, 3), fontsize=6, color="0.3")
+        labels.append([(px, py, n) for px, py, n in pts if n])
     if logx:
         ax.set_xscale("log")
     _format_axis(ax.xaxis, x)
@@ -129,8 +135,35 @@ def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequen
     else:
         ax.legend(fontsize=7, loc="best")
         fig.subplots_adjust(bottom=0.2, left=0.11, right=0.98, top=0.93)
+    label_points(ax, [p for line in labels for p in line[-1:]] + [p for line in labels for p in line[:-1]])
     add_caption(fig, caption)
     return save(fig, path)
+
+
+#: where a point label may go, tried in order: (dx, dy) in points and horizontal alignment
+_LABEL_SPOTS = ((3, 3, "left"), (3, -9, "left"), (-3, 3, "right"), (-3, -9, "right"), (0, 6, "center"))
+
+
+def label_points(ax, labels: Sequence[tuple[float, float, str]]) -> list:
+    """Annotate points (in priority order) where the text overlaps no label drawn before.
+
+    Each label tries the spots of :data:`_LABEL_SPOTS` around its point; a
+    label with no free spot is left out (the legend and the data table name
+    every point). Returns the annotations drawn.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    drawn, boxes = [], []
+    for x, y, text in labels:
+        for dx, dy, ha in _LABEL_SPOTS:
+            a = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha,
+                            fontsize=6, color="0.3")
+            box = a.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(b) for b in boxes):
+                boxes.append(box)
+                drawn.append(a)
+                break
+            a.remove()
+    return drawn
 
 
 def plot_layers(names: Sequence[str], macs: Sequence[int], params: Sequence[int], kinds: Sequence[str],

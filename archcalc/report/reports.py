@@ -12,7 +12,8 @@ Files written (``outdir`` defaults to ``reports/``):
 - ``compare.md``, ``compare.tex`` — the architecture comparison table;
 - ``mobilenet_grid.md``, ``.tex``, ``.csv`` — MobileNet's 16-model alpha x rho grid;
 - ``breakdown.md`` — resource per layer type (MobileNet Table 2) for every spec;
-- ``accuracy.png``, ``accuracy.svg``, ``accuracy.md`` — top-1 vs MACs and its data;
+- ``accuracy.png``, ``accuracy.svg``, ``accuracy.md`` — top-1 vs MACs (standard inputs,
+  ImageNet-1K training) and its data;
 - the homework derivations of ``archcalc.symbolic.homework.write_reports``, when present.
 """
 
@@ -148,7 +149,7 @@ def write_homework(outdir: Path) -> list[Path]:
 def write_reports(outdir: str | Path = "reports", specs=None,
                   log: Callable[[str], None] | None = None) -> list[Path]:
     """Regenerate every report file in ``outdir`` and return the paths written."""
-    from archcalc.report.accuracy import accuracy_points, plot_accuracy, points_table
+    from archcalc.report.accuracy import accuracy_points, plot_accuracy, points_table, standard_points
     from archcalc.spec.loader import bundled_specs
 
     out = Path(outdir)
@@ -180,9 +181,11 @@ def write_reports(outdir: str | Path = "reports", specs=None,
              + render_rows([n for n, _ in axes], grid, cols, "latex", gcap))
         text("mobilenet_grid.csv", render_rows([n for n, _ in axes], grid, cols, "csv"))
     text("breakdown.md", breakdown_md(specs, cache))
-    points = accuracy_points(specs, cache)
+    points = standard_points(accuracy_points(specs, cache))
     text("accuracy.md", PREAMBLE + "# ImageNet top-1 vs MACs: the data of accuracy.png\n\n"
-         "Every reference entry with a top-1, MACs and params computed by archcalc at the entry's point.\n\n"
+         "Every reference entry with a top-1 at the variant's standard input size and trained on "
+         "ImageNet-1K only (`archcalc plot accuracy --all` also draws 384² and ImageNet-22K pre-trained "
+         "entries), MACs and params computed by archcalc at the entry's point.\n\n"
          + points_table(points, "markdown") + "\n")
     for ext in ("png", "svg"):
         written.append(plot_accuracy(points, out / f"accuracy.{ext}"))
