@@ -194,9 +194,7 @@ def _official(loaded) -> dict:
 
 def prove_compound(spec: str = DEFAULT_SPEC, tolerance: float = 0.05, step: float = 0.05) -> Proof:
     """The whole argument: the stack identity, the per-kind exponents, the B0…B7 tables, the grid search."""
-    import sympy
 
-    from archcalc.api import analyze
 
     check_grid(tolerance, step)  # fail fast, before the expensive analyses
     loaded = check_family(spec)

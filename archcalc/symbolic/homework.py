@@ -132,7 +132,7 @@ def a_dense_channels() -> Proof:
     from archcalc.ops.base import Ctx
     from archcalc.ops.merge import Concat
 
-    k0, k, l = sympy.symbols("k_0 k ell", positive=True)
+    k0, k, ell = sympy.symbols("k_0 k ell", positive=True)
     cat = Concat.model_construct(op="concat")
 
     def after(c):
@@ -142,7 +142,7 @@ def a_dense_channels() -> Proof:
     for _ in range(4):
         chans.append(after(chans[-1]))
     ok = all(equal(c, k0 + k * i) for i, c in enumerate(chans))
-    ok = ok and equal(after(k0 + k * (l - 1)), k0 + k * l)
+    ok = ok and equal(after(k0 + k * (ell - 1)), k0 + k * ell)
     a = analyze("densenet", variant="121")
     growth = a.network.vars["growth"]
     rows, num_ok = [], True
@@ -160,12 +160,12 @@ def a_dense_channels() -> Proof:
         Step("Applying concat once more for each of the first layers gives k₀, k₀ + k, k₀ + 2k, …",
              sympy.Eq(sympy.Symbol("(c_1, …, c_5)"), sympy.Tuple(*chans))),
         Step("Induction step: concat(k₀ + k·(ℓ−1), k) = k₀ + k·ℓ; so by induction",
-             sympy.Eq(sympy.Symbol("c_ell"), k0 + k * (l - 1))),
+             sympy.Eq(sympy.Symbol("c_ell"), k0 + k * (ell - 1))),
         Step(f"Numeric check on DenseNet-121 (k = {growth}): every dense layer's input channels equal "
              f"k₀ + {growth}·(ℓ−1)" + (" ✓" if num_ok else " ✗")),
     ]
     return Proof("The input of layer ℓ of a dense block has k₀ + k·(ℓ−1) channels", steps, ok and num_ok,
-                 {"channels": k0 + k * (l - 1)},
+                 {"channels": k0 + k * (ell - 1)},
                  [Table("DenseNet-121 dense blocks", ["block", "layers", "k₀", "input of layer ℓ", "input of the last layer",
                                                       "block output"], rows)],
                  title=QUESTIONS["dense-channels"][0])
