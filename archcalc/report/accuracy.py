@@ -41,6 +41,12 @@ class Point:
     top1: float
     source: str
     standard_input: bool = True  # the input shape of the variant at its defaults
+    pretrain: str | None = None  # the reference's extra pre-training data, if any
+
+    @property
+    def extra_data(self) -> bool:
+        """Pre-trained on more than ImageNet-1K: by the reference's ``pretrain``, or its source text."""
+        return self.pretrain is not None or extra_data(self.source)
 
 
 #: sources that state pre-training on more data than ImageNet-1K
@@ -54,7 +60,7 @@ def extra_data(source: str) -> bool:
 
 def standard_points(points: list[Point]) -> list[Point]:
     """The points of the default figure: standard input, ImageNet-1K training only."""
-    return [p for p in points if p.standard_input and not extra_data(p.source)]
+    return [p for p in points if p.standard_input and not p.extra_data]
 
 
 def source_family(source: str) -> str:
@@ -90,7 +96,7 @@ def accuracy_points(specs: list[Any], cache: dict | None = None) -> list[Point]:
             base = analyze_cached(loaded, ref.variant, {}, cache=cache) if vars_ else a
             out.append(Point(loaded.path.stem, loaded.spec.name, ref.variant, dict(ref.vars), _label(ref),
                              a.totals["macs"], a.totals["params"], ref.top1, ref.source,
-                             a.network.input_shape == base.network.input_shape))
+                             a.network.input_shape == base.network.input_shape, ref.pretrain))
     return out
 
 

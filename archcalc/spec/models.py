@@ -106,6 +106,9 @@ class Reference(BaseModel):
     macs: str | int | float | None = Field(None, description="As printed: '569M', '4.1G', or exact.")
     macs_label: str | None = Field(None, description="What the source calls it: 'Mult-Adds', 'FLOPs'.")
     top1: float | None = None
+    pretrain: str | None = Field(
+        None, description="Extra data the top-1 model was pre-trained on ('ImageNet-22K'); none = ImageNet-1K only."
+    )
     top5: float | None = None
     exact: bool = Field(False, description="Exact integers from an official implementation.")
     exclude: list[str] = Field(default_factory=list, description="Layers the figure leaves out (e.g. [fc]).")

@@ -108,3 +108,14 @@ def test_figure_in_missing_directory_exits_2(args, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "does not exist" in err and str(target.parent) in err
     assert not (tmp_path / "no").exists()
+
+
+def test_pretrain_field_marks_extra_data_points():
+    from archcalc.report.accuracy import Point
+
+    plain = Point("s", "Net", "a", {}, "a", 1, 1, 80.0, "Some paper, Table 2")
+    tagged = Point("s", "Net", "a", {}, "a", 1, 1, 85.0, "Some paper, Table 2", pretrain="JFT-300M")
+    assert standard_points([plain, tagged]) == [plain]
+    # ConvNeXt's 22K->1K rows carry the field, not only the words in their source text
+    conv = [p for p in accuracy_points(["convnext"]) if p.pretrain]
+    assert len(conv) == 10 and all(p.pretrain == "ImageNet-22K" for p in conv)
