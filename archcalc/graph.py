@@ -308,8 +308,9 @@ class _Builder:
                     bscope[name] = evaluate(default, bscope)
                 except ArchcalcError as err:
                     raise err.located(bsrc.loc(("blocks", e.block, "args", name))) from None
-        local = e.name or self.auto_name(frame, e.block)
-        full = self.unique(frame, local, loc)
+        local = e.name if e.name is not None else self.auto_name(frame, e.block)
+        # name: "" adds no name level (torchvision-style layer1.0.conv1): the block is the enclosing scope
+        full = self.unique(frame, local, loc) if local else frame.prefix.rstrip(".")
         inner = self.child(frame, local, bscope.new_child(), srcs[0], frame.blocks + (full,))
         self.block_stack.append(e.block)
         try:

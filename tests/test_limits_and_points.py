@@ -64,3 +64,13 @@ def test_shape_errors_name_the_settings_that_led_there():
     with pytest.raises(ShapeError, match=r"out_channels must be >= 1, got 0 \(with alpha=0\)") as e:
         analyze("mobilenet", vars={"alpha": "0"})
     assert e.value.loc.file.endswith("mobilenet.yaml") and e.value.loc.line > 1
+
+
+def test_empty_block_name_gives_torchvision_layer_names():
+    # torchvision resnet50: layer1.0.conv1 (64 -> 64, 1x1), layer1.0.downsample.0 (64 -> 256, 1x1)
+    a = analyze("resnet", variant="50")
+    names = {c.name: c for c in a.layers}
+    assert names["layer1.0.conv1"].params == 64 * 64
+    assert names["layer1.0.downsample.0"].params == 64 * 256
+    assert names["layer4.2.conv3"].output == (2048, 7, 7)
+    assert names["layer1.0.conv1"].blocks[-1] == "layer1.0"

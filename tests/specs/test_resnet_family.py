@@ -83,8 +83,8 @@ def test_resnet_layer_counts(variant, convs):
 def test_resnet_names_follow_torchvision():
     a = analyze("resnet", variant="50", vars={"stride_on_1x1": "1"})
     layer = a.network.layer
-    assert layer("layer2.0.bottleneck.conv1").out_shape == (128, 28, 28)  # stride on the 1x1
-    assert layer("layer2.0.bottleneck.downsample.0").out_shape == (512, 28, 28)
+    assert layer("layer2.0.conv1").out_shape == (128, 28, 28)  # stride on the 1x1
+    assert layer("layer2.0.downsample.0").out_shape == (512, 28, 28)
     assert layer("fc").out_shape == (1000,)
 
 
@@ -122,7 +122,7 @@ def test_resnext50_vs_resnet50():
     # Same skeleton; only the inner width and the grouping differ. Layer1's grouped 3x3:
     # 128 out x 9 taps x (128 / 32) in per group = 4,608 weights (ResNet-50's: 64 * 9 * 64 = 36,864).
     a = analyze("resnext", variant="50-32x4d")
-    conv2 = next(c for c in a.layers if c.name == "layer1.0.bottleneck.conv2")
+    conv2 = next(c for c in a.layers if c.name == "layer1.0.conv2")
     assert conv2.params == 128 * 9 * 4 == 4_608
     rx, rn = cost("resnext", "50-32x4d"), cost("resnet", "50")
     assert rx[3] == rn[3]  # identical op counts
