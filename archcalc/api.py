@@ -175,6 +175,7 @@ class Analysis:
                     "params_by_kind": conv(c.params_by_kind), "buffers": conv(c.buffers),
                     "flops_by_kind": conv(c.flops_by_kind),
                     "reads": conv(c.reads), "writes": conv(c.writes),
+                    "activation_bytes": conv(c.activations * DTYPE_BYTES[self.dtype]),
                 }
                 for c in self.layers
             ],
@@ -183,10 +184,27 @@ class Analysis:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
-    def table(self, fmt: str = "table", per_layer: bool = True) -> str:
+    def table(self, fmt: str = "table", per_layer: bool = True, layers: list[str] | None = None) -> str:
+        """The cost table in ``fmt``; ``layers`` selects rows by name, prefix or glob."""
         from archcalc.report.tables import cost_table
 
-        return cost_table(self, fmt, per_layer)
+        return cost_table(self, fmt, per_layer, self.select(layers) if layers else None)
+
+    def select(self, patterns: list[str]) -> list[LayerCost]:
+        """Layers whose name equals a pattern, lies under it (``stage3`` -> ``stage3.*``) or matches a glob.
+
+        >>> [c.name for c in analyze("mobilenet").select(["block12.sep.p*"])]
+        ['block12.sep.pw', 'block12.sep.pw_bn', 'block12.sep.pw_relu']
+        """
+        from fnmatch import fnmatchcase
+
+        chosen = [c for c in self.layers
+                  if any(c.name == p or c.name.startswith(p + ".") or fnmatchcase(c.name, p) for p in patterns)]
+        if not chosen:
+            tops = sorted({c.name.split(".")[0] for c in self.layers})
+            raise SpecError(f"--layer {', '.join(patterns)}: no layer of {self.network.name} matches; "
+                            f"top-level names: {', '.join(tops[:20])}" + (" ..." if len(tops) > 20 else ""))
+        return chosen
 
 
 def _jsonable(v: Any) -> Any:

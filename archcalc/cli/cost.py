@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Annotated, Optional
 
 import typer
@@ -27,6 +29,7 @@ def cost(
     fmt: Format = "table",
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Formulas in the spec's vars (ideal model).")] = False,
     symbols: Annotated[Optional[str], typer.Option("--symbols", help="Comma-separated vars to keep symbolic.")] = None,
+    layer: Annotated[Optional[list[str]], typer.Option("--layer", "-l", help="Only these layers: a name, a prefix (stage3) or a glob (*.dw); repeatable.")] = None,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
     from archcalc.api import analyze
@@ -37,4 +40,11 @@ def cost(
         dtype=dtype, symbolic=symbolic or symbols is not None,
         symbols=symbols.split(",") if symbols else None,
     )
-    typer.echo(a.to_json() if fmt == "json" else a.table(fmt, per_layer), nl=False)
+    if fmt == "json":
+        out = a.to_dict()
+        if layer:
+            names = {c.name for c in a.select(layer)}
+            out["layers"] = [r for r in out["layers"] if r["name"] in names]
+        typer.echo(json.dumps(out, indent=2))
+    else:
+        typer.echo(a.table(fmt, per_layer, layer), nl=False)

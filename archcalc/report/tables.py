@@ -150,6 +150,13 @@ def latex_tabular(headers: Sequence[str], rows: list[list[Any]], colalign: Seque
     return "\n".join(lines)
 
 
+def _plain_total(values: list) -> Any:
+    total = 0
+    for v in values:
+        total = total + v
+    return total
+
+
 def _shape_cell(shape: Sequence, fmt: str) -> str:
     """A shape cell: ``64x56x56``, or LaTeX math when a size is symbolic."""
     if fmt == "latex" and any(type(d).__module__.startswith("sympy") for d in shape):
@@ -161,16 +168,21 @@ def _cell(v: Any, fmt: str, symbolic: bool) -> str:
     return expr_str(v, fmt) if symbolic else human(v)
 
 
-def cost_table(a, fmt: str = "table", per_layer: bool = True) -> str:
-    """The ``archcalc cost`` table: header lines, per-layer rows (optional) and the total."""
+def cost_table(a, fmt: str = "table", per_layer: bool = True, selected: list | None = None) -> str:
+    """The ``archcalc cost`` table: header lines, per-layer rows (optional; ``selected`` ones
+    only) with their subtotal, and the network total."""
     sym = a.symbolic
     headers = ["layer", "op", "output", "params", "MACs", "FLOPs", "activations"]
     rows, raw = [], []
-    if per_layer:
-        for c in a.layers:
+    if per_layer or selected:
+        for c in selected or a.layers:
             rows.append([c.name, c.op, _shape_cell(c.output, fmt), _cell(c.params, fmt, sym),
                          _cell(c.macs, fmt, sym), _cell(c.flops, fmt, sym), _cell(c.activations, fmt, sym)])
             raw.append([c.name, c.op, shape_str(c.output), c.params, c.macs, c.flops, c.activations])
+    if selected:
+        sub = [_plain_total([getattr(c, k) for c in selected]) for k in ("params", "macs", "flops", "activations")]
+        rows.append(["selected", f"{len(selected)} layers", ""] + [_cell(v, fmt, sym) for v in sub])
+        raw.append(["selected", len(selected), ""] + sub)
     t = a.totals
     rows.append(["total", f"{len(a.layers)} layers", _shape_cell(a.layers[-1].output, fmt),
                  _cell(t["params"], fmt, sym), _cell(t["macs"], fmt, sym), _cell(t["flops"], fmt, sym),

@@ -106,3 +106,25 @@ def test_specs_lists_mobilenet():
 def test_schema_is_valid_json():
     schema = json.loads(invoke("schema"))
     assert "layers" in schema["properties"] and "input" in schema["required"]
+
+
+def test_layer_selection_json_and_subtotal():
+    # slim mobilenet_v1.py docstring: Conv2d_13_pointwise 1,048,576 params, 51,380,224 MACs;
+    # Conv2d_13_depthwise 9,216 params, 451,584 MACs (our block12 = the paper's 13th separable layer).
+    data = json.loads(invoke("cost", "mobilenet", "--layer", "block12.sep.?w", "--format", "json"))
+    got = {r["name"]: (r["params"], r["macs"]) for r in data["layers"]}
+    assert got == {"block12.sep.dw": (9216, 451584), "block12.sep.pw": (1048576, 51380224)}
+    assert data["layers"][0]["activation_bytes"] == 1024 * 7 * 7 * 4
+    assert data["totals"]["macs"] == 568740352  # totals stay the whole network's
+    text = invoke("cost", "mobilenet", "--layer", "block12")
+    selected = next(line for line in text.splitlines() if line.startswith("selected"))
+    assert "6 layers" in selected and "51.83M" in selected  # 451,584 + 51,380,224 MACs
+
+
+def test_layer_selection_that_matches_nothing_is_an_error(capsys):
+    from archcalc.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["cost", "mobilenet", "--layer", "nope"])
+    assert e.value.code == 2
+    assert "--layer nope: no layer of MobileNet v1 matches" in capsys.readouterr().err
