@@ -21,11 +21,12 @@ Conventions
 * Padding tuples are ``(top, bottom, left, right)``; asymmetric padding is
   allowed.
 
-Threading: the Numba kernels are deliberately serial (``parallel=False``).
-Measured on 2 cores, ``parallel=True`` made a whole MobileNet-v1 conv stack
-~7x *slower* (117 ms vs ~17 ms): Numba's default OpenMP threading layer and
-OpenBLAS's spinning worker threads fight over the cores when depthwise and
-matmul convs alternate.  The BLAS matmuls still use OpenBLAS's own threads.
+Threading: the Numba kernels are compiled serial (``parallel=False``; Numba's
+threading layer and OpenBLAS's spinning threads made a MobileNet-v1 conv stack
+~7x slower on 2 cores).  Instead, large matmuls (row/column blocks) and the
+``nogil`` depthwise kernel (channel ranges) are split over the run's kernel
+threads by :func:`archcalc.executor.threads.parallel_ranges`, with OpenBLAS
+itself single-threaded; the MACs are summed over the pieces actually issued.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import math
 
 import numpy as np
 from numba import njit
+
+from archcalc.executor.threads import parallel_ranges
 
 __all__ = [
     "add",
@@ -115,10 +118,13 @@ def _pad_hw(
 
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
-    """``a @ b`` plus the MACs of the product actually issued.
+    """``a @ b`` plus the MACs of the products actually issued.
 
     The count is taken from the operands handed to BLAS: for every 2-D product
-    in the (broadcast) batch, ``M*K*N`` multiply-accumulates.
+    in the (broadcast) batch, ``M*K*N`` multiply-accumulates, summed over the
+    blocks issued. A large product is issued as row blocks of ``a`` (or column
+    blocks of ``b`` when ``N > M``) on the run's kernel threads
+    (:func:`archcalc.executor.threads.parallel_ranges`).
     """
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError("_matmul needs operands of rank >= 2")
@@ -126,11 +132,27 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
     k2, n = b.shape[-2:]
     if k != k2:
         raise ValueError(f"inner dimensions differ: {a.shape} @ {b.shape}")
-    out = np.matmul(a, b)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    out = np.empty(batch + (m, n), dtype=np.result_type(a, b))
     products = 1
-    for d in np.broadcast_shapes(a.shape[:-2], b.shape[:-2]):
+    for d in batch:
         products *= int(d)
-    return out, products * int(m) * int(k) * int(n)
+    issued = []  # MACs of each block issued (list.append is atomic)
+
+    def rows(lo: int, hi: int) -> None:
+        np.matmul(a[..., lo:hi, :], b, out=out[..., lo:hi, :])
+        issued.append(products * (hi - lo) * int(k) * int(n))
+
+    def cols(lo: int, hi: int) -> None:
+        np.matmul(a, b[..., lo:hi], out=out[..., lo:hi])
+        issued.append(products * int(m) * int(k) * (hi - lo))
+
+    work = products * int(m) * int(k) * int(n)
+    if m >= n:
+        parallel_ranges(int(m), work, rows)
+    else:
+        parallel_ranges(int(n), work, cols)
+    return out, sum(issued)
 
 
 def _strided_tap(
@@ -159,23 +181,23 @@ def _window_out(
 # --------------------------------------------------------------------------
 # convolution
 # --------------------------------------------------------------------------
-@njit(cache=True, fastmath=False, error_model="numpy")
-def _depthwise_kernel(xp, w, out, sh, sw, dh, dw, mult):  # pragma: no cover - numba
-    """Direct depthwise conv on a pre-padded input.
+@njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _depthwise_kernel(xp, w, out, sh, sw, dh, dw, mult, lo, hi):  # pragma: no cover - numba
+    """Direct depthwise conv on a pre-padded input, (sample, output channel) planes lo..hi-1.
 
     xp: (N, C, Hp, Wp); w: (C*mult, 1, kh, kw); out: (N, C*mult, Ho, Wo)
-    (fully overwritten).  Output channel co reads input channel co // mult.
-    Returns the number of multiply-accumulates executed, counted from the
-    extents of the innermost loops that actually ran.
+    (planes idx = n*C*mult + co, lo <= idx < hi, overwritten).  Output channel
+    co reads input channel co // mult.  Returns the number of multiply-
+    accumulates executed, counted from the extents of the innermost loops that
+    actually ran.  ``nogil``: disjoint plane ranges run on several threads.
     """
-    n_b = xp.shape[0]
     c_out = w.shape[0]
     kh = w.shape[2]
     kw = w.shape[3]
     ho = out.shape[2]
     wo = out.shape[3]
-    counts = np.zeros(n_b * c_out, dtype=np.int64)
-    for idx in range(n_b * c_out):
+    counts = np.zeros(hi - lo, dtype=np.int64)
+    for idx in range(lo, hi):
         n = idx // c_out
         co = idx - n * c_out
         ci = co // mult
@@ -202,7 +224,7 @@ def _depthwise_kernel(xp, w, out, sh, sw, dh, dw, mult):  # pragma: no cover - n
                     cnt += wo  # one MAC per iteration of the ox loop just run
             for ox in range(wo):
                 oc[oy, ox] = acc[ox]
-        counts[idx] = cnt
+        counts[idx - lo] = cnt
     total = 0
     for i in range(counts.shape[0]):
         total += counts[i]
@@ -243,7 +265,13 @@ def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), g
         # depthwise (channel multiplier cout_g): direct Numba kernel
         xp = _pad_hw(x, pt, pb, pl, pr)
         y = np.empty((N, c_out, ho, wo), dtype=_F32)
-        macs = int(_depthwise_kernel(xp, np.ascontiguousarray(w), y, sh, sw, dh, dw, cout_g))
+        wc, issued = np.ascontiguousarray(w), []
+
+        def planes(lo: int, hi: int) -> None:
+            issued.append(int(_depthwise_kernel(xp, wc, y, sh, sw, dh, dw, cout_g, lo, hi)))
+
+        parallel_ranges(N * c_out, y.size * kh * kw, planes)
+        macs = sum(issued)
     elif kh == kw == 1 and sh == sw == 1 and pt == pb == pl == pr == 0:
         # 1x1, stride 1, unpadded: plain (grouped) matmul, no im2col
         xm = np.ascontiguousarray(x).reshape(N, groups, cin_g, H * W)

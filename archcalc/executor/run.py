@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from archcalc.executor.alloc import heap_reuse
 from archcalc.executor.dispatch import KERNELS, Kernel, Params
-from archcalc.executor.threads import blas_threads
+from archcalc.executor.threads import available_cores, blas_threads, kernel_threads
 from archcalc.graph import INPUT, Network
 from archcalc.ops import Op
 
@@ -104,11 +105,13 @@ class Executor:
     """A network with seeded random weights, made on the first run and reused after."""
 
     def __init__(self, net: Network, seed: int = 0, kernels: dict[type[Op], Kernel] | None = None,
-                 threads: int | None = 1, keep_weights: bool = True):
+                 threads: int | None = None, keep_weights: bool = True):
         self.net = net
         self.keep_weights = keep_weights  #: False: drop each layer's weights after its step (one-shot runs)
         self.seed = seed
-        self.threads = threads  #: OpenBLAS threads during a run (archcalc.executor.threads)
+        #: kernel threads during a run (None: every available core); OpenBLAS runs single-threaded
+        #: (archcalc.executor.threads explains why)
+        self.threads = available_cores() if threads is None else int(threads)
         self.kernels = KERNELS if kernels is None else kernels
         for lay in net.layers:
             if type(lay.op) not in self.kernels:
@@ -124,7 +127,7 @@ class Executor:
     def run(self, x: np.ndarray | None = None, batch: int = 1) -> Run:
         """Forward ``x`` (default: a seeded input of ``batch`` samples), freeing tensors when dead."""
         x = self.input(batch) if x is None else np.ascontiguousarray(x, dtype=_F32)
-        with blas_threads(self.threads):
+        with blas_threads(1), kernel_threads(self.threads), heap_reuse():
             return self._forward(x)
 
     def _forward(self, x: np.ndarray) -> Run:

@@ -1,13 +1,27 @@
-"""Set OpenBLAS's thread count for a block of code (best effort, via ctypes).
+"""Threads for the executor's kernels: our own blocking pool, OpenBLAS kept single-threaded.
 
-Why: OpenBLAS's worker threads spin while waiting. On a busy 2-core machine a
-small-M sgemm (24 x 576 @ 576 x 1024, a DenseNet 3x3 conv) measured 0.6 GFLOP/s
-with 2 threads and 19 GFLOP/s with 1 — the workers wait on cores that other
-processes hold. The executor therefore runs BLAS single-threaded unless told
-otherwise; ``blas_threads(None)`` leaves the setting alone.
+Why not OpenBLAS's threads: its waiting threads spin (``sched_yield`` loops). When
+another process holds one of the machine's 2 cores, the OpenBLAS worker queued
+behind it only runs at the next scheduler tick, while the caller spins on the
+other core instead of freeing it; every sgemm then costs a multiple of the 4 ms
+tick whatever its size. Measured (issue 5): a 512x512 @ 512x196 sgemm took 1.2 ms
+with 1 thread and 8.0 ms with 2 (a 1024x1000 gemv: 0.1 ms vs 8.0 ms), which made
+MobileNet v1 ~4x slower with 2 threads than with 1 (146 vs 38 ms), 28 matmuls x
+a few ticks each.
 
-No new dependency: the setter is looked up in the OpenBLAS that NumPy loaded
-(``numpy.libs``); if none is found, the context manager does nothing.
+What is done instead: during a run OpenBLAS is set to 1 thread and a kernel that
+is worth splitting (:func:`parallel_ranges`) hands pieces of its work (row or
+column blocks of a matmul, channel ranges of the depthwise kernel) to a small
+pool of Python threads; NumPy and the ``nogil`` Numba kernels release the GIL.
+Pieces are claimed one at a time from a shared counter by the caller and the
+workers alike, and the caller waits (blocked, not spinning) only for pieces a
+worker actually claimed. On a loaded machine the caller therefore does most of
+the pieces itself and a run costs about what 1 thread costs; on an idle one the
+pieces run side by side. Work below :data:`MIN_WORK` multiply-accumulates (or
+element operations) per piece stays on the caller: a hand-off costs ~0.05 ms.
+
+No new dependency: the OpenBLAS setter is looked up in the OpenBLAS that NumPy
+loaded (``numpy.libs``); if none is found, :func:`blas_threads` does nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +29,9 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -23,6 +40,16 @@ import numpy as np
 _NAMES = (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
           ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
           ("openblas_get_num_threads", "openblas_set_num_threads"))
+
+MIN_WORK = 1 << 20  #: least work (MACs or element operations) per piece worth a hand-off
+
+
+def available_cores() -> int:
+    """CPUs this process may run on (its affinity mask, else ``os.cpu_count()``)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 @lru_cache(maxsize=1)
@@ -56,3 +83,90 @@ def blas_threads(n: int | None):
         yield
     finally:
         set_(before)
+
+
+_state = threading.local()  #: ``threads``: kernel threads for the current thread's run
+
+
+def kernel_thread_count() -> int:
+    """Threads :func:`parallel_ranges` may use in the current run (1 outside :func:`kernel_threads`)."""
+    return getattr(_state, "threads", 1)
+
+
+@contextmanager
+def kernel_threads(n: int):
+    """Let the kernels called in the block split their work over ``n`` threads (caller included)."""
+    if n < 1:
+        raise ValueError(f"thread count must be >= 1, got {n}")
+    before = kernel_thread_count()
+    _state.threads = int(n)
+    try:
+        yield
+    finally:
+        _state.threads = before
+
+
+@lru_cache(maxsize=None)
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A pool of ``workers`` idle (blocked, not spinning) helper threads, made once."""
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="archcalc-kernel")
+
+
+class _Pieces:
+    """Pieces ``bounds[i]..bounds[i+1]`` claimed one at a time; ``done`` set when all claimed ones ran."""
+
+    def __init__(self, bounds: list[int], fn: Callable[[int, int], None]):
+        self.bounds, self.fn = bounds, fn
+        self.lock = threading.Lock()
+        self.next = 0
+        self.unfinished = len(bounds) - 1
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def _claim(self) -> int | None:
+        with self.lock:
+            if self.next >= len(self.bounds) - 1:
+                return None
+            self.next += 1
+            return self.next - 1
+
+    def work(self) -> None:
+        """Run unclaimed pieces until none is left."""
+        while (i := self._claim()) is not None:
+            try:
+                self.fn(self.bounds[i], self.bounds[i + 1])
+            except BaseException as e:  # re-raised in the caller
+                self.error = e
+            finally:
+                with self.lock:
+                    self.unfinished -= 1
+                    if self.unfinished == 0:
+                        self.done.set()
+
+
+def split_points(total: int, pieces: int) -> list[int]:
+    """``pieces + 1`` increasing bounds from 0 to ``total``, piece sizes differing by at most 1."""
+    return [total * i // pieces for i in range(pieces + 1)]
+
+
+def parallel_ranges(total: int, work: int, fn: Callable[[int, int], None]) -> None:
+    """Call ``fn(lo, hi)`` over a partition of ``range(total)``, on the run's kernel threads.
+
+    ``work`` is the whole job's size (MACs or element operations): it is split into
+    at most ``2 x threads`` pieces of at least :data:`MIN_WORK` each (a single piece
+    runs directly on the caller). ``fn`` must release the GIL to gain anything and
+    must write disjoint outputs for disjoint ranges.
+    """
+    threads = kernel_thread_count()
+    pieces = min(total, 2 * threads, work // MIN_WORK)
+    if threads < 2 or pieces < 2:
+        fn(0, total)
+        return
+    job = _Pieces(split_points(total, pieces), fn)
+    pool = _pool(threads - 1)
+    for _ in range(threads - 1):
+        pool.submit(job.work)
+    job.work()
+    job.done.wait()
+    if job.error is not None:
+        raise job.error

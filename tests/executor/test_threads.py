@@ -1,0 +1,109 @@
+"""The executor's own kernel threads (archcalc.executor.threads) and heap reuse (alloc).
+
+Results and MAC counts must not depend on the thread count; MACs are hand-computed
+(M*K*N for a matmul, C*Ho*Wo*kh*kw for a depthwise conv).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from archcalc.executor import kernels as K
+from archcalc.executor.alloc import heap_reuse
+from archcalc.executor.threads import (
+    MIN_WORK,
+    _openblas,
+    available_cores,
+    kernel_thread_count,
+    kernel_threads,
+    parallel_ranges,
+    split_points,
+)
+
+
+def test_split_points_partition():
+    assert split_points(10, 4) == [0, 2, 5, 7, 10]
+    assert split_points(3, 3) == [0, 1, 2, 3]
+
+
+def test_parallel_ranges_covers_each_index_once_on_two_threads():
+    hits = np.zeros(1000, np.int64)
+    seen_threads, calls = set(), []
+
+    def fn(lo, hi):
+        calls.append((lo, hi))
+        seen_threads.add(threading.get_ident())
+        hits[lo:hi] += 1
+
+    with kernel_threads(2):
+        parallel_ranges(1000, 100 * MIN_WORK, fn)
+    assert (hits == 1).all()
+    assert len(calls) == 4  # 2 x threads pieces
+
+
+def test_small_work_stays_on_the_caller():
+    calls = []
+    with kernel_threads(2):
+        parallel_ranges(1000, MIN_WORK - 1, lambda lo, hi: calls.append((lo, hi, threading.get_ident())))
+    assert calls == [(0, 1000, threading.get_ident())]
+
+
+def test_error_in_a_piece_is_raised_in_the_caller():
+    def fn(lo, hi):
+        if lo > 0:
+            raise ValueError("boom")
+
+    with kernel_threads(2), pytest.raises(ValueError, match="boom"):
+        parallel_ranges(100, 100 * MIN_WORK, fn)
+
+
+def test_kernel_threads_restores_and_rejects_zero():
+    assert kernel_thread_count() == 1
+    with kernel_threads(2):
+        assert kernel_thread_count() == 2
+    assert kernel_thread_count() == 1
+    with pytest.raises(ValueError):
+        with kernel_threads(0):
+            pass
+
+
+@pytest.mark.parametrize("m,k,n", [(512, 512, 196), (64, 32, 12544)])  # row split, column split
+def test_matmul_same_result_and_macs_on_two_threads(m, k, n):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    y1, macs1 = K._matmul(a, b)
+    with kernel_threads(2):
+        y2, macs2 = K._matmul(a, b)
+    assert macs1 == macs2 == m * k * n
+    # OpenBLAS may block a smaller product differently: float32 summation order, not values, differs
+    np.testing.assert_allclose(y1, y2, rtol=0, atol=1e-5 * float(np.abs(y1).max()))
+
+
+def test_depthwise_same_result_and_macs_on_two_threads():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 128, 56, 56), dtype=np.float32)
+    w = rng.standard_normal((128, 1, 3, 3), dtype=np.float32)
+    y1, macs1 = K.conv2d(x, w, None, 1, 1, 1, 128)
+    with kernel_threads(2), heap_reuse():
+        y2, macs2 = K.conv2d(x, w, None, 1, 1, 1, 128)
+    assert macs1 == macs2 == 2 * 128 * 56 * 56 * 9
+    np.testing.assert_array_equal(y1, y2)
+
+
+def test_executor_defaults_to_every_core_and_restores_openblas():
+    from archcalc.api import analyze
+    from archcalc.executor.run import Executor
+
+    ex = Executor(analyze("mobilenet", resolution=32).network)
+    assert ex.threads == available_cores()
+    fns = _openblas()
+    before = fns[0]() if fns else None
+    one = Executor(ex.net, threads=1).run().output
+    two = Executor(ex.net, threads=2).run().output
+    np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-5 * float(np.abs(one).max()))
+    if fns:
+        assert fns[0]() == before
