@@ -20,7 +20,6 @@ from archcalc.cli.options import (
     check_format,
     overrides,
 )
-from archcalc.errors import SpecError
 
 
 @app.command()
@@ -40,11 +39,10 @@ def breakdown(
 ) -> None:
     """Break a network's MACs, params and weights down by op, block, stage or layer type."""
     from archcalc.api import analyze
-    from archcalc.report.breakdown import GROUPINGS, breakdown_table, plot_breakdown
+    from archcalc.report.breakdown import breakdown_table, check_grouping, plot_breakdown
 
     check_format(fmt, ("table", "markdown", "latex", "csv"))
-    if by not in GROUPINGS:
-        raise SpecError(f"--by: unknown grouping '{by}' (choose from {', '.join(GROUPINGS)})")
+    check_grouping(by)
     if plot:
         from archcalc.report.plots import check_path
 

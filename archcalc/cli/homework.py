@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from archcalc.cli import app
+from archcalc.cli.options import check_format
 
 
 @app.command()
@@ -20,10 +21,8 @@ def homework(
 
     from archcalc.symbolic.homework import QUESTIONS, answer, questions_table, render_all
     from archcalc.symbolic.proof import FORMATS, render, to_dict
-    from archcalc.errors import SpecError
 
-    if fmt not in FORMATS:
-        raise SpecError(f"unknown --format '{fmt}' (choose from {', '.join(FORMATS)})")
+    check_format(fmt, FORMATS)
     if all_:
         if fmt == "json":
             typer.echo(json.dumps({q: to_dict(answer(q)) for q in QUESTIONS}, indent=2, ensure_ascii=False))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
 from archcalc.cli import app
+from archcalc.cli.options import check_format
 
 prove_app = typer.Typer(help="Derive a claim step by step; check it with sympy and against the numeric engine.",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -17,10 +18,12 @@ SpecOpt = Annotated[Optional[str], typer.Option("--spec", help="Spec file or bun
 VariantOpt = Annotated[Optional[str], typer.Option("--variant", "-v", help="Variant of the spec.")]
 
 
-def _emit(proof, fmt: str) -> None:
-    from archcalc.symbolic.proof import render
+def _emit(make: Callable[[], Any], fmt: str) -> None:
+    """Check ``fmt`` first (a derivation can take seconds), then derive with ``make()`` and print it."""
+    from archcalc.symbolic.proof import FORMATS, render
 
-    typer.echo(render(proof, fmt), nl=False)
+    check_format(fmt, FORMATS)
+    typer.echo(render(make(), fmt), nl=False)
 
 
 @prove_app.command("dsc")
@@ -37,7 +40,7 @@ def dsc(spec: SpecOpt = None,
         raise SpecError("--layer needs --spec (the spec the layer belongs to)")
     if spec is not None and layer is None:
         raise SpecError("--spec needs --layer (a depthwise conv or the block holding it)")
-    _emit(prove_dsc(spec, layer, k, n), fmt)
+    _emit(lambda: prove_dsc(spec, layer, k, n), fmt)
 
 
 @prove_app.command("compound-scaling")
@@ -50,7 +53,7 @@ def compound_scaling(
     """Why compound scaling grows FLOPs by about 2^φ, and how EfficientNet B0…B7 deviate."""
     from archcalc.symbolic.compound import DEFAULT_SPEC, prove_compound
 
-    _emit(prove_compound(spec or DEFAULT_SPEC, tolerance, step), fmt)
+    _emit(lambda: prove_compound(spec or DEFAULT_SPEC, tolerance, step), fmt)
 
 
 @prove_app.command("width-multiplier")
@@ -60,7 +63,7 @@ def width_multiplier(spec: SpecOpt = None, variant: VariantOpt = None,
     """Cost and params as an exact polynomial in the width multiplier; the quadratic share."""
     from archcalc.symbolic.multipliers import prove_multiplier
 
-    _emit(prove_multiplier("width", spec or "mobilenet", variant, symbol), fmt)
+    _emit(lambda: prove_multiplier("width", spec or "mobilenet", variant, symbol), fmt)
 
 
 @prove_app.command("resolution-multiplier")
@@ -70,4 +73,4 @@ def resolution_multiplier(spec: SpecOpt = None, variant: VariantOpt = None,
     """Cost as an exact polynomial in the resolution multiplier; the quadratic share."""
     from archcalc.symbolic.multipliers import prove_multiplier
 
-    _emit(prove_multiplier("resolution", spec or "mobilenet", variant, symbol), fmt)
+    _emit(lambda: prove_multiplier("resolution", spec or "mobilenet", variant, symbol), fmt)

@@ -9,6 +9,7 @@ import typer
 from archcalc.cli import app
 from archcalc.cli.compare import Columns, Sort
 from archcalc.cli.options import Batch, Dtype, Format, SpecArg, check_format
+from archcalc.errors import SpecError
 from archcalc.report.tables import FORMATS
 
 SWEEP_COLUMNS = ("input", "params", "macs", "flops", "published", "deviation", "top1")
@@ -42,6 +43,10 @@ def sweep(
         from archcalc.report.plots import check_path
 
         check_path(plot)
+        try:  # unknown --x/--y columns fail before the sweep, not after it
+            parse_columns(f"{x},{y}")
+        except SpecError as e:
+            raise SpecError(f"--x/--y: {e.message}") from None
     rows = sweep_rows(spec, axes, batch=batch, dtype=dtype)
     typer.echo(render_rows([n for n, _ in axes], sort_rows(rows, sort), cols, fmt), nl=False)
     if plot:

@@ -57,6 +57,13 @@ def layer_type(layer) -> str:
     return op.op
 
 
+def check_grouping(by: str) -> str:
+    """``by`` when it is one of :data:`GROUPINGS`, else a SpecError naming them."""
+    if by not in GROUPINGS:
+        raise SpecError(f"--by: unknown grouping '{by}' (choose from {', '.join(GROUPINGS)})")
+    return by
+
+
 def group_key(cost, layer, by: str) -> str:
     """The group of one layer: its op, outermost block call, stage (first name part) or type."""
     if by == "op":
@@ -65,9 +72,7 @@ def group_key(cost, layer, by: str) -> str:
         return cost.blocks[0] if cost.blocks else cost.name
     if by == "stage":
         return cost.name.split(".")[0]
-    if by == "kind":
-        return layer_type(layer)
-    raise SpecError(f"--by: unknown grouping '{by}' (choose from {', '.join(GROUPINGS)})")
+    return layer_type(layer)
 
 
 @dataclass
@@ -83,6 +88,7 @@ class Share:
 
 def breakdown(a, by: str = "kind") -> list[Share]:
     """Group an analysis's layers and sum their MACs, params and weights, in first-seen order."""
+    check_grouping(by)
     if a.symbolic:
         raise SpecError("breakdown needs a numeric analysis (drop --symbolic)")
     groups: dict[str, Share] = {}
@@ -141,11 +147,12 @@ def _frac(part: int, whole: int) -> float | None:
 
 def plot_breakdown(a, path) -> Any:
     """Per-layer bars of MACs and params (conv and linear layers, coloured by type)."""
-    from archcalc.report.plots import CAPTION, plot_layers
+    from archcalc.report.plots import conventions_caption, plot_layers
 
     picked = [(c, lay) for c, lay in zip(a.layers, a.network.layers) if c.macs or c.params_by_kind.get("weights")]
     net = a.network
     title = f"{net.name}{f' [{net.variant}]' if net.variant else ''}: MACs and params per layer"
     return plot_layers([c.name for c, _ in picked], [c.macs for c, _ in picked], [c.params for c, _ in picked],
                        [layer_type(lay) for _, lay in picked], title, path,
-                       CAPTION + " Layers without weights (norm, activation, pooling) are not drawn.")
+                       conventions_caption(a.batch, a.dtype)
+                       + " Layers without weights (norm, activation, pooling) are not drawn.", batch=a.batch)

@@ -7,6 +7,10 @@ fixed ``svg.hashsalt``, text kept as text in SVG, no "Software" stamp in PNG.
 
 >>> axis_label("macs")
 'MACs (multiply-accumulates per image)'
+>>> axis_label("macs", batch=8)
+'MACs (multiply-accumulates per batch of 8)'
+>>> conventions_caption(8, "fp16").endswith("batch 8, fp16.")
+True
 """
 
 from __future__ import annotations
@@ -19,9 +23,16 @@ from typing import Any
 from archcalc.errors import SpecError
 from archcalc.report.tables import human
 
-CAPTION = ("MACs = multiply-accumulates of conv and linear layers (the MobileNet paper's mult-adds; "
-           "the ResNet/EfficientNet/ConvNeXt papers' FLOPs), computed by archcalc at each point; "
-           "params = learnable parameters; batch 1, fp32.")
+
+
+def conventions_caption(batch: object = 1, dtype: str = "fp32") -> str:
+    """The conventions line under every figure, naming the batch and dtype the counts were made at."""
+    return ("MACs = multiply-accumulates of conv and linear layers (the MobileNet paper's mult-adds; "
+            "the ResNet/EfficientNet/ConvNeXt papers' FLOPs), computed by archcalc at each point; "
+            f"params = learnable parameters; batch {batch}, {dtype}.")
+
+
+CAPTION = conventions_caption()
 
 _AXIS = {
     "macs": "MACs (multiply-accumulates per image)",
@@ -39,9 +50,10 @@ _METADATA = {
 }
 
 
-def axis_label(column: str) -> str:
-    """An axis label with its unit for a table column."""
-    return _AXIS.get(column, column)
+def axis_label(column: str, batch: object = 1) -> str:
+    """An axis label with its unit for a table column (counts are per batch when ``batch`` is not 1)."""
+    label = _AXIS.get(column, column)
+    return label if str(batch) == "1" else label.replace("per image", f"per batch of {batch}")
 
 
 def pyplot():
@@ -105,10 +117,11 @@ def _format_axis(axis, column: str) -> None:
 
 def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequence[str]]],
                 x: str, y: str, title: str, path: str | Path, caption: str = CAPTION,
-                logx: bool = False, styles: Sequence[dict] | None = None) -> Path:
+                logx: bool = False, styles: Sequence[dict] | None = None, batch: object = 1) -> Path:
     """Lines of (label, xs, ys, point labels): ``y`` against ``x``, annotated, captioned.
 
-    ``styles`` optionally gives each line's matplotlib keywords (color, marker, linestyle).
+    ``styles`` optionally gives each line's matplotlib keywords (color, marker, linestyle);
+    ``batch`` is the batch the counts were made at (it names the axes' unit).
     """
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(11, 5.8) if len(series) > 6 else (7.5, 5.2))
@@ -126,8 +139,8 @@ def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequen
         ax.set_xscale("log")
     _format_axis(ax.xaxis, x)
     _format_axis(ax.yaxis, y)
-    ax.set_xlabel(axis_label(x) + (", log scale" if logx else ""))
-    ax.set_ylabel(axis_label(y))
+    ax.set_xlabel(axis_label(x, batch) + (", log scale" if logx else ""))
+    ax.set_ylabel(axis_label(y, batch))
     ax.set_title(title)
     if len(series) > 6:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
@@ -167,7 +180,7 @@ def label_points(ax, labels: Sequence[tuple[float, float, str]]) -> list:
 
 
 def plot_layers(names: Sequence[str], macs: Sequence[int], params: Sequence[int], kinds: Sequence[str],
-                title: str, path: str | Path, caption: str = CAPTION) -> Path:
+                title: str, path: str | Path, caption: str = CAPTION, batch: object = 1) -> Path:
     """Per-layer bars of MACs (top) and params (bottom), coloured by layer type."""
     plt = pyplot()
     n = len(names)
@@ -178,7 +191,7 @@ def plot_layers(names: Sequence[str], macs: Sequence[int], params: Sequence[int]
     xs = list(range(n))
     ax1.bar(xs, [float(m) for m in macs], color=colors)
     ax2.bar(xs, [float(p) for p in params], color=colors)
-    ax1.set_ylabel("MACs per image")
+    ax1.set_ylabel("MACs per image" if str(batch) == "1" else f"MACs per batch of {batch}")
     ax2.set_ylabel("learnable params")
     for ax in (ax1, ax2):
         ax.yaxis.set_major_formatter(count_formatter())

@@ -128,16 +128,17 @@ def series(rows: list[Row], axes: list[tuple[str, list[str]]]) -> list[tuple[str
     return list(out.items())
 
 
-
 def plot_sweep(rows: list[Row], axes: list[tuple[str, list[str]]], x: str, y: str, path) -> Any:
     """Draw column ``y`` against ``x`` for the grid, one line per value of the leading axes."""
     from archcalc.report.compare import column_values
-    from archcalc.report.plots import plot_series
+    from archcalc.report.plots import conventions_caption, plot_series
 
     lines = []
     for label, rs in series(rows, axes):
         names = [f"{axes[-1][0]}={r.labels[-1]}" for r in rs] if axes else [""] * len(rs)
         lines.append((label, column_values(rs, x), column_values(rs, y), names))
-    name = rows[0].analysis.network.name if rows else ""
+    first = rows[0].analysis if rows else None
+    name = first.network.name if first else ""
+    batch, dtype = (first.batch, first.dtype) if first else (1, "fp32")
     grid_text = " x ".join(f"{n} in {{{', '.join(v)}}}" for n, v in axes)
-    return plot_series(lines, x, y, f"{name}: {grid_text}", path)
+    return plot_series(lines, x, y, f"{name}: {grid_text}", path, conventions_caption(batch, dtype), batch=batch)

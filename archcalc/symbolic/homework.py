@@ -15,19 +15,19 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
+from archcalc.ops.conv import Conv2d
+from archcalc.ops.merge import Concat
+from archcalc.ops.pool import MaxPool
 from archcalc.symbolic.dsc import conv_cost
 from archcalc.symbolic.proof import Proof, Step, Table, equal
 
 
 def _load_or_none(name: str):
-    """The bundled spec, or None when it does not exist (yet)."""
+    """The bundled spec, or None when no such spec is bundled (yet); a broken spec raises its error."""
     from archcalc.api import load
-    from archcalc.errors import SpecError
+    from archcalc.spec.loader import bundled_dir
 
-    try:
-        return load(name)
-    except SpecError:
-        return None
+    return load(name) if (bundled_dir() / f"{name}.yaml").is_file() else None
 
 
 def missing(question: str, specs: list[str]) -> Proof:
@@ -72,7 +72,7 @@ def a_compound() -> Proof:
 def _se_layers(a):
     """(reduce, expand) LayerCost pairs of every SE block: the 1×1 convs on a pooled [C, 1, 1] vector."""
     pooled = [(lay, c) for lay, c in zip(a.network.layers, a.layers)
-              if lay.op.op == "conv2d" and tuple(lay.in_shapes[0][1:]) == (1, 1)]
+              if isinstance(lay.op, Conv2d) and tuple(lay.in_shapes[0][1:]) == (1, 1)]
     return list(zip(pooled[0::2], pooled[1::2]))
 
 
@@ -130,7 +130,6 @@ def a_dense_channels() -> Proof:
 
     from archcalc.api import analyze
     from archcalc.ops.base import Ctx
-    from archcalc.ops.merge import Concat
 
     k0, k, ell = sympy.symbols("k_0 k ell", positive=True)
     cat = Concat.model_construct(op="concat")
@@ -148,7 +147,7 @@ def a_dense_channels() -> Proof:
     rows, num_ok = [], True
     blocks: dict[str, list] = {}
     for lay in a.network.layers:
-        if lay.op.op == "concat":
+        if isinstance(lay.op, Concat):
             blocks.setdefault(lay.name.rsplit(".", 2)[0], []).append(lay.in_shapes[0][0])
     for name, ins in blocks.items():
         expect = [ins[0] + growth * i for i in range(len(ins))]
@@ -226,7 +225,7 @@ def _block_costs(a, prefix: str) -> tuple[int, int]:
     """(params, MACs) of the conv2d layers under a block prefix."""
     ps = ms = 0
     for lay, c in zip(a.network.layers, a.layers):
-        if lay.name.startswith(prefix + ".") and lay.op.op == "conv2d":
+        if lay.name.startswith(prefix + ".") and isinstance(lay.op, Conv2d):
             ps, ms = ps + c.params_by_kind.get("weights", 0), ms + c.macs
     return ps, ms
 
@@ -290,9 +289,12 @@ def a_convnext_stem() -> Proof:
     cx, rs = analyze("convnext", variant="tiny"), analyze("resnet", variant="50")
     stem_cx = [(lay, c) for lay, c in zip(cx.network.layers, cx.layers) if lay.name.startswith("stem.")]
     stem_rs = [(lay, c) for lay, c in zip(rs.network.layers, rs.layers) if lay.name.startswith("stem.")]
-    num = lambda st, key: sum(getattr(c, key) for _, c in st)  # noqa: E731
+    def num(stem, key: str) -> int:
+        """The sum of one LayerCost field over a stem's layers."""
+        return sum(getattr(c, key) for _, c in stem)
+
     ok = ok and num(stem_cx, "macs") == mp.subs(H, 224) and num(stem_rs, "macs") == mr.subs(H, 224)
-    pool_cmp = sum(c.flops_by_kind.get("compare", 0) for lay, c in stem_rs if lay.op.op == "maxpool")
+    pool_cmp = sum(c.flops_by_kind.get("compare", 0) for lay, c in stem_rs if isinstance(lay.op, MaxPool))
     rows = [["ConvNeXt-T: 4×4/4 conv + LN", f"{num(stem_cx, 'params'):,}", f"{num(stem_cx, 'macs'):,}",
              f"{num(stem_cx, 'flops'):,}", "x".join(map(str, stem_cx[-1][1].output))],
             ["ResNet-50: 7×7/2 conv + BN + ReLU + 3×3/2 max-pool", f"{num(stem_rs, 'params'):,}",
