@@ -19,6 +19,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from archcalc.ops.conv import Conv2d
+from archcalc.ops.linear import Linear
 from archcalc.symbolic.dsc import conv_cost
 from archcalc.symbolic.proof import Proof, Step, Table, equal
 
@@ -84,10 +86,9 @@ def prove_stack() -> Proof:
 # ------------------------------------------------------------ part 2 --
 def layer_kind(lay) -> str | None:
     """The scaling kind of a layer (None: no MACs), from its op and position, not its name."""
-    op = lay.op.op
-    if op == "linear":
+    if isinstance(lay.op, Linear):
         return "classifier (linear)"
-    if op != "conv2d":
+    if not isinstance(lay.op, Conv2d):
         return None
     cin, h, w = lay.in_shapes[0]
     if lay.op.groups != 1:
@@ -194,8 +195,6 @@ def _official(loaded) -> dict:
 
 def prove_compound(spec: str = DEFAULT_SPEC, tolerance: float = 0.05, step: float = 0.05) -> Proof:
     """The whole argument: the stack identity, the per-kind exponents, the B0…B7 tables, the grid search."""
-
-
     check_grid(tolerance, step)  # fail fast, before the expensive analyses
     loaded = check_family(spec)
     steps, results, ok = stack_steps()

@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from archcalc.errors import GraphError
+from archcalc.ops.conv import Conv2d
 from archcalc.symbolic.proof import Proof, Step, Table, equal
 
 DEFAULT_SPEC = "mobilenet"
@@ -36,7 +37,6 @@ def conv_cost(cin, cout, k, size, groups=1, stride=1, padding: Any = "same") -> 
     (2359296, 462422016)
     """
     from archcalc.ops.base import Ctx
-    from archcalc.ops.conv import Conv2d
     from archcalc.spec.expr import is_symbolic
 
     op = Conv2d.model_construct(op="conv2d", out_channels=cout, kernel_size=k, stride=stride,
@@ -106,7 +106,7 @@ def find_separable(a, name: str):
         cin, h, w = lay.out_shape
         for j in range(i + 1, len(layers)):
             nxt = layers[j]
-            if nxt.op.op == "conv2d" and nxt.op.kernel_size in (1, [1, 1]) and nxt.op.groups == 1 \
+            if isinstance(nxt.op, Conv2d) and nxt.op.kernel_size in (1, [1, 1]) and nxt.op.groups == 1 \
                     and tuple(nxt.in_shapes[0]) == (cin, h, w):
                 return (lay, a.layers[i]), (nxt, a.layers[j])
         break
@@ -131,7 +131,7 @@ def name_list(names: list[str], shown: int = 8) -> str:
 
 def _is_depthwise(lay) -> bool:
     op = lay.op
-    return op.op == "conv2d" and op.groups != 1 and op.groups == lay.in_shapes[0][0] == lay.out_shape[0]
+    return isinstance(op, Conv2d) and op.groups != 1 and op.groups == lay.in_shapes[0][0] == lay.out_shape[0]
 
 
 def layer_check(spec: str = DEFAULT_SPEC, layer: str = DEFAULT_LAYER, **point) -> tuple[Table, bool, dict]:

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from archcalc.errors import SpecError
-from archcalc.symbolic.proof import Proof, Step, Table, equal
+from archcalc.symbolic.proof import Proof, Step, Table, equal, greek
 
 WIDTH_VARS = ("width_mult", "widen", "alpha", "width", "growth")
 RESOLUTION_VARS = ("rho", "resolution")
@@ -135,31 +135,14 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
     numeric = analyze(loaded, variant=variant)
     steps, ok = [], True
     results: dict[str, Any] = {"symbol": name, "macs": macs, "weights": weights, "params": params}
-    greek = {"alpha": "α", "rho": "ρ"}.get(name, name)
     steps.append(Step(f"Symbolic analysis of {loaded.spec.name} in {', '.join(a.symbols)} "
                       "(ideal model: sizes H/stride, channels unrounded); total MACs",
                       sympy.Eq(sympy.Symbol("MACs"), macs)))
     for label, expr, key in (("MACs", macs, "macs"), ("weights", weights, "weights"), ("params (all kinds)", params, "params")):
-        parts = _poly_parts(expr, x)
-        collected = sum(c * x**d for d, c in parts.items())
-        ok = ok and equal(collected, expr)
-        deg = max(parts)
-        share = _share(parts, x, 2, base)
+        more, share, key_ok = degree_steps(label, expr, x, base, needs_quadratic=key == "macs")
+        steps += more
+        ok = ok and key_ok
         results[f"quadratic_share_{key}"] = str(share)
-        desc = ", ".join(f"{greek}^{d} terms: {sympy.sstr((c * x**d).subs(base))}"
-                         for d, c in sorted(parts.items(), reverse=True))
-        at = ", ".join(f"{s} = {v}" for s, v in base.items())
-        if deg < 2:
-            ok = ok and key != "macs"
-            steps.append(Step(f"{label} collected by powers of {greek}: degree {deg}, no quadratic term"
-                              f" ({desc} at {at})", sympy.Eq(sympy.Symbol(label.split()[0]), collected)))
-            continue
-        steps.append(Step(f"{label} collected by powers of {greek} (sympy: simplify(collected − total) == 0)",
-                          sympy.Eq(sympy.Symbol(label.split()[0]), sympy.collect(sympy.expand(expr), x))))
-        steps.append(Step(f"The {greek}² terms are {share} = {100 * float(share):.2f} % of the {label} at {at}"
-                          f" (coefficients there — {desc})"))
-        if key == "macs":
-            ok = ok and share > Fraction(1, 2)
     rows, spot_ok = spot_checks(loaded, variant, kind, name, macs, weights, syms, base, numeric)
     ok = ok and spot_ok
     steps.append(Step("Numeric spot-checks: at the spec's own point the polynomial equals the numeric engine's "
@@ -178,6 +161,33 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
                   + "; ".join(resolved) + "; outside that range the polynomial differs"] if resolved else []),
         title=f"{kind.capitalize()} multiplier: {loaded.spec.name}",
     )
+
+
+def degree_steps(label: str, expr, x, base: dict, needs_quadratic: bool) -> tuple[list[Step], Fraction, bool]:
+    """``expr`` collected by powers of ``x``: the steps, the share of its x² terms at ``base``, and whether it holds.
+
+    The collection is checked with sympy; with ``needs_quadratic`` (MACs) the claim also needs
+    an x² term that is more than half of the total.
+    """
+    import sympy
+
+    g = greek(x.name)
+    parts = _poly_parts(expr, x)
+    collected = sum(c * x**d for d, c in parts.items())
+    ok = equal(collected, expr)
+    deg = max(parts)
+    share = _share(parts, x, 2, base)
+    desc = ", ".join(f"{g}^{d} terms: {sympy.sstr((c * x**d).subs(base))}" for d, c in sorted(parts.items(), reverse=True))
+    at = ", ".join(f"{s} = {v}" for s, v in base.items())
+    lhs = sympy.Symbol(label.split()[0])
+    if deg < 2:
+        return ([Step(f"{label} collected by powers of {g}: degree {deg}, no quadratic term ({desc} at {at})",
+                      sympy.Eq(lhs, collected))], share, ok and not needs_quadratic)
+    steps = [Step(f"{label} collected by powers of {g} (sympy: simplify(collected − total) == 0)",
+                  sympy.Eq(lhs, sympy.collect(sympy.expand(expr), x))),
+             Step(f"The {g}² terms are {share} = {100 * float(share):.2f} % of the {label} at {at}"
+                  f" (coefficients there — {desc})")]
+    return steps, share, ok and (share > Fraction(1, 2) or not needs_quadratic)
 
 
 def spot_checks(loaded, variant, kind, name, macs, weights, syms, base, numeric) -> tuple[list[list], bool]:

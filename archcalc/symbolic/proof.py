@@ -95,6 +95,15 @@ def render(proof: Proof, fmt: str = "text") -> str:
     return {"text": to_text, "markdown": to_markdown, "latex": to_latex, "json": to_json}[fmt](proof)
 
 
+def greek(name: str) -> str:
+    """A var name as its Greek letter when it has one.
+
+    >>> greek("alpha"), greek("width_mult")
+    ('α', 'width_mult')
+    """
+    return _GREEK.get(name, name)
+
+
 def unicode_math(expr: Any) -> str:
     """A sympy expression on one line with unicode powers, ``·`` and Greek letters.
 
@@ -207,8 +216,7 @@ def latex_text(s: str) -> str:
     s = (s.replace("\\", r"\textbackslash{}").replace("&", r"\&").replace("%", r"\%")
          .replace("#", r"\#").replace("_", r"\_").replace("{", r"\{").replace("}", r"\}")
          .replace("^", r"\^{}").replace("~", r"\~{}").replace("$", r"\$"))
-    s = "".join(_UNI_LATEX.get(ch, ch) for ch in s)
-    return s.encode("ascii", "replace").decode("ascii")
+    return _latex_unicode(s)
 
 
 def to_latex(proof: Proof) -> str:
@@ -233,7 +241,7 @@ def to_latex(proof: Proof) -> str:
 
 
 def _latex_unicode(s: str) -> str:
-    """Unicode left in a tabulate LaTeX table (already escaped) turned into LaTeX."""
+    """Unicode left in escaped LaTeX (prose or a rendered table) turned into LaTeX; the rest as ``?``."""
     return "".join(_UNI_LATEX.get(ch, ch) for ch in s).encode("ascii", "replace").decode("ascii")
 
 
