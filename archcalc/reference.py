@@ -42,7 +42,11 @@ class Figure:
 
 
 def parse_figure(v: Any, exact: bool = False) -> Figure | None:
-    """``'569M'`` -> Figure(569000000, 1000000); an int (or ``exact``) has tolerance 0."""
+    """``'569M'`` -> Figure(569000000, 1000000): one unit of the last printed digit.
+
+    A bare int is printed to the unit (tolerance 1); with ``exact`` (an official
+    implementation's count) the tolerance is 0.
+    """
     if v is None:
         return None
     if isinstance(v, bool):
@@ -97,10 +101,12 @@ class Check:
 
     @property
     def macs_deviation_pct(self) -> float | None:
+        """(archcalc - published) / published in percent, or None without a figure."""
         return self._dev(self.macs, self.macs_fig)
 
     @property
     def params_deviation_pct(self) -> float | None:
+        """The same for params, in the source's convention."""
         return self._dev(self.params, self.params_fig)
 
     def _ok(self, got, fig) -> bool | None:
@@ -110,10 +116,12 @@ class Check:
 
     @property
     def macs_ok(self) -> bool | None:
+        """Within the printed figure's tolerance (None without a figure)."""
         return self._ok(self.macs, self.macs_fig)
 
     @property
     def params_ok(self) -> bool | None:
+        """Within the printed figure's tolerance, in the source's convention."""
         return self._ok(self.params, self.params_fig)
 
     @property
@@ -123,6 +131,7 @@ class Check:
 
     @property
     def ok(self) -> bool:
+        """Everything enforced matches (a documented deviation is not enforced)."""
         return all(v is not False for v in (self.macs_ok, self.params_ok)) or not self.enforced
 
 
@@ -130,7 +139,8 @@ def _excluded(name: str, excludes: list[str]) -> bool:
     return any(name == ex or name.startswith(ex + ".") for ex in excludes)
 
 
-def _point(ref) -> dict[str, str]:
+def point(ref) -> dict[str, str]:
+    """A reference entry's vars as ``analyze`` overrides (values as expression strings)."""
     return {k: (v if isinstance(v, str) else str(v)) for k, v in ref.vars.items()}
 
 
@@ -139,13 +149,13 @@ def check(spec, ref, cache: dict | None = None, analysis=None) -> Check:
     from archcalc.api import analyze, load
 
     loaded = load(spec)
-    key = (ref.variant, tuple(sorted(_point(ref).items())))
+    key = (ref.variant, tuple(sorted(point(ref).items())))
     if analysis is not None:
         a = analysis
     elif cache is not None and key in cache:
         a = cache[key]
     else:
-        a = analyze(loaded, variant=ref.variant, vars=_point(ref))
+        a = analyze(loaded, variant=ref.variant, vars=point(ref))
         if cache is not None:
             cache[key] = a
     layers = [c for c in a.layers if not _excluded(c.name, ref.exclude)]
@@ -176,10 +186,7 @@ def matching(spec, analysis) -> list[Check]:
     for ref in loaded.spec.reference:
         if (ref.variant or loaded.spec.default_variant) != net.variant:
             continue
-        try:
-            point = resolve(loaded, ref.variant, _point(ref))
-        except SpecError:
-            continue
-        if point.vars == net.vars and analysis.batch == 1:
+        at = resolve(loaded, ref.variant, point(ref))
+        if at.vars == net.vars and analysis.batch == 1:
             out.append(check(loaded, ref, analysis=analysis))
     return out

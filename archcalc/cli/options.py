@@ -34,6 +34,7 @@ def overrides(sets: list[str] | None, alpha: str | None = None, rho: str | None 
 
 
 def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    """``fmt`` if it is one of ``allowed``, else a SpecError naming the choices."""
     if fmt not in allowed:
         raise SpecError(f"unknown --format '{fmt}' (choose from {', '.join(allowed)})")
     return fmt

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from archcalc.reference import point as reference_point
 from archcalc.report.compare import analyze_cached
 
 _COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -91,7 +92,7 @@ def accuracy_points(specs: list[Any], cache: dict | None = None) -> list[Point]:
         for ref in loaded.spec.reference:
             if ref.top1 is None or ref.exclude:
                 continue
-            vars_ = {k: (v if isinstance(v, str) else str(v)) for k, v in ref.vars.items()}
+            vars_ = reference_point(ref)
             a = analyze_cached(loaded, ref.variant, vars_, cache=cache)
             base = analyze_cached(loaded, ref.variant, {}, cache=cache) if vars_ else a
             out.append(Point(loaded.path.stem, loaded.spec.name, ref.variant, dict(ref.vars), _label(ref),
