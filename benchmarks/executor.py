@@ -5,7 +5,8 @@ Run:  python benchmarks/executor.py [--repeat 10] [--threads 1,2] [--resolution 
 For MobileNet v1 and ResNet-50 (``specs/resnet.yaml --variant 50``) at 224, batch 1,
 float32, it times in the same process, on the same graph and the same weights:
 
-* ``ours``  — archcalc.executor (Numba depthwise kernel, im2col/1x1 + OpenBLAS);
+* ``ours``  — archcalc.executor (Numba depthwise kernel, im2col/1x1 + OpenBLAS) with ``threads``
+  kernel threads (OpenBLAS itself single-threaded; see archcalc.executor.threads);
 * ``torch`` — the graph rebuilt from ``torch.nn.functional`` calls (archcalc.executor.torch_ref),
   under ``torch.inference_mode`` with ``torch.set_num_threads`` = the same thread count;
 * ``naive`` — the executor with every conv2d replaced by ``sliding_window_view`` + ``np.einsum``
@@ -103,7 +104,7 @@ def bench(label: str, spec: str, variant, resolution: int, threads: int, repeat:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=10)
-    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts (BLAS and torch)")
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts (our kernel threads and torch)")
     ap.add_argument("--resolution", type=int, default=224)
     args = ap.parse_args()
     bundled = {p.stem for p in bundled_specs()}

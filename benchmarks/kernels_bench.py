@@ -4,17 +4,22 @@ Run:  PYTHONPATH=. python benchmarks/kernels_bench.py [--threads 2] [--repeat 20
 
 Prints the median wall time of each case for our kernels and for
 torch.nn.functional.conv2d (skipped when torch is absent), plus the whole
-MobileNet-v1 (224, batch 1) conv stack.
+MobileNet-v1 (224, batch 1) conv stack. Ours runs as the Executor runs it:
+OpenBLAS single-threaded, ``--threads`` kernel threads, freed memory kept in the heap
+(archcalc.executor.threads, archcalc.executor.alloc); torch gets ``--threads``.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from contextlib import ExitStack
 
 import numpy as np
 
 from archcalc.executor import kernels as K
+from archcalc.executor.alloc import keep_freed_memory
+from archcalc.executor.threads import blas_threads, kernel_threads
 
 try:  # optional
     import torch
@@ -69,6 +74,15 @@ def main():
     args = ap.parse_args()
     if torch is not None:
         torch.set_num_threads(args.threads)
+    with ExitStack() as run_like_executor:
+        keep_freed_memory()
+        for ctx in (blas_threads(1), kernel_threads(args.threads)):
+            run_like_executor.enter_context(ctx)
+        run_cases(args)
+
+
+def run_cases(args):
+    """Time every case and the MobileNet-v1 conv stack, printing one line each."""
     rng = np.random.default_rng(0)
 
     def row(name, xs, ws, s, p, g):

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from archcalc.executor.alloc import heap_reuse
+from archcalc.executor.alloc import keep_freed_memory
 from archcalc.executor.dispatch import KERNELS, Kernel, Params
 from archcalc.executor.threads import available_cores, blas_threads, kernel_threads
 from archcalc.graph import INPUT, Network
@@ -127,7 +127,8 @@ class Executor:
     def run(self, x: np.ndarray | None = None, batch: int = 1) -> Run:
         """Forward ``x`` (default: a seeded input of ``batch`` samples), freeing tensors when dead."""
         x = self.input(batch) if x is None else np.ascontiguousarray(x, dtype=_F32)
-        with blas_threads(1), kernel_threads(self.threads), heap_reuse():
+        keep_freed_memory()
+        with blas_threads(1), kernel_threads(self.threads):
             return self._forward(x)
 
     def _forward(self, x: np.ndarray) -> Run:

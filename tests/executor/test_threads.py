@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from archcalc.executor import kernels as K
-from archcalc.executor.alloc import heap_reuse
+from archcalc.executor.alloc import keep_freed_memory
 from archcalc.executor.threads import (
     MIN_WORK,
     _openblas,
@@ -88,7 +88,8 @@ def test_depthwise_same_result_and_macs_on_two_threads():
     x = rng.standard_normal((2, 128, 56, 56), dtype=np.float32)
     w = rng.standard_normal((128, 1, 3, 3), dtype=np.float32)
     y1, macs1 = K.conv2d(x, w, None, 1, 1, 1, 128)
-    with kernel_threads(2), heap_reuse():
+    keep_freed_memory()
+    with kernel_threads(2):
         y2, macs2 = K.conv2d(x, w, None, 1, 1, 1, 128)
     assert macs1 == macs2 == 2 * 128 * 56 * 56 * 9
     np.testing.assert_array_equal(y1, y2)
