@@ -42,6 +42,7 @@ _NAMES = (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads6
           ("openblas_get_num_threads", "openblas_set_num_threads"))
 
 MIN_WORK = 1 << 20  #: least work (MACs or element operations) per piece worth a hand-off
+PIECES_PER_THREAD = 2  #: pieces per thread: a thread held up by another process leaves at most one to the rest
 
 
 def available_cores() -> int:
@@ -158,7 +159,7 @@ def parallel_ranges(total: int, work: int, fn: Callable[[int, int], None]) -> No
     must write disjoint outputs for disjoint ranges.
     """
     threads = kernel_thread_count()
-    pieces = min(total, 2 * threads, work // MIN_WORK)
+    pieces = min(total, PIECES_PER_THREAD * threads, work // MIN_WORK)
     if threads < 2 or pieces < 2:
         fn(0, total)
         return
