@@ -22,11 +22,12 @@ from archcalc.graph import Network
 from archcalc.memory import DTYPE_BYTES, peak_elements
 from archcalc.ops import FLOP_KINDS, PARAM_KINDS, numel
 
-CONVENTIONS = (
-    "MACs = multiply-accumulates of conv/linear (padded taps included); "
-    "FLOPs = 2*MACs + bias, norm, activation, pool, add and mul work (docs/conventions.md); "
-    "params = learnable (weights+biases+norm affine+other), BN running stats are buffers"
-)
+#: The counting conventions, worded once; every table, figure and report states them.
+MACS_DEF = ("MACs = multiply-accumulates of conv and linear layers, zero-padded taps included "
+            "(the MobileNet paper's mult-adds; the ResNet/EfficientNet/ConvNeXt papers' and torchvision's FLOPs)")
+FLOPS_DEF = "FLOPs = 2 x MACs + bias, norm, activation, pooling, add and mul work (docs/conventions.md)"
+PARAMS_DEF = "params = learnable parameters (weights, biases, norm affine, other); BN running stats are buffers"
+CONVENTIONS = "; ".join((MACS_DEF, FLOPS_DEF, PARAMS_DEF))
 
 
 @dataclass

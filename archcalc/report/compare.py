@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from archcalc.cost import FLOPS_DEF, MACS_DEF, PARAMS_DEF
 from archcalc.errors import SpecError
 from archcalc.report.tables import human, human_bytes, latex_escape, render, shape_str
 
@@ -210,12 +211,9 @@ def conventions_note(rows: list[Row]) -> str:
     inputs = sorted({shape_str(r.analysis.network.input_shape) for r in rows})
     batches = sorted({str(r.analysis.batch) for r in rows})
     dtypes = sorted({r.analysis.dtype for r in rows})
-    return ("MACs = multiply-accumulates of conv and linear layers (what the MobileNet paper calls "
-            "mult-adds and the ResNet/EfficientNet/ConvNeXt papers call FLOPs); "
-            "FLOPs = 2 x MACs + bias, norm, activation, pooling, add and mul work; "
-            "params = all learnable parameters (published params compared in the source's convention); "
-            "activations = output elements of every layer; peak = largest live activation memory. "
-            f"Input {', '.join(inputs)} (C x H x W), batch {', '.join(batches)}, {', '.join(dtypes)}.")
+    return (f"{MACS_DEF}; {FLOPS_DEF}; {PARAMS_DEF} (published params compared in the source's "
+            "convention); activations = output elements of every layer; peak = largest live activation "
+            f"memory. Input {', '.join(inputs)} (C x H x W), batch {', '.join(batches)}, {', '.join(dtypes)}.")
 
 
 def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, ...], fmt: str,

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from archcalc.cost import MACS_DEF, PARAMS_DEF
 from archcalc.errors import SpecError
 from archcalc.report.tables import human
 
@@ -27,9 +28,7 @@ from archcalc.report.tables import human
 
 def conventions_caption(batch: object = 1, dtype: str = "fp32") -> str:
     """The conventions line under every figure, naming the batch and dtype the counts were made at."""
-    return ("MACs = multiply-accumulates of conv and linear layers (the MobileNet paper's mult-adds; "
-            "the ResNet/EfficientNet/ConvNeXt papers' FLOPs), computed by archcalc at each point; "
-            f"params = learnable parameters; batch {batch}, {dtype}.")
+    return f"{MACS_DEF}, computed by archcalc at each point; {PARAMS_DEF}; batch {batch}, {dtype}."
 
 
 CAPTION = conventions_caption()
@@ -99,8 +98,13 @@ def save(fig, path: str | Path) -> Path:
 
 
 def add_caption(fig, text: str, width: int = 120) -> None:
-    """A small caption under the axes (wrapped)."""
-    fig.text(0.01, 0.01, textwrap.fill(text, width), fontsize=7, ha="left", va="bottom", color="0.25")
+    """A small caption under the axes (wrapped); the bottom margin grows to keep it clear of the x label."""
+    wrapped = textwrap.fill(text, width)
+    fig.text(0.01, 0.01, wrapped, fontsize=7, ha="left", va="bottom", color="0.25")
+    lines = wrapped.count("\n") + 1
+    caption_height = (lines * 7 * 1.3 + 6) / (fig.get_figheight() * 72)  # points -> figure fraction
+    x_label_height = 40 / (fig.get_figheight() * 72)  # tick labels and the axis label
+    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, caption_height + x_label_height))
 
 
 def count_formatter():
