@@ -38,8 +38,10 @@ class ArchcalcError(Exception):
         return self
 
     def __str__(self) -> str:
+        """``file:line: message`` on one line (newlines a user wrote into a value are escaped)."""
         where = str(self.loc) if self.loc else ""
-        return f"{where}: {self.message}" if where else self.message
+        message = self.message.replace("\n", "\\n")
+        return f"{where}: {message}" if where else message
 
 
 class SpecError(ArchcalcError):

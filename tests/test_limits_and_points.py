@@ -74,3 +74,17 @@ def test_empty_block_name_gives_torchvision_layer_names():
     assert names["layer1.0.downsample.0"].params == 64 * 256
     assert names["layer4.2.conv3"].output == (2048, 7, 7)
     assert names["layer1.0.conv1"].blocks[-1] == "layer1.0"
+
+
+def test_errors_stay_on_one_line_when_a_value_spans_lines(tmp_path):
+    # Found by a long hypothesis run: a YAML block scalar put a newline into the message.
+    p = write(tmp_path, "name: n\ninput: [3, 'A\n\n  ', 8]\nlayers: [{op: relu}]\n")
+    with pytest.raises(SpecError) as e:
+        analyze(p)
+    assert "\n" not in str(e.value) and "unknown name 'A'" in str(e.value)
+
+
+def test_folded_expressions_are_one_expression():
+    from archcalc.spec.expr import evaluate
+
+    assert evaluate("2 +\n   3", {}) == 5

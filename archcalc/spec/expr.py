@@ -282,6 +282,9 @@ def parse(text: str) -> Expr:
     """
     if len(text) > MAX_EXPR_CHARS:
         raise ExprError(f"expression is {len(text)} characters long; the limit is {MAX_EXPR_CHARS}")
+    # A YAML string may span lines ("a +\n b"): whitespace is collapsed, so a long expression can
+    # be folded, and every message quotes it on one line.
+    text = " ".join(text.split())
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
