@@ -10,6 +10,8 @@ An example in README.md is a marker line, a fenced block and an end marker::
 
 The command runs as ``python -m archcalc ...`` in the repository root; ``head=N``
 keeps the first N lines. Timings (``(0.84 s)``) are masked so the text is stable.
+``<!-- include: reports/compare.md -->`` ... ``<!-- end include -->`` copies a
+generated report (without its comment and headings) into README.md.
 ``--check`` exits 1 when README.md is not current (tests/test_readme.py runs it).
 """
 
@@ -29,6 +31,14 @@ BLOCK = re.compile(
     re.S,
 )
 TIMING = re.compile(r"\(\d+(?:\.\d+)? s\)")
+INCLUDE = re.compile(r"(<!-- include: (?P<path>[^ ]+) -->\n).*?(<!-- end include -->)", re.S)
+
+
+def include(path: str) -> str:
+    """A generated Markdown report without its generator comment and headings."""
+    lines = (ROOT / path).read_text().splitlines()
+    body = [line for line in lines if not line.startswith(("<!--", "#"))]
+    return "\n".join(body).strip("\n") + "\n"
 
 
 def run(cmd: str, head: int | None) -> str:
@@ -48,7 +58,8 @@ def render(text: str) -> str:
         head = int(m.group("head")) if m.group("head") else None
         return f"{m.group(1)}```text\n{run(m.group('cmd'), head)}```\n{m.group(4)}"
 
-    return BLOCK.sub(sub, text)
+    text = BLOCK.sub(sub, text)
+    return INCLUDE.sub(lambda m: f"{m.group(1)}{include(m.group('path'))}{m.group(3)}", text)
 
 
 def main(argv: list[str]) -> int:
