@@ -22,7 +22,8 @@ from archcalc.graph import Network, build
 from archcalc.memory import DTYPE_BYTES
 from archcalc.ops import Ctx
 from archcalc.ops.base import as_int
-from archcalc.spec.expr import evaluate, parse, parse_value
+from archcalc.spec.expr import parse_value
+from archcalc.point import Point, evaluate_vars, free_vars, input_shape, resolve  # noqa: F401 (re-exported)
 from archcalc.spec.loader import LoadedSpec
 from archcalc.spec.loader import load as _load
 
@@ -30,105 +31,6 @@ from archcalc.spec.loader import load as _load
 def load(spec: str | Path | LoadedSpec) -> LoadedSpec:
     """Load a spec by path or bundled name (a ``LoadedSpec`` passes through)."""
     return spec if isinstance(spec, LoadedSpec) else _load(spec)
-
-
-@dataclass
-class Point:
-    """Where a spec is evaluated: variant, vars (raw and evaluated) and the input shape."""
-
-    variant: str | None
-    vars: dict[str, Any]
-    input: list
-    raw: dict[str, Any] = field(default_factory=dict)
-
-
-def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any] | None = None,
-            resolution: Any = None) -> Point:
-    """Merge base vars, a variant's preset and overrides (strings are parsed exactly)."""
-    spec = loaded.spec
-    src = loaded.source
-    raw = dict(spec.vars)
-    if variant is None:
-        variant = spec.default_variant
-    if variant is not None:
-        variant = str(variant)
-        if variant not in spec.variants:
-            known = ", ".join(spec.variants) or "none"
-            raise SpecError(f"{spec.name} has no variant '{variant}' (variants: {known})", src.loc())
-        for k, v in spec.variants[variant].items():
-            if k not in spec.vars:
-                raise SpecError(
-                    f"variant '{variant}' sets '{k}', which is not in vars: "
-                    f"({', '.join(spec.vars)}); declare it under vars:",
-                    src.loc(("variants", variant, k)),
-                )
-            raw[k] = v
-    overrides = dict(vars or {})
-    shape_override = None
-    if resolution is not None:
-        if "resolution" in spec.vars:
-            overrides.setdefault("resolution", resolution)
-        else:
-            shape_override = resolution
-    for k, v in overrides.items():
-        if k not in spec.vars:
-            raise SpecError(
-                f"{spec.name} has no var '{k}' (its vars: {', '.join(spec.vars) or 'none'})", src.loc()
-            )
-        raw[k] = v
-    inp = list(spec.input)
-    if len(inp) != 3:
-        raise SpecError(f"input must be [C, H, W], got {inp!r}", src.loc(("input",)))
-    if shape_override is not None:
-        used = set().union(*(parse(d).names for d in inp[1:] if isinstance(d, str)))
-        clash = sorted(used & set(overrides))
-        if clash:
-            raise SpecError(
-                f"--resolution replaces the input size {inp[1]!r}, so setting {', '.join(clash)} would "
-                f"have no effect on it; give either --resolution or {', '.join(clash)}", src.loc(("input",))
-            )
-        r = parse_value(shape_override) if isinstance(shape_override, str) else shape_override
-        inp = [inp[0], r, r]
-    return Point(variant, evaluate_vars(loaded, raw), inp, raw)
-
-
-def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any] | None = None,
-                  numeric: dict[str, Any] | None = None) -> dict:
-    """Evaluate vars in order (a var may use earlier ones); ``bound`` names take fixed values.
-
-    Symbolic analysis binds symbols here, so that derived vars (``width_mult: beta ** phi``)
-    become formulas in them. A derived var that is a truth value, string or list at the
-    numeric point (``widened: "widen != 1"``) is structure: it keeps its ``numeric`` value.
-    """
-    bound = bound or {}
-    values: dict[str, Any] = {}
-    for k, v in raw.items():
-        if k in bound:
-            values[k] = bound[k]
-            continue
-        if numeric is not None and isinstance(numeric[k], (bool, str, list)):
-            values[k] = numeric[k]
-            continue
-        try:
-            values[k] = evaluate(v, values)
-        except SpecError as e:
-            if "unknown name" in e.message and k in loaded.spec.vars:
-                e.message += " (vars are evaluated in order: a var can use only the vars above it)"
-            raise e.located(loaded.source.loc(("vars", k))) from None
-    return values
-
-
-def free_vars(point: Point) -> list[str]:
-    """Vars given as plain numbers (not derived from other vars): the default symbols."""
-    out = []
-    for k, v in point.raw.items():
-        value = point.vars[k]
-        if isinstance(value, (bool, str, list)) or value is None:
-            continue
-        if isinstance(v, str) and parse(v).names:
-            continue
-        out.append(k)
-    return out
 
 
 @dataclass
@@ -223,20 +125,6 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
-def _input_shape(point: Point, scope: dict, ideal: bool) -> tuple:
-    dims = []
-    for axis, raw in zip("CHW", point.input):
-        v = evaluate(raw, scope)
-        if ideal and not isinstance(v, int):
-            dims.append(v)
-            continue
-        try:
-            dims.append(as_int(v, f"input {axis}"))
-        except ShapeError as e:
-            raise SpecError(e.message) from None
-    return tuple(dims)
-
-
 def analyze(spec: str | Path | LoadedSpec, variant: str | None = None,
             vars: dict[str, Any] | None = None, resolution: Any = None, batch: int = 1,
             dtype: str = "fp32", symbolic: bool = False,
@@ -287,7 +175,7 @@ def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -
 
 def _build(loaded: LoadedSpec, point: Point, values: dict, ctx: Ctx) -> Network:
     try:
-        shape = _input_shape(point, values, ctx.ideal)
+        shape = input_shape(point, values, ctx.ideal)
     except SpecError as e:
         raise e.located(loaded.source.loc(("input",))) from None
     return build(loaded, values, shape, ctx, point.variant)

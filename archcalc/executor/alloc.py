@@ -31,7 +31,7 @@ def _mallopt():
     """glibc's ``mallopt``, or None."""
     name = ctypes.util.find_library("c")
     try:
-        fn = getattr(ctypes.CDLL(name), "mallopt") if name else None
+        fn = ctypes.CDLL(name).mallopt if name else None
     except (OSError, AttributeError):
         return None
     if fn is not None:
