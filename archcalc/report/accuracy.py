@@ -138,8 +138,32 @@ def _lines(points: list[Point]) -> dict[str, list[Point]]:
         else:
             split = {p: "".join(f", {k} sweep" for k in varying) for p in ps}
         for p in ps:
-            out.setdefault(fixed + split[p], []).append(p)
+            out.setdefault(fixed + split[p] + _variant_family(p, ps), []).append(p)
     return out
+
+
+def _variant_family(p: Point, line: list[Point]) -> str:
+    """Split a line of named variants into families: ``se-resnet-50/101`` apart from ``se-resnext-*``.
+
+    Only where every variant of the line ends in ``-<depth>`` and every family has two or more
+    points; the family is the name before the depth.
+    """
+    names = [q.variant or "" for q in line]
+    if not all(re.search(r"-\d+$", n) for n in names):
+        return ""
+    families = [re.sub(r"-\d+$", "", n) for n in names]
+    # each family must be a line of its own (wrn-50-2 and wrn-101-2 are one family, not two)
+    if len(set(families)) < 2 or any(families.count(f) < 2 for f in families):
+        return ""
+    return f", {re.sub(r'-[0-9]+$', '', p.variant)}"
+
+
+def ablations(lines: dict[tuple[str, str], list[Point]]) -> set[tuple[str, str]]:
+    """Lines of a network's named variants next to a sweep of its default model (MobileNet's
+    shallow and full-conv beside the alpha sweep): separate architectures, drawn unconnected."""
+    swept = {net for (net, _), ps in lines.items() if all(p.variant is None for p in ps)}
+    return {(net, label) for (net, label), ps in lines.items()
+            if net in swept and all(p.variant is not None for p in ps)}
 
 
 def plot_accuracy(points: list[Point], path, all_points: bool = False) -> Any:
@@ -151,11 +175,14 @@ def plot_accuracy(points: list[Point], path, all_points: bool = False) -> Any:
 
     lines = series(points)
     nets = list(dict.fromkeys(net for net, _ in lines))
+    unconnected = ablations(lines)
     styles, seen = [], {}
-    for net, _ in lines:
+    for key in lines:
+        net = key[0]
         seen[net] = seen.get(net, -1) + 1
+        style = "none" if key in unconnected else ("-", "--", ":", "-.")[seen[net] % 4]
         styles.append({"color": _COLORS[nets.index(net) % len(_COLORS)],
-                       "marker": "os^Dv<>p"[seen[net] % 8], "linestyle": ("-", "--", ":", "-.")[seen[net] % 4]})
+                       "marker": "os^Dv<>p"[seen[net] % 8], "linestyle": style})
     data = [(f"{net} ({label})", [p.macs for p in ps], [p.top1 for p in ps], [_short(p) for p in ps])
             for (net, label), ps in lines.items()]
     scope = ("every published top-1, whatever the input size or pre-training data" if all_points else

@@ -119,3 +119,15 @@ def test_pretrain_field_marks_extra_data_points():
     # ConvNeXt's 22K->1K rows carry the field, not only the words in their source text
     conv = [p for p in accuracy_points(["convnext"]) if p.pretrain]
     assert len(conv) == 10 and all(p.pretrain == "ImageNet-22K" for p in conv)
+
+
+def test_series_split_variant_families_and_leave_ablations_unconnected():
+    from archcalc.report.accuracy import ablations, series
+
+    lines = series(standard_points(accuracy_points(["senet", "wide_resnet", "mobilenet"])))
+    senet = {label: [p.variant for p in ps] for (net, label), ps in lines.items() if net == "SENet"}
+    assert sorted(map(len, senet.values())) == [2, 3]  # SE-ResNeXt-50/101 and SE-ResNet-50/101/152
+    assert sum(net == "Wide ResNet" for net, _ in lines) == 1  # wrn-50-2, wrn-101-2: one family
+    # MobileNet v1's shallow and full-conv variants are separate architectures, not a curve
+    (key,) = ablations(lines)
+    assert key[0] == "MobileNet v1" and {p.variant for p in lines[key]} == {"shallow", "full-conv"}
