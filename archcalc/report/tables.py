@@ -77,15 +77,21 @@ def expr_str(v: Any, fmt: str) -> str:
     return str(v)
 
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "rho": "ρ", "phi": "φ", "theta": "θ"}
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "phi": "φ", "rho": "ρ", "pi": "π", "theta": "θ"}
 
 
 def unicode_math(text: str) -> str:
-    """One-line unicode rendering of a sympy string: ``alpha**2*rho`` -> ``α²·ρ``."""
-    text = re.sub(r"\b(" + "|".join(_GREEK) + r")\b", lambda m: _GREEK[m.group(1)], text)
-    text = re.sub(r"\*\*(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
-    return text.replace("*", "·")
+    """One-line unicode rendering of a sympy string: ``alpha**2*rho`` -> ``α²·ρ``.
+
+    >>> unicode_math("3*alpha**2*k**(-2) + sqrt(rho)")
+    '3·α²·k⁻² + √(ρ)'
+    """
+    text = re.sub(r"\b(" + "|".join(GREEK) + r")\b", lambda m: GREEK[m.group(1)], text)
+    text = re.sub(r"\bsqrt\b", "√", text)
+    text = re.sub(r"(?<![\w*)])(\w+)\*\*\(-(\d+)\)", lambda m: f"1/{m.group(1)}{m.group(2).translate(SUPERSCRIPT)}", text)
+    text = re.sub(r"\*\*(?:\((-\d+)\)|(-?\d+)(?![\d.]))", lambda m: (m.group(1) or m.group(2)).translate(SUPERSCRIPT), text)
+    return text.replace("**", "^").replace("*", "·")
 
 
 def render(headers: list[str], rows: list[list[Any]], fmt: str, raw_rows: list[list[Any]] | None = None,

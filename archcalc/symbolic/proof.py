@@ -18,14 +18,14 @@ deriving. Renderers: ``text`` (unicode math), ``markdown`` (``$$…$$``),
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from archcalc.report.tables import GREEK
+from archcalc.report.tables import unicode_math as unicode_text
+
 FORMATS = ("text", "markdown", "latex", "json")
 
-_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "phi": "φ", "rho": "ρ", "pi": "π", "theta": "θ"}
-_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 # Unicode that may appear in prose or table cells, as LaTeX (pdflatex has no unicode math).
 _UNI_LATEX = {
     'α': '\\ensuremath{\\alpha}', 'β': '\\ensuremath{\\beta}', 'γ': '\\ensuremath{\\gamma}',
@@ -101,7 +101,7 @@ def greek(name: str) -> str:
     >>> greek("alpha"), greek("width_mult")
     ('α', 'width_mult')
     """
-    return _GREEK.get(name, name)
+    return GREEK.get(name, name)
 
 
 def unicode_math(expr: Any) -> str:
@@ -120,13 +120,7 @@ def unicode_math(expr: Any) -> str:
 
     if isinstance(expr, sympy.Equality):
         return f"{unicode_math(expr.lhs)} = {unicode_math(expr.rhs)}"
-    s = sympy.sstr(sympy.sympify(expr))
-    for name, letter in _GREEK.items():
-        s = re.sub(rf"\b{name}\b", letter, s)
-    s = re.sub(r"\bsqrt\b", "√", s)
-    s = re.sub(r"(?<![\w*)])(\w+)\*\*\(-(\d+)\)", lambda m: f"1/{m.group(1)}{m.group(2).translate(_SUP)}", s)
-    s = re.sub(r"\*\*(?:\((-\d+)\)|(\d+)(?![\d.]))", lambda m: (m.group(1) or m.group(2)).translate(_SUP), s)
-    return s.replace("**", "^").replace("*", "·")
+    return unicode_text(sympy.sstr(sympy.sympify(expr)))
 
 
 def expr_string(expr: Any) -> str:
