@@ -76,11 +76,11 @@ def layer_costs(net: Network, batch=1) -> list[LayerCost]:
         if "mul_add" in fk:
             fk["mul_add"] = fk["mul_add"] * batch
         acts = numel(shp)
-        params = _plain_sum(pk.values())
-        reads = _plain_sum(numel(s) for s in ins) * batch + params
+        params = sum(pk.values())
+        reads = sum(numel(s) for s in ins) * batch + params
         out.append(LayerCost(
             name=lay.name, op=op.op, output=shp, params=params, params_by_kind=pk,
-            buffers=op.buffers(ins), macs=macs * batch, flops=_plain_sum(fk.values()),
+            buffers=op.buffers(ins), macs=macs * batch, flops=sum(fk.values()),
             flops_by_kind=fk, activations=acts * batch, reads=reads, writes=acts * batch,
             conv_linear=type(op).conv_linear, blocks=lay.blocks,
         ))
@@ -89,13 +89,6 @@ def layer_costs(net: Network, batch=1) -> list[LayerCost]:
 
 def _is_zero(v) -> bool:
     return v == 0 if isinstance(v, (int, float)) else bool(getattr(v, "is_zero", False))
-
-
-def _plain_sum(values):
-    total = 0
-    for v in values:
-        total = total + v
-    return total
 
 
 def totals(net: Network, costs: list[LayerCost], batch=1, dtype="fp32") -> dict[str, Any]:

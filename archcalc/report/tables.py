@@ -156,13 +156,6 @@ def latex_tabular(headers: Sequence[str], rows: list[list[Any]], colalign: Seque
     return "\n".join(lines)
 
 
-def _plain_total(values: list) -> Any:
-    total = 0
-    for v in values:
-        total = total + v
-    return total
-
-
 def _shape_cell(shape: Sequence, fmt: str) -> str:
     """A shape cell: ``64x56x56``, or LaTeX math when a size is symbolic."""
     if fmt == "latex" and any(type(d).__module__.startswith("sympy") for d in shape):
@@ -186,7 +179,7 @@ def cost_table(a, fmt: str = "table", per_layer: bool = True, selected: list | N
                          _cell(c.macs, fmt, sym), _cell(c.flops, fmt, sym), _cell(c.activations, fmt, sym)])
             raw.append([c.name, c.op, shape_str(c.output), c.params, c.macs, c.flops, c.activations])
     if selected:
-        sub = [_plain_total([getattr(c, k) for c in selected]) for k in ("params", "macs", "flops", "activations")]
+        sub = [sum(getattr(c, k) for c in selected) for k in ("params", "macs", "flops", "activations")]
         rows.append(["selected", f"{len(selected)} layers", ""] + [_cell(v, fmt, sym) for v in sub])
         raw.append(["selected", len(selected), ""] + sub)
     t = a.totals
