@@ -26,22 +26,32 @@ def last_uses(steps: list[tuple[str, object, list[str]]]) -> dict[str, int]:
     return last
 
 
-def peak_elements(steps: list[tuple[str, object, list[str]]], input_elements) -> tuple[object, str]:
-    """(peak live elements, name of the step where it is reached) for (name, size, inputs) steps."""
+def live_elements(steps: list[tuple[str, object, list[str]]], input_elements) -> list:
+    """Live elements at the input and during each step (the step's own output included).
+
+    >>> live_elements([("a", 4, ["input"]), ("b", 2, ["a"]), ("c", 4, ["a", "b"])], 8)
+    [8, 12, 6, 10]
+    """
     last = last_uses(steps)
     size = {"input": input_elements}
     frees: dict[int, list[str]] = {}
     for name, t in last.items():
         frees.setdefault(t, []).append(name)
     live = input_elements
-    peak, where = input_elements, "input"
+    curve = [input_elements]
     for name in frees.get(0, []):
         live -= size[name]
     for t, (name, elems, _) in enumerate(steps, start=1):
         size[name] = elems
         live += elems
-        if live > peak:
-            peak, where = live, name
+        curve.append(live)
         for gone in frees.get(t, []):
             live -= size[gone]
-    return peak, where
+    return curve
+
+
+def peak_elements(steps: list[tuple[str, object, list[str]]], input_elements) -> tuple[object, str]:
+    """(peak live elements, name of the step where it is first reached) for (name, size, inputs) steps."""
+    curve = live_elements(steps, input_elements)
+    at = max(range(len(curve)), key=lambda i: (curve[i], -i))
+    return curve[at], "input" if at == 0 else steps[at - 1][0]

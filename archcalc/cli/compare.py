@@ -8,6 +8,7 @@ import typer
 
 from archcalc.cli import app
 from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, check_format, overrides
+from archcalc.cli.output import Out, check_target, emit
 from archcalc.report.tables import FORMATS
 
 Columns = Annotated[str | None, typer.Option(
@@ -26,11 +27,20 @@ def compare(
     columns: Columns = None,
     sort: Sort = None,
     fmt: Format = "table",
+    out: Out = None,
 ) -> None:
     """Compare networks side by side: params, MACs, FLOPs, memory and published figures."""
     from archcalc.report.compare import compare_rows, parse_columns, render_rows, sort_rows
 
-    check_format(fmt, FORMATS)
+    check_format(fmt, FORMATS + ("html",))
+    check_target(out)
     cols = parse_columns(columns)
     rows = sort_rows(compare_rows(specs, overrides(set_), resolution, batch, dtype), sort)
-    typer.echo(render_rows(["network", "variant"], rows, cols, fmt), nl=False)
+    if fmt == "html":
+        from archcalc import __version__
+        from archcalc.report.html import rows_html
+
+        title = "Comparison: " + ", ".join(" ".join(str(x) for x in r.labels) for r in rows)
+        emit(rows_html(title, ["network", "variant"], rows, cols, version=__version__), out)
+    else:
+        emit(render_rows(["network", "variant"], rows, cols, fmt), out)

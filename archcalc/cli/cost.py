@@ -12,6 +12,7 @@ from archcalc.cli import app
 from archcalc.cli.options import (
     Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
 )
+from archcalc.cli.output import Out, check_target, emit
 from archcalc.report.tables import FORMATS
 
 
@@ -30,21 +31,28 @@ def cost(
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Formulas in the spec's vars (ideal model).")] = False,
     symbols: Annotated[Optional[str], typer.Option("--symbols", help="Comma-separated vars to keep symbolic.")] = None,
     layer: Annotated[Optional[list[str]], typer.Option("--layer", "-l", help="Only these layers: a name, a prefix (stage3) or a glob (*.dw); repeatable.")] = None,
+    out: Out = None,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
     from archcalc.api import analyze
 
-    check_format(fmt, FORMATS)
+    check_format(fmt, FORMATS + ("html",))
+    check_target(out)
     a = analyze(
         spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution, batch=batch,
         dtype=dtype, symbolic=symbolic or symbols is not None,
         symbols=symbols.split(",") if symbols else None,
     )
     if fmt == "json":
-        out = a.to_dict()
+        doc = a.to_dict()
         if layer:
             names = {c.name for c in a.select(layer)}
-            out["layers"] = [r for r in out["layers"] if r["name"] in names]
-        typer.echo(json.dumps(out, indent=2))
+            doc["layers"] = [r for r in doc["layers"] if r["name"] in names]
+        emit(json.dumps(doc, indent=2) + "\n", out)
+    elif fmt == "html":
+        from archcalc import __version__
+        from archcalc.report.html import analysis_page, published_checks
+
+        emit(analysis_page(a, published_checks(a), __version__), out)
     else:
-        typer.echo(a.table(fmt, per_layer, layer), nl=False)
+        emit(a.table(fmt, per_layer, layer), out)

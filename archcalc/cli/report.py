@@ -11,9 +11,21 @@ from archcalc.cli import app
 
 @app.command()
 def report(
-    out: Annotated[str, typer.Option("--out", "-o", help="Output directory.")] = "reports",
+    out: Annotated[str | None, typer.Option("--out", "-o", help="Output directory (default reports/, "
+                                            "or reports/site/ with --format html).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="files (Markdown, LaTeX, CSV, figures) or html "
+                                     "(self-contained pages with an index).")] = "files",
 ) -> None:
     """Regenerate the comparison tables, MobileNet grid, breakdowns, accuracy plot and homework."""
+    from archcalc.cli.options import check_format
+
+    check_format(fmt, ("files", "html"))
+    log = lambda line: typer.echo(line, err=True)  # noqa: E731
+    if fmt == "html":
+        from archcalc.report.site import write_site
+
+        write_site(out or "reports/site", log=log)
+        return
     from archcalc.report.reports import write_reports
 
-    write_reports(out, log=lambda line: typer.echo(line, err=True))
+    write_reports(out or "reports", log=log)

@@ -10,6 +10,7 @@ from archcalc.cli import app
 from archcalc.cli.compare import Columns, Sort
 from archcalc.cli.options import Batch, Dtype, Format, SpecArg, check_format
 from archcalc.errors import SpecError
+from archcalc.cli.output import Out, check_target, emit
 from archcalc.report.tables import FORMATS
 
 SWEEP_COLUMNS = ("input", "params", "macs", "flops", "published", "deviation", "top1")
@@ -31,12 +32,14 @@ def sweep(
     plot: Annotated[str | None, typer.Option("--plot", help="Also draw the grid to FILE.png|svg|pdf.")] = None,
     x: Annotated[str, typer.Option("--x", help="Column on the plot's x axis.")] = "params",
     y: Annotated[str, typer.Option("--y", help="Column on the plot's y axis.")] = "macs",
+    out: Out = None,
 ) -> None:
     """Sweep a spec over a grid of vars (e.g. MobileNet's alpha x rho grid) and tabulate every point."""
     from archcalc.report.compare import parse_columns, render_rows, sort_rows
     from archcalc.report.sweep import axes_from_options, sweep_rows
 
-    check_format(fmt, FORMATS)
+    check_format(fmt, FORMATS + ("html",))
+    check_target(out)
     cols = parse_columns(columns, SWEEP_COLUMNS)
     axes = axes_from_options(set_, variant=variant, alpha=alpha, rho=rho, resolution=resolution)
     if plot:
@@ -48,7 +51,16 @@ def sweep(
         except SpecError as e:
             raise SpecError(f"--x/--y: {e.message}") from None
     rows = sweep_rows(spec, axes, batch=batch, dtype=dtype)
-    typer.echo(render_rows([n for n, _ in axes], sort_rows(rows, sort), cols, fmt), nl=False)
+    labels = [n for n, _ in axes]
+    if fmt == "html":
+        from archcalc import __version__
+        from archcalc.report.html import rows_html
+
+        name = rows[0].analysis.network.name if rows else str(spec)
+        title = f"{name}: sweep over " + " x ".join(f"{n} in {{{', '.join(v)}}}" for n, v in axes)
+        emit(rows_html(title, labels, sort_rows(rows, sort), cols, axes, __version__), out)
+    else:
+        emit(render_rows(labels, sort_rows(rows, sort), cols, fmt), out)
     if plot:
         from archcalc.report.sweep import plot_sweep
 

@@ -1,0 +1,93 @@
+"""``archcalc report --format html``: the bundled reports as self-contained pages, with an index.
+
+Pages (deterministic, like the text reports): ``index.html``; ``compare.html``
+(the comparison table of :data:`archcalc.report.reports.COMPARE`);
+``mobilenet_grid.html`` (MobileNet's alpha x rho grid); ``architectures.html``
+(every variant of every bundled spec); one cost page per compared network.
+Every page is built before the first file is written, so a failure writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from archcalc.report.compare import Row, analyze_cached, attach_references, compare_rows, split_spec_arg
+from archcalc.report.html import analysis_page, index_page, published_checks, rows_html
+from archcalc.report.reports import COMPARE_COLUMNS, GRID_COLUMNS, compare_items, grid_rows, variants_of
+
+
+def slug(text: str) -> str:
+    """A file-name-safe lowercase slug.
+
+    >>> slug("senet:se-resnet-50")
+    'senet-se-resnet-50'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def site_pages(specs, version: str) -> dict[str, str]:
+    """File name -> page text for every page of the site."""
+    from archcalc.api import load
+
+    cache: dict = {}
+    pages: dict[str, str] = {}
+    entries: list[tuple[str, str, str]] = []
+    items = compare_items(specs)
+    rows = compare_rows(items, cache=cache)
+    pages["compare.html"] = rows_html("Architectures compared at their published input resolution",
+                                      ["network", "variant"], rows, COMPARE_COLUMNS, version=version)
+    entries.append(("compare.html", "Comparison", "the bundled architectures side by side, with published figures"))
+    axes, grid = grid_rows(cache)
+    if grid:
+        pages["mobilenet_grid.html"] = rows_html(
+            "MobileNet v1: width multiplier alpha x resolution multiplier rho (Howard et al. 2017, Tables 6-7)",
+            [n for n, _ in axes], grid, GRID_COLUMNS, axes, version)
+        entries.append(("mobilenet_grid.html", "MobileNet grid", "the 16-model alpha x rho grid"))
+    arch: list[Row] = []
+    for path in specs:
+        loaded = load(path)
+        for variant in variants_of(loaded):
+            a = analyze_cached(loaded, variant, {}, cache=cache)
+            arch.append(attach_references(Row([loaded.spec.name, variant or "default"], a), loaded))
+    pages["architectures.html"] = rows_html("Bundled architectures (every variant at its default vars)",
+                                            ["network", "variant"], arch, COMPARE_COLUMNS, version=version)
+    entries.append(("architectures.html", "Architectures", "one row per variant of every bundled spec"))
+    for item, row in zip(items, rows):
+        path, _ = split_spec_arg(item)
+        name = slug(f"{Path(path).stem}-{row.analysis.network.variant or ''}") + ".html"
+        pages[name] = analysis_page(row.analysis, published_checks(row.analysis), version)
+        label = row.analysis.network.name + (f" [{row.analysis.network.variant}]" if row.analysis.network.variant else "")
+        entries.append((name, label, "per-layer costs, charts and graph"))
+    pages["index.html"] = index_page("archcalc reports", entries, version)
+    return pages
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_site(outdir: str | Path, specs=None, log: Callable[[str], None] | None = None) -> list[Path]:
+    """Build every page, then write each into ``outdir`` atomically (temp file + rename)."""
+    from archcalc import __version__
+    from archcalc.spec.loader import bundled_specs
+
+    out = Path(outdir)
+    pages = site_pages(list(specs or bundled_specs()), __version__)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in pages.items():
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, out / name)
+        written.append(out / name)
+        if log:
+            log(f"wrote {out / name}")
+    return written
