@@ -32,6 +32,9 @@ def cost(
     symbols: Annotated[Optional[str], typer.Option("--symbols", help="Comma-separated vars to keep symbolic.")] = None,
     layer: Annotated[Optional[list[str]], typer.Option("--layer", "-l", help="Only these layers: a name, a prefix (stage3) or a glob (*.dw); repeatable.")] = None,
     out: Out = None,
+    training: Annotated[bool, typer.Option("--training", help="Add forward+backward cost and training memory.")] = False,
+    optimizer: Annotated[str, typer.Option("--optimizer", help="With --training: sgd, sgd-momentum, adam or adamw (optimizer state).")] = "sgd",
+    input_grad: Annotated[bool, typer.Option("--input-grad", help="With --training: also compute the gradient of the network input.")] = False,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
     from archcalc.api import analyze
@@ -43,8 +46,18 @@ def cost(
         dtype=dtype, symbolic=symbolic or symbols is not None,
         symbols=symbols.split(",") if symbols else None,
     )
+    t = None
+    if training:
+        from archcalc.training import training_cost
+
+        t = training_cost(a, optimizer, input_grad)
     if fmt == "json":
         doc = a.to_dict()
+        if t is not None:
+            from archcalc.api import _jsonable
+            from archcalc.report.training import training_json
+
+            training_json(doc, t, _jsonable)
         if layer:
             names = {c.name for c in a.select(layer)}
             doc["layers"] = [r for r in doc["layers"] if r["name"] in names]
@@ -55,4 +68,10 @@ def cost(
 
         emit(analysis_page(a, published_checks(a), __version__), out)
     else:
-        emit(a.table(fmt, per_layer, layer), out)
+        text = a.table(fmt, per_layer, layer)
+        if t is not None:
+            from archcalc.report.training import training_section
+
+            text += ("\n" if fmt != "csv" else "") + training_section(a, t, fmt, per_layer,
+                                                                     a.select(layer) if layer else None)
+        emit(text, out)
