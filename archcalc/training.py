@@ -181,6 +181,15 @@ class Training:
         return jsonable(self.totals)
 
 
+def backward_macs(forward_macs: Any, input_grad: bool = True) -> Any:
+    """Backward MACs of a conv or linear layer: the weight gradient, and the input gradient if needed.
+
+    >>> backward_macs(100), backward_macs(100, input_grad=False)
+    (200, 100)
+    """
+    return forward_macs * 2 if input_grad else forward_macs
+
+
 def _flop_kinds() -> tuple[str, ...]:
     from archcalc.ops import FLOP_KINDS
 
@@ -205,7 +214,7 @@ def training_cost(a: Any, optimizer: str = "sgd", input_grad: bool = False) -> T
         size.setdefault(storage[lay.name], cost.activations)
         needs_in = input_grad or any(src != "input" for src in lay.inputs)
         fwd = cost.macs
-        bwd = fwd * 2 if needs_in else fwd  # weight gradient, and the input gradient where needed
+        bwd = backward_macs(fwd, needs_in)
         kinds = dict(cost.flops_by_kind)
         for k, v in BACKWARD[op.op](op, ins, out).items():
             kinds[k] = kinds.get(k, 0) + v * batch

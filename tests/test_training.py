@@ -159,3 +159,15 @@ def test_flopcounter_grouped_overcount_mobilenet_v2_224():
     raw, fixed, _ = _torch_training(torchvision.models.mobilenet_v2(), torch.randn(2, 3, 224, 224))
     t = training_cost(analyze("mobilenet_v2", batch=2))
     assert (raw, fixed, 2 * t.totals["macs"]) == (24_559_401_984, 3_565_939_200, 3_565_939_200)
+
+
+def test_prove_dsc_training_ratio_holds():
+    import sympy
+
+    from archcalc.symbolic.dsc import prove_dsc
+
+    p = prove_dsc(training=True)
+    N, k = sympy.symbols("N k", positive=True)
+    assert p.holds and p.results["training_ratio"] == 1 / N + 1 / k**2
+    assert any("Training ratio" in s.text for s in p.steps)
+    assert not any("Training" in s.text for s in prove_dsc().steps)

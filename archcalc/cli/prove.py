@@ -31,6 +31,7 @@ def dsc(spec: SpecOpt = None,
         layer: Annotated[Optional[str], typer.Option("--layer", help="A depthwise conv (or its block) in --spec.")] = None,
         k: Annotated[int, typer.Option("--k", help="Kernel size for the typical value.")] = 3,
         n: Annotated[int, typer.Option("--n", help="Output channels for the typical value.")] = 512,
+        training: Annotated[bool, typer.Option("--training", help="Also derive the ratio for forward + backward.")] = False,
         fmt: ProofFormat = "text") -> None:
     """Depthwise separable vs standard convolution: the ratio 1/N + 1/k²."""
     from archcalc.errors import SpecError
@@ -40,7 +41,7 @@ def dsc(spec: SpecOpt = None,
         raise SpecError("--layer needs --spec (the spec the layer belongs to)")
     if spec is not None and layer is None:
         raise SpecError("--spec needs --layer (a depthwise conv or the block holding it)")
-    _emit(lambda: prove_dsc(spec, layer, k, n), fmt)
+    _emit(lambda: prove_dsc(spec, layer, k, n, training), fmt)
 
 
 @prove_app.command("compound-scaling")

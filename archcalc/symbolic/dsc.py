@@ -166,9 +166,40 @@ def layer_check(spec: str = DEFAULT_SPEC, layer: str = DEFAULT_LAYER, **point) -
     return Table(title, ["", "weights", "exact", "MACs", "exact"], rows), ok, values
 
 
-def prove_dsc(spec: str | None = None, layer: str | None = None, k: int = 3, n: int = 512) -> Proof:
+def training_steps() -> tuple[list[Step], bool]:
+    """The ratio for a training step (forward + backward), from archcalc's backward rule."""
+    import sympy
+
+    from archcalc.training import backward_macs
+
+    M, N, k, D = symbols()
+    _, std_c = conv_cost(M, N, k, D)
+    _, dw_c = conv_cost(M, M, k, D, groups=M)
+    _, pw_c = conv_cost(M, N, 1, D)
+    S = sympy.Symbol
+    std_t = std_c + backward_macs(std_c)
+    dsc_t = dw_c + backward_macs(dw_c) + pw_c + backward_macs(pw_c)
+    ratio = dsc_t / std_t
+    ok = equal(ratio, 1 / N + 1 / k**2) and equal(std_t, 3 * std_c)
+    return [
+        Step("Training (forward + backward, archcalc.training): a conv's backward pass is its weight gradient "
+             "and its input gradient, each one forward pass of multiply-adds (groups respected)",
+             sympy.Eq(S("C_std_train"), std_t)),
+        Step("The same for the depthwise and pointwise convs", sympy.Eq(S("C_dsc_train"), sympy.factor(dsc_t))),
+        Step("Training ratio: the factor 3 cancels, the forward ratio holds for the training step",
+             (S("C_dsc_train") / S("C_std_train"), sympy.cancel(ratio), 1 / N + 1 / k**2)),
+    ], ok
+
+
+def prove_dsc(spec: str | None = None, layer: str | None = None, k: int = 3, n: int = 512,
+              training: bool = False) -> Proof:
     """The DSC derivation, its typical value, and a check on a real layer of a spec."""
     steps, results, ok = dsc_steps()
+    if training:
+        more, train_ok = training_steps()
+        steps += more
+        ok = ok and train_ok
+        results["training_ratio"] = results["ratio"]
     r = typical(k, n)
     steps.append(Step(f"Typical values k = {k}, N = {n}: 1/{n} + 1/{k * k} = {r} ≈ {float(r):.4f}, "
                       f"i.e. {1 / float(r):.2f}× less computation (a {100 * (1 - float(r)):.1f} % reduction)",
