@@ -77,14 +77,14 @@ def main() -> None:
         ex = Executor(a.network, threads=args.threads)
         ex.run()
         x = ex.input(1)
-        t_ex = timed(lambda: ex.run(x), args.repeat)
+        t_ex = timed(lambda ex=ex, x=x: ex.run(x), args.repeat)
         t_torch = None
         if torch is not None:
             from archcalc.executor.torch_ref import torch_forward
 
             fwd, xt = torch_forward(a.network, ex), torch.from_numpy(x)
             with torch.inference_mode():
-                t_torch = timed(lambda: fwd(xt), args.repeat)
+                t_torch = timed(lambda fwd=fwd, xt=xt: fwd(xt), args.repeat)
         runs.append((a, t_ex, t_torch))
     second = measure(args.threads)
     prof = Device.model_validate(first | {"peak_flops": {"fp32": max(first["peak_flops"]["fp32"],
