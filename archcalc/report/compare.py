@@ -97,7 +97,7 @@ def _published(check, fig_attr: str, what: str) -> str:
     if check is None:
         return "-"
     fig = getattr(check, fig_attr)
-    exact = fig.tolerance == 0 and str(fig.value) == fig.text
+    exact = fig.exact and str(fig.value) == fig.text
     text = human(fig.value) if exact else fig.text
     notes = ["exact"] if exact else []
     if what == "params" and check.ref.params_convention != "all":

@@ -250,11 +250,11 @@ def published_lines(a) -> list[str]:
             if fig is None:
                 continue
             if ok:
-                mark = "matches exactly" if fig.tolerance == 0 else "matches"
+                mark = "matches exactly" if fig.exact else "matches"
             else:
                 mark = f"differs by {float((got - fig.value) / fig.value * 100):+.2f}%"
             label = f" [{extra}]" if extra else ""
-            exact = fig.tolerance == 0
+            exact = fig.exact
             shown, printed = (f"{got:,}", f"{fig.value:,}") if exact else (human(got), fig.text)
             parts.append(f"{what}{label} {printed} vs {shown}: {mark}")
         if c.ref.top1 is not None:
