@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from archcalc.cli import app
+from archcalc.cli.compare import Source
 from archcalc.cli.options import (
     Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
 )
@@ -32,9 +33,11 @@ def cost(
     symbols: Annotated[Optional[str], typer.Option("--symbols", help="Comma-separated vars to keep symbolic.")] = None,
     layer: Annotated[Optional[list[str]], typer.Option("--layer", "-l", help="Only these layers: a name, a prefix (stage3) or a glob (*.dw); repeatable.")] = None,
     out: Out = None,
+    source: Source = None,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
-    from archcalc.api import analyze
+    from archcalc.api import analyze, load
+    from archcalc.reference import check_source
 
     check_format(fmt, FORMATS + ("html",))
     check_target(out)
@@ -43,8 +46,9 @@ def cost(
         dtype=dtype, symbolic=symbolic or symbols is not None,
         symbols=symbols.split(",") if symbols else None,
     )
+    source = check_source(source, [load(a.spec_path)])
     if fmt == "json":
-        doc = a.to_dict()
+        doc = a.to_dict(source)
         if layer:
             names = {c.name for c in a.select(layer)}
             doc["layers"] = [r for r in doc["layers"] if r["name"] in names]
@@ -53,6 +57,6 @@ def cost(
         from archcalc import __version__
         from archcalc.report.html import analysis_page, published_checks
 
-        emit(analysis_page(a, published_checks(a), __version__), out)
+        emit(analysis_page(a, published_checks(a, source), __version__), out)
     else:
-        emit(a.table(fmt, per_layer, layer), out)
+        emit(a.table(fmt, per_layer, layer, source), out)
