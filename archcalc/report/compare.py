@@ -124,7 +124,7 @@ def _source_texts(row: Row) -> str:
               (row.top1[1] if row.top1 else None)):
         if s and s not in seen:
             seen.append(s)
-    return "; ".join(seen) or "-"
+    return " | ".join(seen) or "-"
 
 
 def _source(row: Row) -> str:
