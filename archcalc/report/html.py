@@ -629,8 +629,9 @@ def rows_html(title: str, label_headers: list[str], rows: Sequence[Any], columns
     The accuracy chart plots the rows with a published top-1; a two-axis sweep
     also gets its grid of MACs.
     """
-    from archcalc.report.compare import cells, conventions_note, headers_for
+    from archcalc.report.compare import cells, conventions_note, headers_for, with_source
 
+    columns = with_source(columns)  # published cells name their one source per row
     headers = label_headers + headers_for(columns)
     shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
     raw = [list(r.labels) + cells(r, columns, raw=True) for r in rows]
