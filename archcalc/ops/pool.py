@@ -20,10 +20,7 @@ from archcalc.ops.conv import WindowOp
 
 
 def check_pool_padding(op: WindowOp) -> None:
-    """PyTorch's rule: explicit padding is at most half the (dilated) kernel on each axis;
-    ``ceil_mode`` is a truth value (an expression may give it, ``ceil_mode: caffe_pool``)."""
-    if op.ceil_mode not in (True, False):  # 0 and 1 are accepted, as in ``if:``
-        raise ShapeError(f"{op.op}: ceil_mode must be true or false, got {op.ceil_mode!r}")
+    """PyTorch's rule: explicit padding is at most half the (dilated) kernel on each axis."""
     k, _, d, p = op.geometry()
     if isinstance(p, str):
         return
@@ -42,7 +39,7 @@ class MaxPool(WindowOp):
     stride: Raw | None = None
     padding: Raw = 0
     dilation: Raw = 1
-    ceil_mode: Raw = False  # true/false, or an expression that gives one
+    ceil_mode: bool = False
 
     def output_shape(self, ins, ctx):
         check_pool_padding(self)
@@ -60,7 +57,7 @@ class AvgPool(WindowOp):
     kernel_size: Raw
     stride: Raw | None = None
     padding: Raw = 0
-    ceil_mode: Raw = False  # true/false, or an expression that gives one
+    ceil_mode: bool = False
 
     def output_shape(self, ins, ctx):
         check_pool_padding(self)
