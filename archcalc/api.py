@@ -53,8 +53,22 @@ class Analysis:
         model = " Symbolic: the ideal model (sizes H/stride, channels unrounded)." if self.symbolic else ""
         return CONVENTIONS + f"; batch {self.batch}, dtype {self.dtype}.{model}"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract of DESIGN.md (sympy values as strings in symbolic mode)."""
+    def checks(self, source: str | None = None) -> list:
+        """The spec's published figures recorded at exactly this point (:func:`archcalc.reference.matching`),
+        of one ``source`` (a key or a class) if given."""
+        from archcalc.reference import matching
+
+        return matching(self.spec_path, self, source) if self.spec_path else []
+
+    def published(self, source: str | None = None) -> list[dict[str, Any]]:
+        """The JSON ``published`` list: one ``{source, quantity, figure, value, matches, ...}`` per figure."""
+        return [_jsonable(p) for c in self.checks(source) for p in c.published()]
+
+    def to_dict(self, source: str | None = None) -> dict[str, Any]:
+        """The JSON contract of DESIGN.md (sympy values as strings in symbolic mode).
+
+        ``published`` lists the published-figure checks of :meth:`published` (of ``source``).
+        """
         conv = _jsonable
         return {
             "model": self.network.name,
@@ -81,16 +95,19 @@ class Analysis:
                 }
                 for c in self.layers
             ],
+            "published": self.published(source),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
-    def table(self, fmt: str = "table", per_layer: bool = True, layers: list[str] | None = None) -> str:
-        """The cost table in ``fmt``; ``layers`` selects rows by name, prefix or glob."""
+    def table(self, fmt: str = "table", per_layer: bool = True, layers: list[str] | None = None,
+              source: str | None = None) -> str:
+        """The cost table in ``fmt``; ``layers`` selects rows by name, prefix or glob; ``source``
+        keeps the published figures of one source (a key or a class)."""
         from archcalc.report.tables import cost_table
 
-        return cost_table(self, fmt, per_layer, self.select(layers) if layers else None)
+        return cost_table(self, fmt, per_layer, self.select(layers) if layers else None, source)
 
     def select(self, patterns: list[str]) -> list[LayerCost]:
         """Layers whose name equals a pattern, lies under it (``stage3`` -> ``stage3.*``) or matches a glob.

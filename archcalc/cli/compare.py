@@ -15,6 +15,11 @@ Columns = Annotated[str | None, typer.Option(
     "--columns", help="Comma-separated: input, params, weights, macs, flops, activations, peak, "
                       "published, deviation, top1, source.")]
 Sort = Annotated[str | None, typer.Option("--sort", help="Sort ascending by this column (e.g. macs).")]
+Source = Annotated[str | None, typer.Option(
+    "--source", help="Published figures from this source only: a source key (howard2017, torchvision, "
+                     "tf-slim ...; `archcalc specs SPEC` lists them) or a class, published-paper or "
+                     "official-implementation. Default: per row, the spec's own paper first, then other "
+                     "papers, then official implementations.")]
 
 
 @app.command()
@@ -26,16 +31,17 @@ def compare(
     dtype: Dtype = "fp32",
     columns: Columns = None,
     sort: Sort = None,
+    source: Source = None,
     fmt: Format = "table",
     out: Out = None,
 ) -> None:
-    """Compare networks side by side: params, MACs, FLOPs, memory and published figures."""
+    """Compare networks side by side: params, MACs, FLOPs, memory and published figures (one source per row)."""
     from archcalc.report.compare import compare_rows, parse_columns, render_rows, sort_rows
 
     check_format(fmt, FORMATS + ("html",))
     check_target(out)
     cols = parse_columns(columns)
-    rows = sort_rows(compare_rows(specs, overrides(set_), resolution, batch, dtype), sort)
+    rows = sort_rows(compare_rows(specs, overrides(set_), resolution, batch, dtype, source=source), sort)
     if fmt == "html":
         from archcalc import __version__
         from archcalc.report.html import rows_html

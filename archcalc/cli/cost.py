@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from archcalc.cli import app
+from archcalc.cli.compare import Source
 from archcalc.cli.options import (
     Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
 )
@@ -32,12 +33,14 @@ def cost(
     symbols: Annotated[Optional[str], typer.Option("--symbols", help="Comma-separated vars to keep symbolic.")] = None,
     layer: Annotated[Optional[list[str]], typer.Option("--layer", "-l", help="Only these layers: a name, a prefix (stage3) or a glob (*.dw); repeatable.")] = None,
     out: Out = None,
+    source: Source = None,
     training: Annotated[bool, typer.Option("--training", help="Add forward+backward cost and training memory.")] = False,
     optimizer: Annotated[str, typer.Option("--optimizer", help="With --training: sgd, sgd-momentum, adam or adamw (optimizer state).")] = "sgd",
     input_grad: Annotated[bool, typer.Option("--input-grad", help="With --training: also compute the gradient of the network input.")] = False,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
-    from archcalc.api import analyze
+    from archcalc.api import analyze, load
+    from archcalc.reference import check_source
 
     check_format(fmt, FORMATS + ("html",))
     check_target(out)
@@ -46,13 +49,14 @@ def cost(
         dtype=dtype, symbolic=symbolic or symbols is not None,
         symbols=symbols.split(",") if symbols else None,
     )
+    source = check_source(source, [load(a.spec_path)])
     t = None
     if training:
         from archcalc.training import training_cost
 
         t = training_cost(a, optimizer, input_grad)
     if fmt == "json":
-        doc = a.to_dict()
+        doc = a.to_dict(source)
         if t is not None:
             from archcalc.api import _jsonable
             from archcalc.report.training import training_json
@@ -66,9 +70,9 @@ def cost(
         from archcalc import __version__
         from archcalc.report.html import analysis_page, published_checks
 
-        emit(analysis_page(a, published_checks(a), __version__), out)
+        emit(analysis_page(a, published_checks(a, source), __version__), out)
     else:
-        text = a.table(fmt, per_layer, layer)
+        text = a.table(fmt, per_layer, layer, source)
         if t is not None:
             from archcalc.report.training import training_section
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.compare import Columns, Sort
+from archcalc.cli.compare import Columns, Sort, Source
 from archcalc.cli.options import Batch, Dtype, Format, SpecArg, check_format
 from archcalc.errors import SpecError
 from archcalc.cli.output import Out, check_target, emit
@@ -28,6 +28,7 @@ def sweep(
     dtype: Dtype = "fp32",
     columns: Columns = None,
     sort: Sort = None,
+    source: Source = None,
     fmt: Format = "table",
     plot: Annotated[str | None, typer.Option("--plot", help="Also draw the grid to FILE.png|svg|pdf.")] = None,
     x: Annotated[str, typer.Option("--x", help="Column on the plot's x axis.")] = "params",
@@ -50,7 +51,7 @@ def sweep(
             parse_columns(f"{x},{y}")
         except SpecError as e:
             raise SpecError(f"--x/--y: {e.message}") from None
-    rows = sweep_rows(spec, axes, batch=batch, dtype=dtype)
+    rows = sweep_rows(spec, axes, batch=batch, dtype=dtype, source=source)
     labels = [n for n, _ in axes]
     if fmt == "html":
         from archcalc import __version__

@@ -27,8 +27,9 @@ from archcalc.cli.options import (
 from archcalc.errors import SpecError
 
 LAYER_HEADERS = ["layer", "op", "static shape", "executed shape", "static MACs", "counted MACs",
-                 "static acts", "observed acts", "static params+buffers", "allocated params+buffers", "ok"]
-ALL_HEADERS = ["spec", "variant", "input", "layers", "MACs", "peak bytes (pred/meas)", "params",
+                 "static acts", "observed acts", "static params", "allocated params", "static buffers",
+                 "allocated buffers", "ok"]
+ALL_HEADERS = ["spec", "variant", "input", "layers", "MACs", "peak bytes (pred/meas)", "params", "buffers",
                "seconds", "verdict"]
 
 
@@ -113,7 +114,8 @@ def _report_text(r, fmt: str, per_layer: bool) -> str:
         rows = [[c.name, c.op, _shape(c.static_shape), _shape(c.executed_shape), c.static_macs,
                  "-" if c.counted_macs is None else c.counted_macs, c.static_activations,
                  "-" if c.observed_activations is None else c.observed_activations,
-                 _total(c.static_params), _total(c.allocated_params), "ok" if c.ok else "DIFF"]
+                 _total(c.static_params), _total(c.allocated_params), c.static_buffers,
+                 "-" if c.allocated_buffers is None else c.allocated_buffers, "ok" if c.ok else "DIFF"]
                 for c in r.layers]
         lines.append(render(LAYER_HEADERS, rows, fmt).rstrip("\n"))
         if fmt == "csv":
@@ -125,7 +127,9 @@ def _report_text(r, fmt: str, per_layer: bool) -> str:
         f"peak live activations: predicted {pk['predicted']} B ({human_bytes(pk['predicted'])}, at "
         f"{pk['predicted_at']}), measured {pk['measured']} B"
         + (f" ({human_bytes(pk['measured'])}, at {pk['measured_at']})" if pk["measured"] is not None else ""),
+        f"params {r.total_params:,} (buffers {r.buffers['static']:,}, not params)",
         "params by kind: static " + _kinds(r.params["static"]) + "; allocated " + _kinds(r.params["allocated"]),
+        f"buffers: static {r.buffers['static']}, allocated {r.buffers['allocated']}",
         f"{r.summary()}  ({r.seconds:.2f} s)",
     ]
     return "\n".join(lines)
@@ -146,8 +150,9 @@ def _all_text(reports, errors, fmt: str) -> str:
         rows.append([spec, r.variant or "-", _shape(r.input), len(r.layers),
                      human(macs) if macs == counted else f"{macs} vs {counted}",
                      f"{r.peak['predicted']}/{r.peak['measured']}",
-                     str(sum(r.params["static"].values())), f"{r.seconds:.2f}", "ok" if r.ok else "MISMATCH"])
-    rows += [[spec, variant or "-", "-", "-", "-", "-", "-", "-", "ERROR"] for spec, variant, _ in errors]
+                     str(r.total_params), str(r.buffers["static"]), f"{r.seconds:.2f}",
+                     "ok" if r.ok else "MISMATCH"])
+    rows += [[spec, variant or "-", "-", "-", "-", "-", "-", "-", "-", "ERROR"] for spec, variant, _ in errors]
     lines = [render(ALL_HEADERS, rows, fmt).rstrip("\n")]
     lines += [f"{spec} {r.variant or ''}: {r.summary()}" for spec, r in reports if not r.ok]
     lines += [f"{spec} {variant or ''}: {msg}" for spec, variant, msg in errors]

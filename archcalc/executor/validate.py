@@ -5,9 +5,10 @@ model); the executed side is a :class:`archcalc.executor.run.Run`. This module
 only reads both and compares — it derives no count itself.
 
 Per layer: output shape (per sample), MACs, activation elements (whole batch),
-and parameters by kind (``weights``, ``biases``, ``norm_affine``, ``other``,
-plus BN ``buffers``). In total: parameters by kind and the peak live
-activation bytes at fp32 (DESIGN.md, "Peak memory").
+parameters by kind (``weights``, ``biases``, ``norm_affine``, ``other``) and,
+separately, BN ``buffers`` (running statistics are not parameters: "params"
+means the same here as in ``archcalc cost``). In total: parameters by kind,
+buffers and the peak live activation bytes at fp32 (DESIGN.md, "Peak memory").
 
 >>> r = validate("mobilenet", resolution=32)
 >>> r.ok, r.peak["predicted"] == r.peak["measured"]
@@ -39,6 +40,8 @@ class LayerCheck:
     observed_activations: int | None
     static_params: dict[str, int]
     allocated_params: dict[str, int] | None
+    static_buffers: int = 0
+    allocated_buffers: int | None = None
     error: str | None = None
 
     @property
@@ -51,7 +54,8 @@ class LayerCheck:
         pairs = (("shape", self.static_shape, self.executed_shape),
                  ("MACs", self.static_macs, self.counted_macs),
                  ("activations", self.static_activations, self.observed_activations),
-                 ("params", self.static_params, self.allocated_params))
+                 ("params", self.static_params, self.allocated_params),
+                 ("buffers", self.static_buffers, self.allocated_buffers))
         return [f"{what}: static {s} vs executed {e}" for what, s, e in pairs if s != e]
 
     @property
@@ -65,6 +69,7 @@ class LayerCheck:
                 "static_activations": self.static_activations,
                 "observed_activations": self.observed_activations,
                 "static_params": self.static_params, "allocated_params": self.allocated_params,
+                "static_buffers": self.static_buffers, "allocated_buffers": self.allocated_buffers,
                 "ok": self.ok, "differences": self.differences}
 
 
@@ -78,11 +83,17 @@ class Report:
     input: list
     batch: int
     layers: list[LayerCheck]
-    params: dict[str, dict[str, int]]
+    params: dict[str, dict[str, int]]  # "static" / "allocated" -> params by kind (no buffers)
     peak: dict[str, Any]
     seconds: float
     error: str | None = None
     extra: dict = field(default_factory=dict)
+    buffers: dict[str, int | None] = field(default_factory=dict)  # "static" / "allocated" -> BN buffer elements
+
+    @property
+    def total_params(self) -> int:
+        """The static parameter count: the same number as ``archcalc cost``'s params (no buffers)."""
+        return sum(self.params["static"].values())
 
     @property
     def first_mismatch(self) -> LayerCheck | None:
@@ -94,19 +105,22 @@ class Report:
     def ok(self) -> bool:
         return (self.error is None and self.first_mismatch is None
                 and self.params["static"] == self.params["allocated"]
+                and self.buffers.get("static") == self.buffers.get("allocated")
                 and self.peak["predicted"] == self.peak["measured"])
 
     def summary(self) -> str:
         """One line: the verdict and, if any, the first difference."""
         bad = self.first_mismatch
         if self.ok:
-            return f"OK: all {len(self.layers)} layers agree; peak and params agree"
+            return f"OK: all {len(self.layers)} layers agree; peak, params and buffers agree"
         if bad is not None:
             return f"MISMATCH at layer '{bad.name}' ({bad.op}): {'; '.join(bad.differences)}"
         if self.error:
             return f"MISMATCH: {self.error}"
         if self.params["static"] != self.params["allocated"]:
             return f"MISMATCH: params static {self.params['static']} vs allocated {self.params['allocated']}"
+        if self.buffers.get("static") != self.buffers.get("allocated"):
+            return f"MISMATCH: buffers static {self.buffers.get('static')} vs allocated {self.buffers.get('allocated')}"
         return f"MISMATCH: peak activation bytes predicted {self.peak['predicted']} vs measured {self.peak['measured']}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,11 +130,17 @@ class Report:
                 "first_mismatch": bad.name if bad else None, "summary": self.summary(),
                 "error": self.error, "seconds": round(self.seconds, 4),
                 "layers": [c.to_dict() for c in self.layers],
-                "params": self.params, "peak_activation_bytes": self.peak}
+                "params": self.params, "total_params": self.total_params, "buffers": self.buffers,
+                "peak_activation_bytes": self.peak}
 
 
 def _nonzero(d: dict) -> dict[str, int]:
     return {k: int(v) for k, v in sorted(d.items()) if v}
+
+
+def _params(d: dict) -> dict[str, int]:
+    """Allocated parameters by kind, without the BN buffers (counted on their own)."""
+    return _nonzero({k: v for k, v in d.items() if k != "buffers"})
 
 
 def check_layers(a: Analysis, done: list[LayerRun], failure: ExecutionError | None = None) -> list[LayerCheck]:
@@ -132,7 +152,8 @@ def check_layers(a: Analysis, done: list[LayerRun], failure: ExecutionError | No
         checks.append(LayerCheck(
             c.name, c.op, list(c.output), list(r.shape) if r else None, int(c.macs),
             r.macs if r else None, int(c.activations), r.elements if r else None,
-            _nonzero({**c.params_by_kind, "buffers": c.buffers}), _nonzero(r.params_by_kind) if r else None,
+            _nonzero(c.params_by_kind), _params(r.params_by_kind) if r else None,
+            int(c.buffers), int(r.params_by_kind.get("buffers", 0)) if r else None,
             error=str(failure) if failure is not None and failure.layer == c.name else None,
         ))
     return checks
@@ -141,7 +162,7 @@ def check_layers(a: Analysis, done: list[LayerRun], failure: ExecutionError | No
 def compare(a: Analysis, seed: int = 0) -> Report:
     """Execute ``a.network`` at ``a.batch`` (fp32) and compare it with the static analysis ``a``."""
     t0 = time.perf_counter()
-    static_total = _nonzero({**a.totals["params_by_kind"], "buffers": a.totals["buffers"]})
+    static_total = _nonzero(a.totals["params_by_kind"])
     failure = None
     try:
         run = Executor(a.network, seed, keep_weights=False).run(batch=int(a.batch))
@@ -156,10 +177,11 @@ def compare(a: Analysis, seed: int = 0) -> Report:
     return Report(
         net.name, net.variant, {k: _plain(v) for k, v in net.vars.items()}, list(net.input_shape),
         int(a.batch), check_layers(a, done, failure),
-        {"static": static_total, "allocated": _nonzero(allocated)},
+        {"static": static_total, "allocated": _params(allocated)},
         {"predicted": int(a.totals["peak_activation_bytes"]), "measured": measured,
          "predicted_at": a.totals["peak_at"], "measured_at": measured_at},
         time.perf_counter() - t0, None if failure is None else str(failure),
+        buffers={"static": int(a.totals["buffers"]), "allocated": int(allocated.get("buffers", 0))},
     )
 
 

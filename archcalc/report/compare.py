@@ -76,13 +76,21 @@ def _preference(c) -> tuple:
     return (c.ref.deviation is not None, bool(c.ref.exclude))
 
 
-def attach_references(row: Row, loaded) -> Row:
-    """Fill ``row``'s published MACs / params checks and top-1 from the entries at its point."""
-    from archcalc.reference import matching
+def attach_references(row: Row, loaded, source: str | None = None) -> Row:
+    """Fill ``row``'s published MACs / params checks and top-1 from the entries at its point.
+
+    Every figure of the row comes from one source (:func:`archcalc.reference.choose`):
+    ``source`` (a key or a class) or by default the spec's paper, other papers, then
+    official implementations. The chosen source's key is ``row.extra["source"]``.
+    """
+    from archcalc.reference import choose, matching
 
     if row.analysis.symbolic:
         return row
-    for c in sorted(matching(loaded, row.analysis), key=_preference):
+    chosen = choose(loaded, matching(loaded, row.analysis), source)
+    if chosen:
+        row.extra["source"] = chosen[0].source_key
+    for c in sorted(chosen, key=_preference):
         if row.macs_check is None and c.macs_fig is not None:
             row.macs_check = c
         if row.params_check is None and c.params_fig is not None:
@@ -97,26 +105,31 @@ def _published(check, fig_attr: str, what: str) -> str:
     if check is None:
         return "-"
     fig = getattr(check, fig_attr)
-    exact = fig.tolerance == 0 and str(fig.value) == fig.text
+    exact = fig.exact and str(fig.value) == fig.text
     text = human(fig.value) if exact else fig.text
     notes = ["exact"] if exact else []
     if what == "params" and check.ref.params_convention != "all":
         notes.append(check.ref.params_convention)
     if check.ref.exclude:
         notes.append("w/o " + "+".join(check.ref.exclude))
-    if check.ref.deviation:
+    if check.ref.deviation and getattr(check, f"{what}_ok") is False:
         notes.append("deviation noted")
     return text + (f" ({', '.join(notes)})" if notes else "")
 
 
-def _source(row: Row) -> str:
+def _source_texts(row: Row) -> str:
     seen = []
     for s in ((row.macs_check.ref.source if row.macs_check else None),
               (row.params_check.ref.source if row.params_check else None),
               (row.top1[1] if row.top1 else None)):
         if s and s not in seen:
             seen.append(s)
-    return "; ".join(seen) or "-"
+    return " | ".join(seen) or "-"
+
+
+def _source(row: Row) -> str:
+    """The key of the one source the row's published figures come from."""
+    return row.extra.get("source", "-") if (row.macs_check or row.params_check or row.top1) else "-"
 
 
 def _t(row: Row) -> dict:
@@ -168,7 +181,7 @@ CELLS: dict[str, list[Cell]] = {
         Cell("params dev.", lambda r: pct(_params_dev(r)), _params_dev, "%"),
     ],
     "top1": [Cell("top-1 %", lambda r: f"{r.top1[0]:g}" if r.top1 else "-", lambda r: r.top1[0] if r.top1 else None)],
-    "source": [Cell("source", _source, _source)],
+    "source": [Cell("source", _source, _source_texts)],
 }
 
 
@@ -216,13 +229,30 @@ def conventions_note(rows: list[Row]) -> str:
             f"memory. Input {', '.join(inputs)} (C x H x W), batch {', '.join(batches)}, {', '.join(dtypes)}.")
 
 
+#: the columns whose cells come from a published source
+PUBLISHED_COLUMNS = ("published", "deviation", "top1")
+SOURCE_NOTE = ("Published figures: one source per row, named in the source column (the spec's own paper "
+               "first, then other papers, then official implementations; --source picks one).")
+
+
+def with_source(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """``columns`` plus ``source`` after them when any cell comes from a published source."""
+    if "source" in columns or not set(columns) & set(PUBLISHED_COLUMNS):
+        return columns
+    return columns + ("source",)
+
+
 def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, ...], fmt: str,
-                caption: str | None = None) -> str:
+                caption: str | None = None, source_column: bool = True) -> str:
     """Render labelled rows in table, markdown, latex, csv or json (with the conventions).
 
     CSV and JSON hold exact values under headers that name their unit
-    (``MACs dev. (%)``); the other formats show human units in the cells.
+    (``MACs dev. (%)``); the other formats show human units in the cells. Published
+    cells bring the ``source`` column with them (unless ``source_column`` is false:
+    the caller names the sources otherwise).
     """
+    if source_column:
+        columns = with_source(columns)
     raw_headers = label_headers + headers_for(columns, raw=True)
     raw = [r.labels + cells(r, columns, raw=True) for r in rows]
     if fmt == "json":
@@ -233,6 +263,8 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
     shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
     body = render(label_headers + headers_for(columns), shown, fmt)
     note = conventions_note(rows)
+    if source_column and "source" in columns:
+        note += " " + SOURCE_NOTE
     if fmt == "latex":
         return latex_table(body, note, caption)
     if fmt == "markdown":
@@ -269,9 +301,16 @@ def _plain(v: Any) -> Any:
 
 # -------------------------------------------------------------------- rows --
 def compare_rows(items: list[str], vars: dict[str, str] | None = None, resolution: Any = None,
-                 batch: Any = 1, dtype: str = "fp32", cache: dict | None = None) -> list[Row]:
-    """One row per ``SPEC[:VARIANT]``, labelled (network, variant), with matching references."""
+                 batch: Any = 1, dtype: str = "fp32", cache: dict | None = None,
+                 source: str | None = None) -> list[Row]:
+    """One row per ``SPEC[:VARIANT]``, labelled (network, variant), with matching references.
+
+    ``source`` (a source key or class) picks the published figures' source for every row.
+    """
     from archcalc.api import load
+    from archcalc.reference import check_source
+
+    check_source(source, [load(split_spec_arg(i)[0]) for i in items])
 
     rows, used = [], set()
     for item in items:
@@ -281,7 +320,7 @@ def compare_rows(items: list[str], vars: dict[str, str] | None = None, resolutio
         own = {k: v for k, v in (vars or {}).items() if k in loaded.spec.vars}
         a = analyze_cached(loaded, variant, own, resolution, batch, dtype, cache)
         label = ", ".join(x for x in (a.network.variant, _point_label(loaded, a)) if x) or "default"
-        rows.append(attach_references(Row([loaded.spec.name, label], a), loaded))
+        rows.append(attach_references(Row([loaded.spec.name, label], a), loaded, source))
     unknown = sorted(set(vars or {}) - used)
     if unknown:
         raise SpecError(f"--set {', '.join(unknown)}: no compared spec has such a var")

@@ -585,12 +585,12 @@ def index_page(title: str, entries: Sequence[tuple[str, str, str]], version: str
 
 
 # ------------------------------------------------------------------- glue --
-def published_checks(a: Any) -> list[dict]:
-    """The published figures recorded at the analysed point, one dict per figure."""
+def published_checks(a: Any, source: str | None = None) -> list[dict]:
+    """The published figures recorded at the analysed point (of ``source``, a key or a class), one dict per figure."""
     from archcalc.reference import matching
 
     out = []
-    for c in matching(a.spec_path, a) if a.spec_path and not a.symbolic else []:
+    for c in matching(a.spec_path, a, source) if a.spec_path and not a.symbolic else []:
         for quantity, got, fig, ok in (("MACs", c.macs, c.macs_fig, c.macs_ok),
                                        ("params", c.params, c.params_fig, c.params_ok)):
             if fig is not None:
@@ -629,8 +629,9 @@ def rows_html(title: str, label_headers: list[str], rows: Sequence[Any], columns
     The accuracy chart plots the rows with a published top-1; a two-axis sweep
     also gets its grid of MACs.
     """
-    from archcalc.report.compare import cells, conventions_note, headers_for
+    from archcalc.report.compare import cells, conventions_note, headers_for, with_source
 
+    columns = with_source(columns)  # published cells name their one source per row
     headers = label_headers + headers_for(columns)
     shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
     raw = [list(r.labels) + cells(r, columns, raw=True) for r in rows]

@@ -67,12 +67,15 @@ def architectures_md(specs, cache: dict) -> str:
             row = attach_references(Row([loaded.spec.name, variant or "default"], a), loaded)
             row.labels.append(_footnote(row, sources))
             rows.append(row)
-    body = render_rows(["network", "variant", "ref."], rows, COMPARE_COLUMNS, "markdown",
-                       "# Bundled architectures\n\nOne row per variant of every bundled spec, at the "
-                       "variant's default vars. Published figures are those recorded in the spec's "
-                       "`reference:` list for exactly that point (params in the source's convention, "
-                       "shown in brackets; `w/o fc`: the figure leaves the classifier out); the "
-                       "deviation is archcalc's count relative to the published figure.")
+    caption = ("# Bundled architectures\n\nOne row per variant of every bundled spec, at the "
+               "variant's default vars. Published figures are those recorded in the spec's "
+               "`reference:` list for exactly that point (variant, vars and input shape), all from one "
+               "source per row (the spec's own paper first, then other papers, then official "
+               "implementations; params in the source's convention, shown in brackets; `w/o fc`: the "
+               "figure leaves the classifier out); the deviation is archcalc's count relative to the "
+               "published figure.")
+    body = render_rows(["network", "variant", "ref."], rows, COMPARE_COLUMNS, "markdown", caption,
+                       source_column=False)
     notes = "\n".join(f"{i}. {s}" for i, s in enumerate(sources, 1))
     return PREAMBLE + body + ("\n**Sources**\n\n" + notes + "\n" if notes else "")
 

@@ -167,7 +167,8 @@ def _cell(v: Any, fmt: str, symbolic: bool) -> str:
     return expr_str(v, fmt) if symbolic else human(v)
 
 
-def cost_table(a, fmt: str = "table", per_layer: bool = True, selected: list | None = None) -> str:
+def cost_table(a, fmt: str = "table", per_layer: bool = True, selected: list | None = None,
+               source: str | None = None) -> str:
     """The ``archcalc cost`` table: header lines, per-layer rows (optional; ``selected`` ones
     only) with their subtotal, and the network total."""
     sym = a.symbolic
@@ -194,9 +195,9 @@ def cost_table(a, fmt: str = "table", per_layer: bool = True, selected: list | N
         return body
     head = header_lines(a)
     if fmt == "latex":
-        comments = head + summary_lines(a, "latex")
+        comments = head + summary_lines(a, "latex", source)
         return "\n".join("% " + line for line in comments) + "\n" + body + "\n"
-    summary = summary_lines(a, fmt)
+    summary = summary_lines(a, fmt, source)
     sep = "\n\n" if fmt == "markdown" else "\n"
     return sep.join(["\n".join(head), body, "\n".join(summary)]) + "\n"
 
@@ -216,7 +217,7 @@ def header_lines(a) -> list[str]:
     return lines
 
 
-def summary_lines(a, fmt: str) -> list[str]:
+def summary_lines(a, fmt: str, source: str | None = None) -> list[str]:
     t = a.totals
     pk = t["params_by_kind"]
     if a.symbolic:
@@ -230,18 +231,18 @@ def summary_lines(a, fmt: str) -> list[str]:
         f"{human_bytes(t['activation_bytes'])} in all, peak live {human_bytes(t['peak_activation_bytes'])} "
         f"at {t['peak_at']}; conv/linear activations {human(t['activations_conv_linear'])}",
     ]
-    lines += published_lines(a)
+    lines += published_lines(a, source)
     if fmt == "markdown":
         return ["- " + line for line in lines]
     return lines
 
 
-def published_lines(a) -> list[str]:
-    """One line per published figure recorded at this exact point, with the agreement."""
-    from archcalc.reference import matching
-
+def published_lines(a, source: str | None = None) -> list[str]:
+    """One line per published figure recorded at this exact point (of ``source``, a key or a
+    class, if given), with the agreement: the count rounded or truncated to the printed
+    precision gives the figure (``archcalc.reference``)."""
     out = []
-    for c in matching(a.spec_path, a) if a.spec_path else []:
+    for c in a.checks(source):
         parts = []
         for what, got, fig, ok, extra in (
             ("MACs", c.macs, c.macs_fig, c.macs_ok, c.ref.macs_label),
@@ -250,11 +251,11 @@ def published_lines(a) -> list[str]:
             if fig is None:
                 continue
             if ok:
-                mark = "matches exactly" if fig.tolerance == 0 else "matches"
+                mark = "matches exactly" if fig.exact else "matches"
             else:
                 mark = f"differs by {float((got - fig.value) / fig.value * 100):+.2f}%"
             label = f" [{extra}]" if extra else ""
-            exact = fig.tolerance == 0
+            exact = fig.exact
             shown, printed = (f"{got:,}", f"{fig.value:,}") if exact else (human(got), fig.text)
             parts.append(f"{what}{label} {printed} vs {shown}: {mark}")
         if c.ref.top1 is not None:
@@ -263,5 +264,5 @@ def published_lines(a) -> list[str]:
             continue
         excl = f", without {', '.join(c.ref.exclude)}" if c.ref.exclude else ""
         note = f" [deviation: {c.ref.deviation}]" if c.ref.deviation else ""
-        out.append(f"published ({c.ref.source}{excl}): " + "; ".join(parts) + note)
+        out.append(f"published [{c.source_key}] ({c.ref.source}{excl}): " + "; ".join(parts) + note)
     return out

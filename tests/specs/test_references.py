@@ -1,8 +1,9 @@
 """Every bundled spec and variant builds, and matches every published figure it records.
 
 The figures live in each spec's ``reference:`` list (with source, unit and
-params convention); archcalc.reference.check compares them: a printed figure
-within one unit of its last digit, an official implementation's count exactly.
+params convention); archcalc.reference.check compares them: the count rounded or
+truncated to a printed figure's precision gives the figure; an official
+implementation's count matches exactly.
 Entries with ``deviation:`` document a figure the architecture cannot meet and
 are checked only to be *off* (so that a stale deviation note is noticed).
 """

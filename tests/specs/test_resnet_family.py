@@ -14,6 +14,7 @@ from functools import lru_cache
 import pytest
 
 from archcalc.api import analyze
+from archcalc.reference import parse_figure
 
 
 @lru_cache(maxsize=None)
@@ -196,12 +197,12 @@ def wrn_params(depth: int, k: int, classes: int = 10) -> int:
     return total + 2 * 64 * k + 64 * k * classes + classes
 
 
-@pytest.mark.parametrize("variant,depth,k,published", [("wrn-16-8", 16, 8, 11.0e6), ("wrn-28-10", 28, 10, 36.5e6),
-                                                       ("wrn-40-4", 40, 4, 8.9e6)])
+@pytest.mark.parametrize("variant,depth,k,published", [("wrn-16-8", 16, 8, "11.0M"), ("wrn-28-10", 28, 10, "36.5M"),
+                                                       ("wrn-40-4", 40, 4, "8.9M")])
 def test_wrn_cifar_params(variant, depth, k, published):
     params, _, _, ops = cost("wide_resnet", variant)
     assert params == wrn_params(depth, k)
-    assert abs(params - published) <= 0.1e6  # paper / README, one unit of the last digit
+    assert parse_figure(published).matches(params)  # paper / README, rounded or truncated
     assert ops["conv2d"] == depth  # 6n block convs + the stem conv + three 1x1 projections
 
 
@@ -276,3 +277,15 @@ def test_preact_imagenet_has_the_post_activation_convs(variant):
     _, tv_macs, tv_kinds, _ = cost("resnet", variant)
     assert macs == TORCHVISION[variant][1] == tv_macs
     assert kinds["weights"] == tv_kinds["weights"]
+
+
+def test_the_caffe_stem_is_what_differs_at_225():
+    """torchvision pools the 113x113 stem output to 57x57 (padding 1, floor: (113 + 2 - 3) // 2 + 1),
+    the Caffe models to 56x56 (no padding, ceil: ceil((113 - 3) / 2) + 1); the same 56 at 224.
+    tests/specs/test_torch_implementations.py checks both against the real models."""
+    tv = analyze("resnet", variant="50", resolution=225)
+    caffe = analyze("resnet", variant="50", vars={"stride_on_1x1": "True"}, resolution=225)
+    se = analyze("senet", variant="se-resnet-50", resolution=225)
+    pools = [next(c.output for c in a.layers if c.name == "stem.pool") for a in (tv, caffe, se)]
+    assert pools == [(64, 57, 57), (64, 56, 56), (64, 56, 56)]
+    assert [a.totals["macs"] for a in (tv, caffe, se)] == [4_626_713_792, 3_860_090_048, 3_862_604_992]
