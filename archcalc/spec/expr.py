@@ -155,12 +155,21 @@ def _num(x: Value, text: str) -> Value:
 
 # -------------------------------------------------------------- functions --
 def _truthy(c: Value, text: str) -> bool:
+    """A truth value: a boolean (``1``, ``0.5`` or ``[0]`` is not one -- no Python truthiness)."""
     if is_symbolic(c):
         raise StructuralSymbolError(
             f"condition in '{text}' depends on symbolic {sorted(free_names(c))}",
             free_names(c),
         )
-    return bool(normalize(c)) if type(c).__module__.startswith("sympy") else bool(c)
+    c = normalize(c) if type(c).__module__.startswith("sympy") else c
+    if not isinstance(c, bool):
+        raise ExprError(f"'{_clip(text)}' must be true or false, got {_clip(repr(c))} "
+                        "(write a comparison such as 'x > 0')")
+    return c
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def make_divisible(v, divisor=8, min_value=None, round_limit=Fraction(9, 10)):
@@ -182,7 +191,14 @@ def make_divisible(v, divisor=8, min_value=None, round_limit=Fraction(9, 10)):
     return new_v
 
 
+MAX_NDIGITS = 64  #: round(x, ndigits): |ndigits| at most this (a huge ndigits is unbounded work)
+
+
 def _round(x, ndigits=None):
+    if ndigits is not None and (
+        isinstance(ndigits, bool) or not isinstance(ndigits, int) or abs(ndigits) > MAX_NDIGITS
+    ):
+        raise ValueError(f"ndigits must be an integer from -{MAX_NDIGITS} to {MAX_NDIGITS}, got {ndigits!r}")
     if _any_sym(x):
         return x
     return round(x) if ndigits is None else round(x, ndigits)
@@ -340,8 +356,8 @@ class _Evaluator:
         return v
 
     def v_Name(self, node):
-        if node.id in ("True", "False"):
-            return node.id == "True"
+        if node.id in ("True", "False", "true", "false"):  # YAML's spelling too
+            return node.id in ("True", "true")
         try:
             return self.scope[node.id]
         except KeyError:
@@ -386,7 +402,7 @@ class _Evaluator:
         if isinstance(node.op, ast.Not):
             if is_symbolic(v):
                 return _sympy().Not(_logic(v, self.text))
-            return not v
+            return not _truthy(v, self.text)
         v = _num(v, self.text)
         return -v if isinstance(node.op, ast.USub) else +v
 
@@ -458,6 +474,7 @@ class _Evaluator:
         if any(is_symbolic(v) for v in vals):
             sp = _sympy()
             return (sp.And if isinstance(node.op, ast.And) else sp.Or)(*[_logic(v, self.text) for v in vals])
+        vals = [_truthy(v, self.text) for v in vals]
         if isinstance(node.op, ast.And):
             return all(vals)
         return any(vals)

@@ -457,7 +457,7 @@ def check_name(name: Any, what: str) -> None:
                         "not starting with a digit), so no expression could use it")
     if text.startswith("_"):
         raise SpecError(f"{what} '{text}': names starting with '_' are not allowed")
-    if keyword.iskeyword(text) or text in ("True", "False", "None"):
+    if keyword.iskeyword(text) or text in ("True", "False", "None", "true", "false"):
         raise SpecError(f"{what} '{text}' is a reserved word: an expression '{text}' never means it")
     if text in SCOPE_NAMES:
         raise SpecError(f"{what} '{text}' is reserved: every entry sees in_channels, H and W of its "
