@@ -588,7 +588,30 @@ def load(spec: str | Path) -> LoadedSpec:
                 src.loc(("blocks", name)),
             )
         blocks[name] = (block, src)
-    return LoadedSpec(model, src, path, blocks)
+    loaded = LoadedSpec(model, src, path, blocks)
+    _check_reference_points(loaded)
+    return loaded
+
+
+def _check_reference_points(loaded: LoadedSpec) -> None:
+    """Every reference entry's variant and ``vars:`` resolve, errors at the entry's own lines."""
+    from archcalc.point import resolve
+    from archcalc.reference import point
+
+    spec, src = loaded.spec, loaded.source
+    for i, ref in enumerate(spec.reference):
+        at = ("reference", i)
+        if ref.variant is not None and ref.variant not in spec.variants:
+            known = ", ".join(spec.variants) or "none"
+            raise SpecError(f"reference: {spec.name} has no variant '{_short(ref.variant)[1:-1]}' "
+                            f"(variants: {known})", src.loc(at + ("variant",)))
+        for k in ref.vars:
+            if k not in spec.vars:
+                raise SpecError(f"reference: {spec.name} has no var '{_short(k)[1:-1]}' "
+                                f"(its vars: {', '.join(spec.vars) or 'none'})", src.loc(at + ("vars", k)))
+        if ref.vars:
+            where = {k: src.loc(at + ("vars", k)) for k in ref.vars}
+            resolve(loaded, ref.variant, point(ref), where=where)
 
 
 def _import(uses: list[str], base: Path, src: Source, key: tuple, blocks: dict, seen: set) -> None:
