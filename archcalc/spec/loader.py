@@ -574,13 +574,24 @@ def _attach(obj: Any, data: Any, path: tuple, src: Source) -> None:
 
 
 # ----------------------------------------------------------------- load --
-def load(spec: str | Path) -> LoadedSpec:
-    """Load and validate a spec file (or bundled spec name), with its imported blocks."""
+#: directories ``use:`` may read besides the top-level spec's own (``--allow-use-dir``)
+ALLOWED_USE_DIRS: list[Path] = []
+BUNDLED_PREFIX = "archcalc:"  #: ``use: [archcalc:blocks/residual.yaml]`` names a bundled block file
+
+
+def load(spec: str | Path, allow_use: "list[str | Path] | None" = None) -> LoadedSpec:
+    """Load and validate a spec file (or bundled spec name), with its imported blocks.
+
+    ``use:`` reads block files only in the top-level spec's directory (and below), the
+    bundled blocks and the directories in ``allow_use`` (default ``ALLOWED_USE_DIRS``).
+    """
     path = find(spec)
     data, src = read_yaml(path)
     model = validate(Spec, data, src)
     blocks: dict[str, tuple[Block, Source]] = {}
-    _import(model.use, path, src, ("use",), blocks, seen={path.resolve()})
+    extra = ALLOWED_USE_DIRS if allow_use is None else allow_use
+    roots = [_real(path).parent, _real(bundled_dir()), *(_real(Path(d)) for d in extra)]
+    _import(model.use, path, src, ("use",), blocks, seen={_real(path)}, roots=roots)
     for name, block in model.blocks.items():
         if name in blocks:
             raise SpecError(
@@ -614,17 +625,50 @@ def _check_reference_points(loaded: LoadedSpec) -> None:
             resolve(loaded, ref.variant, point(ref), where=where)
 
 
-def _import(uses: list[str], base: Path, src: Source, key: tuple, blocks: dict, seen: set) -> None:
+def _real(p: Path) -> Path:
+    """``p`` with symlinks resolved; a symlink loop is a SpecError."""
+    try:
+        return p.resolve()
+    except (RuntimeError, OSError):
+        raise SpecError(f"{p}: symlink loop (a link that leads back to itself)") from None
+
+
+def _use_target(rel: str, base: Path, roots: list[Path]) -> Path:
+    """Where a ``use:`` entry points, confined to ``roots`` (never read outside them)."""
+    if rel.startswith(BUNDLED_PREFIX):
+        root = _real(bundled_dir())
+        target = _real(root / rel[len(BUNDLED_PREFIX):])
+        if not target.is_relative_to(root):
+            raise SpecError(f"use: '{_short(rel)[1:-1]}' leaves the bundled specs")
+        return target
+    if Path(rel).is_absolute():
+        raise SpecError(f"use: '{_short(rel)[1:-1]}' is an absolute path; use: takes paths relative to "
+                        "the spec (or archcalc:blocks/... for a bundled block file)")
+    target = _real(base.parent / rel)
+    if not any(target.is_relative_to(r) for r in roots):
+        raise SpecError(
+            f"use: '{_short(rel)[1:-1]}' is outside the spec's directory {roots[0]}; block files are "
+            "read only from it (and below), archcalc:blocks/..., or a directory given with "
+            "--allow-use-dir")
+    return target
+
+
+def _import(uses: list[str], base: Path, src: Source, key: tuple, blocks: dict, seen: set,
+            roots: list[Path]) -> None:
     for i, rel in enumerate(uses):
-        target = (base.parent / rel).resolve()
+        try:
+            target = _use_target(rel, base, roots)
+        except SpecError as e:
+            raise e.located(src.loc(key + (i,))) from None
         if not target.is_file():
-            raise SpecError(f"use: no block file '{rel}' (looked for {target})", src.loc(key + (i,)))
+            raise SpecError(f"use: no block file '{_short(rel)[1:-1]}' (looked for {target})",
+                            src.loc(key + (i,)))
         if target in seen:
             continue
         seen.add(target)
         data, fsrc = read_yaml(target)
         bf = validate(BlockFile, data, fsrc)
-        _import(bf.use, target, fsrc, ("use",), blocks, seen)
+        _import(bf.use, target, fsrc, ("use",), blocks, seen, roots)
         for name, block in bf.blocks.items():
             if name in blocks:
                 raise SpecError(
