@@ -88,9 +88,49 @@ def normalize(x: Value) -> Value:
     return x
 
 
+MAX_SYM_DEGREE = 4  #: symbolic mode: polynomial degree of one expression (``(a+b)**6`` is refused)
+MAX_SYM_NODES = 300  #: symbolic mode: parts of one expression's sympy tree
+
+
+def _sym_degree(x, budget: list) -> int:
+    """An upper bound on ``x``'s polynomial degree in its symbols, walking at most ``budget`` nodes."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return MAX_SYM_DEGREE + 1 << 20  # too big to walk: refused as too large
+    if x.is_Symbol:
+        return 1
+    if x.is_Number or not x.args:
+        return 0
+    if x.is_Mul:
+        return sum(_sym_degree(a, budget) for a in x.args)
+    if x.is_Pow:
+        base, exp = x.args
+        d = _sym_degree(base, budget)
+        if exp.is_Integer:
+            return d * abs(int(exp))
+        return d + _sym_degree(exp, budget) if d else _sym_degree(exp, budget)
+    return max(_sym_degree(a, budget) for a in x.args)
+
+
+def _check_symbolic(x, text: str):
+    if not getattr(x, "free_symbols", None):
+        return x
+    budget = [MAX_SYM_NODES]
+    d = _sym_degree(x, budget)
+    if budget[0] < 0:
+        raise ExprError(f"expression '{_clip(text)}' is too large symbolically (over {MAX_SYM_NODES} "
+                        "parts); give its vars numeric values (fewer --symbols)")
+    if d > MAX_SYM_DEGREE:
+        raise ExprError(f"expression '{_clip(text)}' has degree {d} in its symbols (the limit is "
+                        f"{MAX_SYM_DEGREE}); give its vars numeric values (fewer --symbols)")
+    return x
+
+
 def _check_size(x: Value, text: str) -> Value:
     if isinstance(x, bool):
         return x
+    if type(x).__module__.startswith("sympy"):
+        return _check_symbolic(x, text)
     if isinstance(x, int) and x.bit_length() > MAX_INT_BITS:
         raise ExprError(f"expression '{text}' produces a number too large (over 2**{MAX_INT_BITS})")
     if isinstance(x, Fraction) and (
