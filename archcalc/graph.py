@@ -366,6 +366,7 @@ def _check_numel(shape: tuple, who: str, loc) -> None:
 #: per op field, what its resolved value must be (bool-default fields are booleans)
 _PROBABILITY = frozenset({"p"})
 _NONNEGATIVE = frozenset({"eps"})
+_PAIRS = frozenset({"kernel_size", "stride", "padding", "dilation"})  #: an int or [h, w]
 
 
 def _is_number(v) -> bool:
@@ -382,6 +383,8 @@ def _check_field(cls: type[Op], key: str, value, op: str):
         return value
     if value is None or (isinstance(value, str) and get_origin(cls.model_fields[key].annotation) is Literal):
         return value
+    if isinstance(value, list) and key not in _PAIRS:
+        raise SpecError(f"{op}: '{key}' must be a number, got {_short(value)}")
     items = value if isinstance(value, list) else [value]
     for v in items:
         if not _is_number(v):

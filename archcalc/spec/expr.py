@@ -392,7 +392,9 @@ class _Evaluator:
     def v_Constant(self, node):
         v = node.value
         if isinstance(v, float):
-            return Fraction(repr(v)) if math.isfinite(v) else _check_size(v, self.text)
+            return _check_size(Fraction(repr(v)) if math.isfinite(v) else v, self.text)
+        if isinstance(v, int):
+            return _check_size(v, self.text)
         return v
 
     def v_Name(self, node):
