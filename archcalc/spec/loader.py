@@ -417,7 +417,7 @@ def validate(model: type[BaseModel], data: Any, src: Source) -> Any:
             src.loc(),
         )
     try:
-        obj = model.model_validate(data)
+        obj = model.model_validate(data, strict=True)
     except ValidationError as e:
         errors = e.errors(include_url=False)
         # Prefer the most specific error (deepest path): it is usually the real one.
