@@ -88,7 +88,8 @@ def normalize(x: Value) -> Value:
     return x
 
 
-MAX_SYM_DEGREE = 4  #: symbolic mode: polynomial degree of one expression (``(a+b)**6`` is refused)
+MAX_SYM_TERMS = 64  #: symbolic mode: terms of one expression once expanded (``(a+b+c+d+1)**6``: 210)
+MAX_SYM_DEGREE = 32  #: symbolic mode: polynomial degree of one expression
 MAX_SYM_NODES = 300  #: symbolic mode: parts of one expression's sympy tree
 
 
@@ -112,11 +113,36 @@ def _sym_degree(x, budget: list) -> int:
     return max(_sym_degree(a, budget) for a in x.args)
 
 
+def _sym_terms(x) -> int:
+    """An estimate of the terms of ``x`` expanded (multinomial count for a power of a sum)."""
+    if x.is_Add:
+        return sum(_sym_terms(a) for a in x.args)
+    if x.is_Mul:
+        n = 1
+        for a in x.args:
+            n *= _sym_terms(a)
+            if n > MAX_SYM_TERMS:
+                return n
+        return n
+    if x.is_Pow:
+        base, exp = x.args
+        t = _sym_terms(base)
+        if exp.is_Integer and int(exp) > 1 and t > 1:
+            return math.comb(min(int(exp), 1024) + t - 1, t - 1)
+        return t
+    return 1
+
+
 def _check_symbolic(x, text: str):
     if not getattr(x, "free_symbols", None):
         return x
     budget = [MAX_SYM_NODES]
     d = _sym_degree(x, budget)
+    if budget[0] >= 0:
+        terms = _sym_terms(x)
+        if terms > MAX_SYM_TERMS:
+            raise ExprError(f"expression '{_clip(text)}' expands to about {terms:,} terms in its symbols "
+                            f"(the limit is {MAX_SYM_TERMS}); give its vars numeric values (fewer --symbols)")
     if budget[0] < 0:
         raise ExprError(f"expression '{_clip(text)}' is too large symbolically (over {MAX_SYM_NODES} "
                         "parts); give its vars numeric values (fewer --symbols)")

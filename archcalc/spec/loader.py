@@ -610,6 +610,15 @@ def _check_reference_points(loaded: LoadedSpec) -> None:
     from archcalc.reference import point
 
     spec, src = loaded.spec, loaded.source
+    for name, preset in spec.variants.items():  # every variant, not only the one selected
+        for k in preset:
+            if k not in spec.vars:
+                raise SpecError(f"variant '{name}' sets '{_short(k)[1:-1]}', which is not in vars: "
+                                f"({', '.join(spec.vars)}); declare it under vars:",
+                                src.loc(("variants", name, k)))
+    if spec.default_variant is not None and spec.default_variant not in spec.variants:
+        raise SpecError(f"default_variant '{_short(spec.default_variant)[1:-1]}' is not a variant "
+                        f"(variants: {', '.join(spec.variants) or 'none'})", src.loc(("default_variant",)))
     for i, ref in enumerate(spec.reference):
         at = ("reference", i)
         if ref.variant is not None and ref.variant not in spec.variants:
