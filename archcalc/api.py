@@ -176,6 +176,9 @@ def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -
             net = _build(loaded, point, point.vars, Ctx(ideal=False))
             chosen: tuple[str, ...] = ()
         else:
+            # The point must be a valid network before it is generalised: symbolic mode never
+            # prints formulas (negative channel counts ...) for a spec numeric mode rejects.
+            _build(loaded, point, point.vars, Ctx(ideal=False))
             net, chosen = _build_symbolic(loaded, point, symbols)
     except (ShapeError, GraphError) as e:
         # The spec line is where it broke; say which of the user's settings led there.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, ChainMap as ChainMapT, Literal, get_args, get_origin
 
@@ -32,6 +33,8 @@ MAX_LAYERS = 200_000
 MAX_REPEAT = 100_000
 MAX_DEPTH = 64
 MAX_DIM = 2**31  #: largest channel count or spatial size of one tensor
+MAX_NUMEL = 2**40  #: largest number of elements of one tensor (per sample)
+MAX_EXPANSION = 2_000_000  #: entries the spec may expand to (block calls, iterations, ops), checked first
 INPUT = "input"  #: name of the network input in the graph
 IN = "in"  #: reserved reference to the enclosing group's / block's input
 
@@ -113,6 +116,7 @@ class _Builder:
         self.full_names: set[str] = {INPUT}
         self.block_stack: list[str] = []
         self.iterations = 1  #: product of the enclosing repeat counts
+        self.visits = 0  #: entries expanded so far (bounded by MAX_EXPANSION)
 
     # ---------------------------------------------------------- helpers --
     def scope_for(self, frame: _Frame, src: str) -> ChainMapT:
@@ -153,6 +157,11 @@ class _Builder:
     def run(self, entries: list, frame: _Frame, prev: str) -> str:
         for e in entries:
             loc = e._loc
+            self.visits += 1
+            if self.visits > MAX_EXPANSION:
+                raise GraphError(f"the spec expands to more than {MAX_EXPANSION:,} entries "
+                                 "(block calls, repeat iterations and ops); the limit is "
+                                 f"{MAX_EXPANSION:,}", loc)
             try:
                 prev = self.entry(e, frame, prev)
             except ArchcalcError as err:
@@ -201,7 +210,7 @@ class _Builder:
             if isinstance(value, str) and value in _words(type(e), key):
                 resolved[key] = value
             else:
-                resolved[key] = evaluate(value, scope)
+                resolved[key] = _check_field(type(e), key, evaluate(value, scope), e.op)
         op = e.model_copy(update=resolved)
         local = e.name or self.auto_name(frame, e.op)
         full = self.unique(frame, local, loc)
@@ -215,6 +224,7 @@ class _Builder:
         for d in out:
             if not is_symbolic(d) and not isinstance(d, int):
                 raise ShapeError(f"{who}: output size {d} is not an integer", loc)
+        _check_numel(out, f"{who}: output", loc)
         if len(self.layers) >= MAX_LAYERS:
             raise GraphError(f"the network has more than {MAX_LAYERS} layers; the limit is {MAX_LAYERS}", loc)
         self.layers.append(Layer(full, op, srcs, in_shapes, out, loc, frame.blocks))
@@ -325,6 +335,12 @@ class _Builder:
     # ------------------------------------------------------------- main --
     def build(self, vars: dict[str, Any], input_shape: tuple) -> list[Layer]:
         self.globals = ChainMap(dict(vars))
+        in_loc = self.loaded.source.loc(("input",))
+        for d in input_shape:
+            if not is_symbolic(d) and d > MAX_DIM:
+                raise ShapeError(f"input size {d:,} exceeds {MAX_DIM:,}", in_loc)
+        _check_numel(input_shape, "input", in_loc)
+        _Expansion(self.loaded, self.globals).entries(self.loaded.spec.layers)
         self.shapes[INPUT] = input_shape
         top = _Frame("", self.globals.new_child(), INPUT)
         self.run(self.loaded.spec.layers, top, INPUT)
@@ -332,6 +348,106 @@ class _Builder:
             raise GraphError("the spec builds no layers (every entry skipped by its if:?)",
                              self.loaded.source.loc(("layers",)))
         return self.layers
+
+
+def _check_numel(shape: tuple, who: str, loc) -> None:
+    """A tensor of more than MAX_NUMEL elements is nonsense (and would not fit any machine)."""
+    n = 1
+    for d in shape:
+        if is_symbolic(d):
+            return
+        n *= d
+    if n > MAX_NUMEL:
+        dims = "x".join(f"{d:,}" for d in shape)
+        raise ShapeError(f"{who} tensor {dims} has {n:,} elements; the limit is 2**40 "
+                         f"({MAX_NUMEL:,}) per sample", loc)
+
+
+#: per op field, what its resolved value must be (bool-default fields are booleans)
+_PROBABILITY = frozenset({"p"})
+_NONNEGATIVE = frozenset({"eps"})
+_PAIRS = frozenset({"kernel_size", "stride", "padding", "dilation"})  #: an int or [h, w]
+
+
+def _is_number(v) -> bool:
+    return (not isinstance(v, bool) and isinstance(v, (int, float, Fraction))) or (
+        type(v).__module__.startswith("sympy") and not isinstance(v, str))
+
+
+def _check_field(cls: type[Op], key: str, value, op: str):
+    """An op field's resolved value has the field's type: booleans, numbers, probabilities."""
+    default = cls.model_fields[key].default
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise SpecError(f"{op}: '{key}' must be true or false, got {_short(value)}")
+        return value
+    if value is None or (isinstance(value, str) and get_origin(cls.model_fields[key].annotation) is Literal):
+        return value
+    if isinstance(value, list) and key not in _PAIRS:
+        raise SpecError(f"{op}: '{key}' must be a number, got {_short(value)}")
+    items = value if isinstance(value, list) else [value]
+    for v in items:
+        if not _is_number(v):
+            raise SpecError(f"{op}: '{key}' must be a number, got {_short(value)}")
+    if key in _PROBABILITY and not is_symbolic(value) and not 0 <= value <= 1:
+        raise SpecError(f"{op}: '{key}' is a probability and must be in [0, 1], got {_short(value)}")
+    if key in _NONNEGATIVE and not is_symbolic(value) and not value >= 0:
+        raise SpecError(f"{op}: '{key}' must be >= 0, got {_short(value)}")
+    return value
+
+
+def _short(v) -> str:
+    text = str(v).lower() if isinstance(v, bool) else repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Expansion:
+    """A lower bound on the entries a spec expands to, computed before building anything.
+
+    Block calls count their block's body (memoized per block), repeats their body times a
+    count that evaluates from the vars alone (else 1). It catches call trees that grow
+    exponentially (40 levels each calling the next twice) before the builder walks them.
+    """
+
+    def __init__(self, loaded: LoadedSpec, scope):
+        self.blocks = loaded.blocks
+        self.scope = scope
+        self.memo: dict[str, int] = {}
+        self.stack: set[str] = set()
+
+    def entries(self, entries: list) -> int:
+        total = 0
+        for e in entries:
+            total += 1
+            if isinstance(e, BlockCall):
+                total += self.block(e.block)
+            elif isinstance(e, Repeat):
+                try:
+                    n = evaluate(e.repeat, self.scope)
+                    n = n if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else 1
+                except ArchcalcError:
+                    n = 1
+                total += min(n, MAX_REPEAT) * self.entries(e.body)
+            elif isinstance(e, Group):
+                total += self.entries(e.body)
+            if total > MAX_EXPANSION:
+                raise GraphError(
+                    f"the spec expands to at least {total:,} entries (block calls, repeat iterations "
+                    f"and ops) here, before any is built; the limit is {MAX_EXPANSION:,}", e._loc)
+        return total
+
+    def block(self, name: str) -> int:
+        if name in self.memo:
+            return self.memo[name]
+        if name in self.stack or name not in self.blocks:
+            return 0  # recursion and unknown blocks are the builder's errors, with their lines
+        self.stack.add(name)
+        try:
+            n = self.entries(self.blocks[name][0].body)
+        finally:
+            self.stack.discard(name)
+        self.memo[name] = n
+        return n
 
 
 def build(loaded: LoadedSpec, vars: dict[str, Any], input_shape: tuple, ctx: Ctx,

@@ -32,8 +32,13 @@ class Point:
 
 
 def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any] | None = None,
-            resolution: Any = None) -> Point:
-    """Merge base vars, a variant's preset and overrides (strings are parsed exactly)."""
+            resolution: Any = None, where: dict[str, Any] | None = None) -> Point:
+    """Merge base vars, a variant's preset and overrides (strings are parsed exactly).
+
+    An override keeps its var's kind (a boolean var takes true/false only, a number var a
+    number); ``where`` maps an override to the ``Loc`` its errors are blamed on (a reference
+    entry's ``vars:`` line), else they are the command line's.
+    """
     spec = loaded.spec
     src = loaded.source
     raw = dict(spec.vars)
@@ -53,10 +58,15 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
                 )
             raw[k] = v
     overrides = dict(vars or {})
+    base = dict(raw)  # the spec's (and variant's) values, before the overrides
     shape_override = None
     if resolution is not None:
         if "resolution" in spec.vars:
-            overrides.setdefault("resolution", resolution)
+            if "resolution" in overrides:
+                raise SpecError(
+                    f"--resolution {resolution} and --set resolution={overrides['resolution']} both set "
+                    "the var 'resolution'; give one")
+            overrides["resolution"] = resolution
         else:
             shape_override = resolution
     for k, v in overrides.items():
@@ -78,11 +88,74 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
             )
         r = parse_value(shape_override) if isinstance(shape_override, str) else shape_override
         inp = [inp[0], r, r]
-    return Point(variant, evaluate_vars(loaded, raw), inp, raw)
+    values = evaluate_vars(loaded, raw, where=where)
+    _check_kinds(loaded, base, overrides, values, where or {})
+    return Point(variant, values, inp, raw)
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "a boolean (true/false)"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    return "a number"
+
+
+def _check_kinds(loaded: LoadedSpec, base: dict, overrides: dict, values: dict, where: dict) -> None:
+    """An override keeps its var's kind: a boolean stays a boolean, a number a number."""
+    names = list(values)
+    for k in overrides:
+        if k not in base:
+            continue
+        earlier = {n: values[n] for n in names[: names.index(k)]}
+        try:
+            was = evaluate(base[k], earlier)
+        except SpecError:
+            continue  # the spec's own value does not evaluate here: nothing to compare with
+        now = values[k]
+        if type(now).__module__.startswith("sympy") or type(was).__module__.startswith("sympy"):
+            continue
+        if _kind(was) != _kind(now):
+            shown = overrides[k] if isinstance(overrides[k], str) else repr(overrides[k])
+            who = f"{k}={shown}" if k not in where else f"'{k}: {shown}'"
+            spec_value = str(base[k]).lower() if isinstance(base[k], bool) else repr(base[k])
+            raise SpecError(
+                f"{who}: '{k}' is {_kind(was)} in {loaded.spec.name} ({spec_value}), so it cannot "
+                f"be set to {_kind(now)}", where.get(k))
+
+
+def parse_overrides(sets: list[str] | None, **shorthands: str | None) -> dict[str, str]:
+    """``NAME=VALUE`` items plus shorthand options (``alpha=``) as overrides; a name set twice is an error.
+
+    >>> parse_overrides(["alpha=3/4", "rho=6/7"])
+    {'alpha': '3/4', 'rho': '6/7'}
+    >>> parse_overrides(["alpha=0.75"], alpha="0.5")
+    Traceback (most recent call last):
+    ...
+    archcalc.errors.SpecError: --alpha 0.5 and --set alpha=0.75 both set 'alpha'; give one
+    """
+    out: dict[str, str] = {}
+    for item in sets or []:
+        name, eq, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not eq or not name or not value:
+            raise SpecError(f"--set expects NAME=VALUE, got '{item}'")
+        if name in out:
+            raise SpecError(f"--set {name}={out[name]} and --set {name}={value} both set '{name}'; give one")
+        out[name] = value
+    for name, value in shorthands.items():
+        if value is None:
+            continue
+        if name in out:
+            raise SpecError(f"--{name} {value} and --set {name}={out[name]} both set '{name}'; give one")
+        out[name] = value
+    return out
 
 
 def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any] | None = None,
-                  numeric: dict[str, Any] | None = None) -> dict:
+                  numeric: dict[str, Any] | None = None, where: dict[str, Any] | None = None) -> dict:
     """Evaluate vars in order (a var may use earlier ones); ``bound`` names take fixed values.
 
     Symbolic analysis binds symbols here, so that derived vars (``width_mult: beta ** phi``)
@@ -103,7 +176,7 @@ def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any]
         except SpecError as e:
             if "unknown name" in e.message and k in loaded.spec.vars:
                 e.message += " (vars are evaluated in order: a var can use only the vars above it)"
-            raise e.located(loaded.source.loc(("vars", k))) from None
+            raise e.located((where or {}).get(k) or loaded.source.loc(("vars", k))) from None
     return values
 
 

@@ -308,7 +308,9 @@ def check(spec, ref, cache: dict | None = None, analysis=None) -> Check:
             cache[key] = a
     layers = [c for c in a.layers if not _excluded(c.name, ref.exclude)]
     if ref.exclude and len(layers) == len(a.layers):
-        raise SpecError(f"reference from '{ref.source}': exclude {ref.exclude} names no layer")
+        i = next((i for i, r in enumerate(loaded.spec.reference) if r is ref), None)
+        where = loaded.source.loc(("reference", i, "exclude")) if i is not None else None
+        raise SpecError(f"reference from '{ref.source}': exclude {ref.exclude} names no layer", where)
     kinds = convention_kinds(ref.params_convention)
     macs = sum(c.macs for c in layers)
     params = sum(c.params_by_kind.get(k, 0) for c in layers for k in kinds)

@@ -8,6 +8,7 @@ YAML text. Kept small (max_examples modest) so the file runs in seconds.
 from __future__ import annotations
 
 import shutil
+from fractions import Fraction
 import tempfile
 from pathlib import Path
 
@@ -106,3 +107,132 @@ def test_mutated_mobilenet(text):
         p = Path(d) / "mobilenet.yaml"
         p.write_text(text)
         outcome(p)
+
+
+# ------------------------------------------------- hostile YAML trees and expressions (issue 11) --
+import time  # noqa: E402
+
+from archcalc.errors import ExprError  # noqa: E402
+from archcalc.spec.expr import evaluate  # noqa: E402
+
+#: scalars as they would be written in YAML: the review's number/boolean/date surprises
+HOSTILE_SCALARS = st.sampled_from([
+    ".nan", "-.inf", ".INF", "1.0e+400", "1e-400", "064", "0o17", "0x1F", "1:30", "yes", "No", "on",
+    "OFF", "~", "null", "2001-01-01", "2001-01-01 10:00:00", "!!int eight", "!!float x", "!!binary aGk=",
+    "!!python/object:os.system ls", "9" * 120, "'9'", "true", "False", "-0", "+5", "0.5", "[]", "{}",
+    "'1/0'", "'round(1/3, 10**8)'", "'10**10**10'", "'x if 1 else y'", "'not 2'", "'[1] * 20000'",
+    "&a [*a]", "*undefined", "'\\x00'", '"\\0"', "'in_channels * 0.35'", "'H // 0'",
+])
+TREE = st.recursive(
+    HOSTILE_SCALARS | st.integers(-5, 70).map(str),
+    lambda kids: st.lists(kids, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]")
+    | st.dictionaries(st.sampled_from(["a", "k", "x", "in", "H", "True", "my-var"]), kids, max_size=2).map(
+        lambda d: "{" + ", ".join(f"{k}: {v}" for k, v in d.items()) + "}"),
+    max_leaves=6,
+)
+SLOTS = [  # (template, where the tree goes): every value position of a small valid spec
+    "name: t\nvars: {alpha: 1, flag: false, v: @}\ninput: [3, 16, 16]\nlayers:\n  - {op: conv2d, out_channels: 8, kernel_size: 3}\n",
+    "name: t\ninput: [3, @, 16]\nlayers:\n  - {op: conv2d, out_channels: 8, kernel_size: 3}\n",
+    "name: t\ninput: [3, 16, 16]\nlayers:\n  - {op: conv2d, out_channels: @, kernel_size: 3}\n",
+    "name: t\ninput: [3, 16, 16]\nlayers:\n  - {op: conv2d, out_channels: 8, kernel_size: 3, bias: @}\n",
+    "name: t\ninput: [3, 16, 16]\nlayers:\n  - {op: batchnorm, eps: @, affine: true}\n  - {op: dropout, p: @}\n",
+    "name: t\ninput: [3, 16, 16]\nlayers:\n  - {op: relu, if: @}\n  - {op: relu}\n",
+    "name: t\ninput: [3, 16, 16]\nlayers:\n  - {repeat: @, as: i, body: [{op: relu}]}\n",
+    "name: t\ninput: [3, 16, 16]\nlayers:\n  - {block: b, k: @}\nblocks:\n  b: {args: {k: 1}, let: {m: 'k'}, body: [{op: relu}]}\n",
+    "name: t\nvars: {alpha: 1}\ninput: [3, 16, 16]\nlayers: [{op: relu}]\nreference:\n  - {source: x, vars: {alpha: @}, params: @, top1: @}\n",
+]
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(st.sampled_from(SLOTS), TREE, TREE)
+def test_hostile_yaml_values(template, tree, tree2):
+    """A hostile value anywhere a value goes: an Analysis or a one-line located ArchcalcError, fast."""
+    text = template.replace("@", tree, 1).replace("@", tree2)
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "fuzz.yaml"
+        p.write_text(text)
+        t = time.perf_counter()
+        result = outcome(p)
+        assert time.perf_counter() - t < 10, text
+    if isinstance(result, ArchcalcError) and not str(result).startswith("expression"):
+        assert result.loc is not None and result.loc.line, (text, str(result))
+
+
+ATOMS = st.sampled_from(["0", "1", "2", "7", "0.5", "1e3", "10**8", "x", "y", "l", "s", "True", "'a'",
+                         "[1, 2]", "[]", "-1", "2**300", "9" * 90, "1/3", "i"])
+FUNCS = st.sampled_from(["round", "int", "floor", "ceil", "min", "max", "len", "sum", "make_divisible"])
+
+
+@st.composite
+def expressions(draw, depth=0):
+    if depth > 3 or draw(st.integers(0, 3)) == 0:
+        return draw(ATOMS)
+    kind = draw(st.sampled_from(["bin", "bin", "cmp", "bool", "not", "if", "call", "index", "neg"]))
+    a = draw(expressions(depth + 1))
+    b = draw(expressions(depth + 1))
+    if kind == "bin":
+        return f"({a} {draw(st.sampled_from(['+', '-', '*', '/', '//', '%', '**']))} {b})"
+    if kind == "cmp":
+        return f"({a} {draw(st.sampled_from(['<', '==', '!=', '>=']))} {b})"
+    if kind == "bool":
+        return f"({a} {draw(st.sampled_from(['and', 'or']))} {b})"
+    if kind == "not":
+        return f"(not {a})"
+    if kind == "if":
+        return f"({a} if {b} else {draw(expressions(depth + 1))})"
+    if kind == "call":
+        return f"{draw(FUNCS)}({a}, {b})" if draw(st.booleans()) else f"{draw(FUNCS)}({a})"
+    if kind == "index":
+        return f"{a}[{b}]"
+    return f"-{a}"
+
+
+@settings(max_examples=250, **SETTINGS)
+@given(expressions())
+def test_expression_strings_give_a_value_or_an_expr_error(text):
+    scope = {"x": 3, "y": Fraction(1, 2), "l": [1, 2, 3], "s": "relu", "i": 0}
+    t = time.perf_counter()
+    try:
+        v = evaluate(text, scope)
+    except ExprError as e:
+        assert e.message.strip() and "\n" not in e.message
+        v = None
+    assert time.perf_counter() - t < 2, text
+    if isinstance(v, int) and not isinstance(v, bool):
+        assert v.bit_length() <= 257
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(expressions())
+def test_symbolic_expression_strings_are_bounded(text):
+    import sympy
+
+    scope = {"x": sympy.Symbol("x", positive=True), "y": sympy.Symbol("y", positive=True),
+             "l": [1, 2, 3], "s": "relu", "i": 0}
+    t = time.perf_counter()
+    try:
+        evaluate(text, scope)
+    except ExprError as e:
+        assert e.message.strip() and "\n" not in e.message
+    assert time.perf_counter() - t < 5, text
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(expressions())
+def test_cli_set_values(text):
+    """``--set alpha=EXPR`` through the CLI: exit 0 or 2, one line on stderr, never a traceback."""
+    import contextlib
+    import io
+
+    from archcalc.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(["cost", "mobilenet", "--set", f"alpha={text}", "--format", "csv"])
+            code = 0
+        except SystemExit as e:
+            code = e.code
+    assert code in (0, 2), (text, err.getvalue())
+    if code == 2:
+        assert len(err.getvalue().strip().splitlines()) == 1, err.getvalue()

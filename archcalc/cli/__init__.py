@@ -8,6 +8,8 @@ to stderr and exits with status 2 (DESIGN.md, "Bad input").
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
@@ -22,6 +24,18 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+@app.callback()
+def _global_options(
+    allow_use_dir: Annotated[Optional[list[Path]], typer.Option(
+        "--allow-use-dir", metavar="DIR",
+        help="Also let a spec's use: read block files in DIR (repeatable); by default only the "
+             "spec's own directory (and below) and the bundled blocks.")] = None,
+) -> None:
+    """Exact and symbolic params / MACs / FLOPs / memory of CNN architectures, proved by execution."""
+    from archcalc.spec import loader
+
+    loader.ALLOWED_USE_DIRS[:] = list(allow_use_dir or [])
 
 
 def _register_commands() -> None:

@@ -20,17 +20,11 @@ Format = Annotated[str, typer.Option("--format", "-f", help="table, markdown, la
 
 
 def overrides(sets: list[str] | None, alpha: str | None = None, rho: str | None = None) -> dict[str, str]:
-    """``--set NAME=VALUE`` pairs plus the --alpha/--rho shorthands, values unparsed."""
-    out: dict[str, str] = {}
-    for item in sets or []:
-        name, eq, value = item.partition("=")
-        if not eq or not name.strip() or not value.strip():
-            raise SpecError(f"--set expects NAME=VALUE, got '{item}'")
-        out[name.strip()] = value.strip()
-    for name, value in (("alpha", alpha), ("rho", rho)):
-        if value is not None:
-            out[name] = value
-    return out
+    """``--set NAME=VALUE`` pairs plus the --alpha/--rho shorthands, values unparsed (a name set
+    twice is an error: ``archcalc.point.parse_overrides``)."""
+    from archcalc.point import parse_overrides
+
+    return parse_overrides(sets, alpha=alpha, rho=rho)
 
 
 def check_format(fmt: str, allowed: tuple[str, ...]) -> str:

@@ -22,14 +22,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, StrictFloat, StrictInt, StrictStr
+from typing_extensions import TypeAliasType
 
 from archcalc.errors import Loc, ShapeError
 from archcalc.spec.expr import is_symbolic
 
 Shape = tuple
-# A raw spec value before evaluation: a number, a bool, an expression string or a list.
-Raw = Union[bool, int, float, str, list]
+# A raw spec value before evaluation: a number, a bool, an expression string or a list of raw
+# values -- strictly (a mapping, null or a date is an error where a value goes, at its line).
+Raw = TypeAliasType("Raw", Union[StrictBool, StrictInt, StrictFloat, StrictStr, list["Raw"]])
 
 FLOP_KINDS = ("add", "mul", "div", "compare", "exp")
 PARAM_KINDS = ("weights", "biases", "norm_affine", "other")

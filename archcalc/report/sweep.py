@@ -77,8 +77,17 @@ def axes_from_options(sets: list[str] | None, **shorthands: str | None) -> list[
     return axes
 
 
+MAX_GRID_POINTS = 10_000  #: points of one sweep (each is a full analysis), checked before any runs
+
+
 def grid(axes: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
     """The cartesian product of the axes, first axis slowest, as ``{name: value}`` points."""
+    size = 1
+    for _, vals in axes:
+        size *= len(vals)
+    if size > MAX_GRID_POINTS:
+        shape = " x ".join(f"{len(v)} {n}" for n, v in axes)
+        raise SpecError(f"the sweep has {size:,} points ({shape}); the limit is {MAX_GRID_POINTS:,}")
     names = [n for n, _ in axes]
     return [dict(zip(names, combo)) for combo in itertools.product(*(vals for _, vals in axes))]
 

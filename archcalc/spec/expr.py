@@ -88,9 +88,75 @@ def normalize(x: Value) -> Value:
     return x
 
 
+MAX_SYM_TERMS = 64  #: symbolic mode: terms of one expression once expanded (``(a+b+c+d+1)**6``: 210)
+MAX_SYM_DEGREE = 32  #: symbolic mode: polynomial degree of one expression
+MAX_SYM_NODES = 300  #: symbolic mode: parts of one expression's sympy tree
+
+
+def _sym_degree(x, budget: list) -> int:
+    """An upper bound on ``x``'s polynomial degree in its symbols, walking at most ``budget`` nodes."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return MAX_SYM_DEGREE + 1 << 20  # too big to walk: refused as too large
+    if x.is_Symbol:
+        return 1
+    if x.is_Number or not x.args:
+        return 0
+    if x.is_Mul:
+        return sum(_sym_degree(a, budget) for a in x.args)
+    if x.is_Pow:
+        base, exp = x.args
+        d = _sym_degree(base, budget)
+        if exp.is_Integer:
+            return d * abs(int(exp))
+        return d + _sym_degree(exp, budget) if d else _sym_degree(exp, budget)
+    return max(_sym_degree(a, budget) for a in x.args)
+
+
+def _sym_terms(x) -> int:
+    """An estimate of the terms of ``x`` expanded (multinomial count for a power of a sum)."""
+    if x.is_Add:
+        return sum(_sym_terms(a) for a in x.args)
+    if x.is_Mul:
+        n = 1
+        for a in x.args:
+            n *= _sym_terms(a)
+            if n > MAX_SYM_TERMS:
+                return n
+        return n
+    if x.is_Pow:
+        base, exp = x.args
+        t = _sym_terms(base)
+        if exp.is_Integer and int(exp) > 1 and t > 1:
+            return math.comb(min(int(exp), 1024) + t - 1, t - 1)
+        return t
+    return 1
+
+
+def _check_symbolic(x, text: str):
+    if not getattr(x, "free_symbols", None):
+        return x
+    budget = [MAX_SYM_NODES]
+    d = _sym_degree(x, budget)
+    if budget[0] >= 0:
+        terms = _sym_terms(x)
+        if terms > MAX_SYM_TERMS:
+            raise ExprError(f"expression '{_clip(text)}' expands to about {terms:,} terms in its symbols "
+                            f"(the limit is {MAX_SYM_TERMS}); give its vars numeric values (fewer --symbols)")
+    if budget[0] < 0:
+        raise ExprError(f"expression '{_clip(text)}' is too large symbolically (over {MAX_SYM_NODES} "
+                        "parts); give its vars numeric values (fewer --symbols)")
+    if d > MAX_SYM_DEGREE:
+        raise ExprError(f"expression '{_clip(text)}' has degree {d} in its symbols (the limit is "
+                        f"{MAX_SYM_DEGREE}); give its vars numeric values (fewer --symbols)")
+    return x
+
+
 def _check_size(x: Value, text: str) -> Value:
     if isinstance(x, bool):
         return x
+    if type(x).__module__.startswith("sympy"):
+        return _check_symbolic(x, text)
     if isinstance(x, int) and x.bit_length() > MAX_INT_BITS:
         raise ExprError(f"expression '{text}' produces a number too large (over 2**{MAX_INT_BITS})")
     if isinstance(x, Fraction) and (
@@ -155,12 +221,21 @@ def _num(x: Value, text: str) -> Value:
 
 # -------------------------------------------------------------- functions --
 def _truthy(c: Value, text: str) -> bool:
+    """A truth value: a boolean (``1``, ``0.5`` or ``[0]`` is not one -- no Python truthiness)."""
     if is_symbolic(c):
         raise StructuralSymbolError(
             f"condition in '{text}' depends on symbolic {sorted(free_names(c))}",
             free_names(c),
         )
-    return bool(normalize(c)) if type(c).__module__.startswith("sympy") else bool(c)
+    c = normalize(c) if type(c).__module__.startswith("sympy") else c
+    if not isinstance(c, bool):
+        raise ExprError(f"'{_clip(text)}' must be true or false, got {_clip(repr(c))} "
+                        "(write a comparison such as 'x > 0')")
+    return c
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def make_divisible(v, divisor=8, min_value=None, round_limit=Fraction(9, 10)):
@@ -182,7 +257,14 @@ def make_divisible(v, divisor=8, min_value=None, round_limit=Fraction(9, 10)):
     return new_v
 
 
+MAX_NDIGITS = 64  #: round(x, ndigits): |ndigits| at most this (a huge ndigits is unbounded work)
+
+
 def _round(x, ndigits=None):
+    if ndigits is not None and (
+        isinstance(ndigits, bool) or not isinstance(ndigits, int) or abs(ndigits) > MAX_NDIGITS
+    ):
+        raise ValueError(f"ndigits must be an integer from -{MAX_NDIGITS} to {MAX_NDIGITS}, got {ndigits!r}")
     if _any_sym(x):
         return x
     return round(x) if ndigits is None else round(x, ndigits)
@@ -336,12 +418,14 @@ class _Evaluator:
     def v_Constant(self, node):
         v = node.value
         if isinstance(v, float):
-            return Fraction(repr(v)) if math.isfinite(v) else _check_size(v, self.text)
+            return _check_size(Fraction(repr(v)) if math.isfinite(v) else v, self.text)
+        if isinstance(v, int):
+            return _check_size(v, self.text)
         return v
 
     def v_Name(self, node):
-        if node.id in ("True", "False"):
-            return node.id == "True"
+        if node.id in ("True", "False", "true", "false"):  # YAML's spelling too
+            return node.id in ("True", "true")
         try:
             return self.scope[node.id]
         except KeyError:
@@ -386,7 +470,7 @@ class _Evaluator:
         if isinstance(node.op, ast.Not):
             if is_symbolic(v):
                 return _sympy().Not(_logic(v, self.text))
-            return not v
+            return not _truthy(v, self.text)
         v = _num(v, self.text)
         return -v if isinstance(node.op, ast.USub) else +v
 
@@ -458,6 +542,7 @@ class _Evaluator:
         if any(is_symbolic(v) for v in vals):
             sp = _sympy()
             return (sp.And if isinstance(node.op, ast.And) else sp.Or)(*[_logic(v, self.text) for v in vals])
+        vals = [_truthy(v, self.text) for v in vals]
         if isinstance(node.op, ast.And):
             return all(vals)
         return any(vals)

@@ -13,6 +13,8 @@ recording the line of every path, validates with the models of
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ MAX_FILE_BYTES = 2_000_000
 # libyaml's parser when available (5-10x faster); both are safe loaders that build no objects.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_YAML_NODES = 200_000
+MAX_YAML_DEPTH = 100  #: nesting of YAML mappings and lists
 
 
 @dataclass
@@ -98,20 +101,35 @@ def _display(path: Path) -> str:
 
 
 def read_yaml(path: Path) -> tuple[Any, Source]:
-    """Parse a YAML file into plain data and a ``Source`` of line numbers."""
+    """Parse a YAML file into plain data and a ``Source`` of line numbers.
+
+    The file's size is checked before it is read (and the read is bounded); scalars
+    follow YAML 1.2's core schema, with YAML 1.1's surprises rejected (see ``_plain``).
+    """
     src = Source(_display(path))
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SpecError(f"spec is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", src.loc())
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
-        raise SpecError(f"cannot read {path}: {e.strerror}") from None
+        raise SpecError(f"cannot read {src.file}: {e.strerror}") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise SpecError(f"spec is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}", src.loc())
+        raise SpecError(f"spec is over {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,}", src.loc())
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SpecError("spec is not UTF-8 text", src.loc()) from None
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise SpecError("spec is not UTF-8 text", Loc(src.file, line)) from None
+    bad = _BAD_CHAR.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise SpecError(
+            f"character U+{ord(bad.group()):04X} is not allowed in a YAML file", Loc(src.file, line)
+        )
     try:
-        loader = _SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
         finally:
@@ -121,48 +139,163 @@ def read_yaml(path: Path) -> tuple[Any, Source]:
         line = mark.line + 1 if mark else 1
         raise SpecError(f"invalid YAML: {e.problem or e.context}", Loc(src.file, line)) from None
     except yaml.YAMLError as e:
-        raise SpecError(f"invalid YAML: {e}", src.loc()) from None
+        raise SpecError(f"invalid YAML: {str(e).splitlines()[0][:200]}", src.loc()) from None
+    except RecursionError:
+        raise SpecError(f"YAML nested too deeply (the limit is {MAX_YAML_DEPTH} levels)", src.loc()) from None
     if node is None:
         raise SpecError("spec is empty; expected a mapping with name, input and layers", src.loc())
-    counter = [0]
-    data = _convert(node, (), src, counter)
+    data = _Converter(src).convert(node, ())
     return data, src
 
 
-_constructor = yaml.SafeLoader("")
+#: characters YAML does not allow in a stream (C0 controls but tab/CR/LF, DEL, C1 but NEL, surrogates)
+_BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_PLAIN = "tag:archcalc,2026:plain"  #: the tag every untagged plain scalar gets (resolved by ``_plain``)
+_TAG = "tag:yaml.org,2002:"
 
 
-def _convert(node: yaml.Node, path: tuple, src: Source, counter: list) -> Any:
-    counter[0] += 1
-    if counter[0] > MAX_YAML_NODES:
-        raise SpecError(
-            f"spec expands to more than {MAX_YAML_NODES} YAML nodes (an alias bomb?)", src.loc()
-        )
-    src.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """libyaml's safe parser, with PyYAML's YAML 1.1 implicit resolvers replaced by ``_plain``."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _PLAIN
+        return super().resolve(kind, value, implicit)
+
+
+_INT = re.compile(r"[-+]?[0-9]+")
+_INT_BASE = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_NONFINITE = re.compile(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)")
+_YAML11_BOOL = re.compile(r"yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N")
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt \t].*)?")
+MAX_LITERAL_DIGITS = 80  #: a YAML integer literal longer than this is rejected before it is converted
+
+
+def _plain(text: str, what: str = "value") -> Any:
+    """A plain (unquoted, untagged) scalar by YAML 1.2's core schema; YAML 1.1 forms are errors.
+
+    Raises ``ValueError`` with the message.
+
+    >>> _plain("64"), _plain("0.75"), _plain("true"), _plain("~"), _plain("in_channels * 2")
+    (64, 0.75, True, None, 'in_channels * 2')
+    """
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    c = text[0]
+    if c.isdigit() or c in "+-.":
+        if _INT.fullmatch(text):
+            digits = text.lstrip("+-")
+            if len(digits) > 1 and digits[0] == "0":
+                raise ValueError(
+                    f"'{text}' has a leading zero (YAML 1.1 reads it as octal); write "
+                    f"{int(digits)} for decimal or 0o{digits.lstrip('0') or '0'} for octal")
+            _check_digits(text)
+            return int(text)
+        if _INT_BASE.fullmatch(text):
+            _check_digits(text)
+            return int(text, 0)
+        if _FLOAT.fullmatch(text):
+            _check_digits(text)
+            v = float(text)
+            if not math.isfinite(v) or (v == 0 and any(ch in "123456789" for ch in text.split("e")[0].split("E")[0])):
+                raise ValueError(f"'{text}' is out of range for a number")
+            return v
+        if _NONFINITE.fullmatch(text):
+            raise ValueError(f"'{text}' is not a finite number; a {what} must be a real number")
+        if _SEXAGESIMAL.fullmatch(text):
+            raise ValueError(f"'{text}' is ambiguous (YAML 1.1 reads it as a base-60 number); quote it")
+        if _TIMESTAMP.fullmatch(text):
+            raise ValueError(f"'{text}' looks like a date, which is not a {what}; quote it for a string")
+    elif _YAML11_BOOL.fullmatch(text) and len(text) > 1:
+        raise ValueError(
+            f"'{text}' is ambiguous (YAML 1.1 reads it as a boolean); write true or false")
+    return text
+
+
+def _check_digits(text: str) -> None:
+    if len(text) > MAX_LITERAL_DIGITS:
+        raise ValueError(f"number literal of {len(text)} characters; the limit is {MAX_LITERAL_DIGITS}")
+
+
+def _tagged(tag: str, text: str) -> Any:
+    """An explicitly tagged scalar (``!!int 8``, ``!!str 064``); other tags are errors."""
+    short = tag.removeprefix(_TAG)
+    if short == "str":
+        return text
+    if short in ("int", "float", "bool", "null"):
+        v = _plain(text) if text else None
+        want = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[short]
+        if not isinstance(v, want) or (short in ("int", "float") and isinstance(v, bool)):
+            raise ValueError(f"'{text}' is not a valid !!{short}")
+        return float(v) if short == "float" else v
+    shown = "!!" + short if tag.startswith(_TAG) else tag
+    raise ValueError(f"the YAML tag {shown[:60]} is not allowed (only plain values, !!str, !!int, "
+                     "!!float, !!bool, !!null)")
+
+
+class _Converter:
+    """YAML nodes -> plain data, recording lines; bounded in nodes and depth, aliases checked."""
+
+    def __init__(self, src: Source):
+        self.src = src
+        self.count = 0
+        self.active: set[int] = set()  #: ids of the collection nodes being converted (alias loops)
+
+    def loc(self, node: yaml.Node) -> Loc:
+        return Loc(self.src.file, node.start_mark.line + 1)
+
+    def convert(self, node: yaml.Node, path: tuple) -> Any:
+        self.count += 1
+        if self.count > MAX_YAML_NODES:
+            raise SpecError(
+                f"spec expands to more than {MAX_YAML_NODES:,} YAML nodes (an alias bomb?)", self.src.loc()
+            )
+        self.src.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if len(self.active) >= MAX_YAML_DEPTH:
+            raise SpecError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", self.loc(node))
+        if id(node) in self.active:
+            raise SpecError("a YAML alias refers to the value it is part of (a cycle)", self.loc(node))
+        if node.tag not in (_TAG + "map", _TAG + "seq"):
+            raise SpecError(f"the YAML tag {node.tag[:60]} is not allowed here", self.loc(node))
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
+            return [self.convert(v, path + (i,)) for i, v in enumerate(node.value)]
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: tuple) -> dict:
         out: dict[str, Any] = {}
         for k, v in node.value:
-            key = _scalar(k, src) if isinstance(k, yaml.ScalarNode) else None
-            if key is None or isinstance(key, (dict, list)):
-                raise SpecError("mapping keys must be plain names", Loc(src.file, k.start_mark.line + 1))
-            key = str(key) if not isinstance(key, bool) else str(key).lower()
+            if not isinstance(k, yaml.ScalarNode) or k.value == "" or (k.tag == _PLAIN and k.value == "~"):
+                raise SpecError("mapping keys must be plain names", self.loc(k))
+            if k.tag == "tag:yaml.org,2002:merge" or (k.tag == _PLAIN and k.value == "<<"):
+                raise SpecError("YAML merge keys (<<) are not supported; write the keys out", self.loc(k))
+            if k.tag != _PLAIN:
+                self.scalar(k)  # a tag on a key: only !!str and friends pass
+            key = k.value  # a key is a name, taken as written (variant 50: is "50")
             if key in out:
-                raise SpecError(f"duplicate key '{key}'", Loc(src.file, k.start_mark.line + 1))
-            src.lines[path + (key,)] = k.start_mark.line + 1
-            out[key] = _convert(v, path + (key,), src, counter)
+                raise SpecError(f"duplicate key '{key[:60]}'", self.loc(k))
+            self.src.lines[path + (key,)] = k.start_mark.line + 1
+            out[key] = self.convert(v, path + (key,))
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(v, path + (i,), src, counter) for i, v in enumerate(node.value)]
-    return _scalar(node, src)
 
-
-def _scalar(node: yaml.Node, src: Source) -> Any:
-    """A scalar's value (a key or a value); a tag the safe loader does not know is a SpecError."""
-    try:
-        return _constructor.construct_object(node)
-    except yaml.YAMLError as e:
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise SpecError(f"bad value: {problem}", Loc(src.file, node.start_mark.line + 1)) from None
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            if node.tag == _PLAIN:
+                return _plain(node.value)
+            return _tagged(node.tag, node.value)
+        except ValueError as e:
+            raise SpecError(f"bad value: {e}", self.loc(node)) from None
 
 
 # ----------------------------------------------------------- validation --
@@ -200,9 +333,56 @@ def _allowed_keys(obj: Any, model: type[BaseModel]) -> list[str]:
     return sorted(f.alias or n for n, f in cls.model_fields.items())
 
 
-def _translate(err: dict, data: Any, model: type[BaseModel], src: Source) -> SpecError:
+_WANT = {"bool_type": "true/false", "int_type": "an integer", "float_type": "a number",
+         "string_type": "a string (an expression)", "list_type": "a list", "dict_type": "a mapping",
+         "model_type": "a mapping", "model_attributes_type": "a mapping"}
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in words (never its content, which may be long or foreign)."""
+    if value is None:
+        return "null (~)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    return f"the string {_short(value)}"
+
+
+def _field(path: tuple) -> str:
+    """``('vars', 'a', 1)`` -> ``a[1]``: the key a message names."""
+    i = len(path)
+    while i and isinstance(path[i - 1], int):
+        i -= 1
+    if not i:
+        return "spec"
+    return str(path[i - 1]) + "".join(f"[{p}]" for p in path[i:])
+
+
+def _short(value: Any, n: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _translate(err: dict, data: Any, model: type[BaseModel], src: Source, others: list = ()) -> SpecError:
     path, value, parent = _data_path(data, err["loc"])
     kind = err["type"]
+    if kind.endswith("_type") and kind in _WANT:
+        wants = []
+        for other in others:
+            if other["type"] in _WANT and _data_path(data, other["loc"])[0] == path:
+                w = _WANT[other["type"]]
+                if w not in wants:
+                    wants.append(w)
+        wants = wants or [_WANT[kind]]
+        field_name = _field(path)
+        want = ", ".join(wants[:-1]) + " or " + wants[-1] if len(wants) > 1 else wants[0]
+        return SpecError(f"{_what(parent)}: '{field_name}': expected {want}, got {_kind(value)}",
+                         src.loc(path))
     if kind == "extra_forbidden":
         key = path[-1] if path else err["loc"][-1]
         allowed = [k for k in _allowed_keys(parent, model)]
@@ -217,15 +397,15 @@ def _translate(err: dict, data: Any, model: type[BaseModel], src: Source) -> Spe
         elif isinstance(value, dict):
             msg = "entry needs one of the keys op:, block:, repeat: or body: (a group)"
         else:
-            msg = f"an entry must be a mapping, got {value!r}"
+            msg = f"an entry must be a mapping, got {_short(value)}"
     elif kind == "missing":
         key = err["loc"][-1]
         msg = f"{_what(value if isinstance(value, dict) else parent)}: missing required key '{key}'"
         if isinstance(value, dict):
             return SpecError(msg, src.loc(path))
     else:
-        field_name = path[-1] if path else "spec"
-        msg = f"{_what(parent)}: '{field_name}': {err['msg']} (got {value!r})"
+        field_name = _field(path)
+        msg = f"{_what(parent)}: '{field_name}': {err['msg']} (got {_short(value)})"
     return SpecError(msg, src.loc(path))
 
 
@@ -237,14 +417,141 @@ def validate(model: type[BaseModel], data: Any, src: Source) -> Any:
             src.loc(),
         )
     try:
-        obj = model.model_validate(data)
+        obj = model.model_validate(data, strict=True)
     except ValidationError as e:
         errors = e.errors(include_url=False)
         # Prefer the most specific error (deepest path): it is usually the real one.
         errors.sort(key=lambda er: -len(_data_path(data, er["loc"])[0]))
-        raise _translate(errors[0], data, model, src) from None
+        raise _translate(errors[0], data, model, src, errors) from None
     _attach(obj, data, (), src)
+    _check_model(obj, (), src)
     return obj
+
+
+# ---------------------------------------------------- checks pydantic cannot state --
+#: names every entry's expressions see (graph.py binds them per entry, over any other binding)
+SCOPE_NAMES = frozenset({"in_channels", "H", "W"})
+_RAW = None
+
+
+def _raw_adapter():
+    global _RAW
+    if _RAW is None:
+        from pydantic import TypeAdapter
+
+        from archcalc.ops.base import Raw
+
+        _RAW = TypeAdapter(Raw)
+    return _RAW
+
+
+def check_name(name: Any, what: str) -> None:
+    """A name that expressions can refer to: an identifier, not a keyword/constant, not bound by archcalc."""
+    import keyword
+
+    from archcalc.spec.expr import FUNCTIONS
+
+    text = str(name)
+    if not text.isidentifier() or not text.isascii():
+        raise SpecError(f"{what} '{_short(text)[1:-1]}' is not a valid name (letters, digits and _; "
+                        "not starting with a digit), so no expression could use it")
+    if text.startswith("_"):
+        raise SpecError(f"{what} '{text}': names starting with '_' are not allowed")
+    if keyword.iskeyword(text) or text in ("True", "False", "None", "true", "false"):
+        raise SpecError(f"{what} '{text}' is a reserved word: an expression '{text}' never means it")
+    if text in SCOPE_NAMES:
+        raise SpecError(f"{what} '{text}' is reserved: every entry sees in_channels, H and W of its "
+                        "input, which would hide this value; choose another name")
+    if text in FUNCTIONS:
+        raise SpecError(f"{what} '{text}' is the name of a function; choose another name")
+
+
+def _check_model(obj: Any, path: tuple, src: Source) -> None:
+    """Names that expressions use, block-call argument types and reference figures, at their lines."""
+    from archcalc.spec.models import BlockCall, Reference, Repeat
+
+    def names(keys, sub: tuple, what: str) -> None:
+        for k in keys:
+            try:
+                check_name(k, what)
+            except SpecError as e:
+                raise e.located(src.loc(path + sub + (k,))) from None
+
+    if isinstance(obj, BaseModel):
+        fields = type(obj).model_fields
+        if "vars" in fields and not isinstance(obj, Reference):
+            names(obj.vars, ("vars",), "var")
+        if "args" in fields:
+            names(obj.args, ("args",), "block argument")
+        if "let" in fields:
+            names(obj.let, ("let",), "let name")
+        if isinstance(obj, Repeat) and obj.as_ is not None:
+            try:
+                check_name(obj.as_, "repeat index 'as:'")
+            except SpecError as e:
+                raise e.located(src.loc(path + ("as",))) from None
+        if "name" in fields and isinstance(getattr(obj, "name", None), str):
+            _check_entry_name(obj.name, src.loc(path + ("name",)))
+        if isinstance(obj, BlockCall):
+            for k, v in obj.arguments().items():
+                try:
+                    _raw_adapter().validate_python(v, strict=True)
+                except ValidationError as ve:
+                    er = max(ve.errors(include_url=False), key=lambda e: len(e["loc"]))
+                    rel, bad, _ = _data_path({k: v}, (k,) + tuple(er["loc"]))
+                    raise SpecError(
+                        f"block '{obj.block}': argument '{_field(rel)}': expected true/false, a number, "
+                        f"a string (an expression) or a list, got {_kind(bad)}", src.loc(path + rel)
+                    ) from None
+        if isinstance(obj, Reference):
+            _check_reference(obj, path, src)
+        for name in fields:
+            key = fields[name].alias or name
+            sub = getattr(obj, name)
+            if isinstance(sub, (list, dict, BaseModel)):
+                _check_model(sub, path + (key,), src)
+    elif isinstance(obj, list):
+        for i, o in enumerate(obj):
+            if isinstance(o, (BaseModel, list, dict)):
+                _check_model(o, path + (i,), src)
+    elif isinstance(obj, dict):
+        for k, o in obj.items():
+            if isinstance(o, BaseModel):
+                _check_model(o, path + (k,), src)
+
+
+def _check_entry_name(name: str, loc: Loc) -> None:
+    if name == "in":
+        raise SpecError("'in' is reserved (it names the input of the enclosing block or group); "
+                        "choose another layer name", loc)
+    if name == "input":
+        raise SpecError("'input' is reserved (it names the network input); choose another layer name", loc)
+    if "." in name:
+        raise SpecError(f"layer name '{_short(name)[1:-1]}' contains '.', which separates nesting levels "
+                        "in full names; choose a name without dots", loc)
+
+
+def _check_reference(ref: Any, path: tuple, src: Source) -> None:
+    """Published figures: well-formed, non-negative, accuracies percentages in [0, 100]."""
+    from archcalc.reference import convention_kinds, parse_figure
+
+    for key in ("params", "macs"):
+        v = getattr(ref, key)
+        try:
+            fig = parse_figure(v, ref.exact)
+            if fig is not None and (fig.value < 0 or isinstance(v, float) and not math.isfinite(v)):
+                raise SpecError(f"reference {key}: must be a count >= 0, got {_short(v)}")
+        except SpecError as e:
+            raise e.located(src.loc(path + (key,))) from None
+    for key in ("top1", "top5"):
+        v = getattr(ref, key)
+        if v is not None and not (math.isfinite(v) and 0 <= v <= 100):
+            raise SpecError(f"reference {key}: an accuracy in percent (0 to 100), got {v!r}",
+                            src.loc(path + (key,)))
+    try:
+        convention_kinds(ref.params_convention)
+    except SpecError as e:
+        raise e.located(src.loc(path + ("params_convention",))) from None
 
 
 def _attach(obj: Any, data: Any, path: tuple, src: Source) -> None:
@@ -267,13 +574,24 @@ def _attach(obj: Any, data: Any, path: tuple, src: Source) -> None:
 
 
 # ----------------------------------------------------------------- load --
-def load(spec: str | Path) -> LoadedSpec:
-    """Load and validate a spec file (or bundled spec name), with its imported blocks."""
+#: directories ``use:`` may read besides the top-level spec's own (``--allow-use-dir``)
+ALLOWED_USE_DIRS: list[Path] = []
+BUNDLED_PREFIX = "archcalc:"  #: ``use: [archcalc:blocks/residual.yaml]`` names a bundled block file
+
+
+def load(spec: str | Path, allow_use: "list[str | Path] | None" = None) -> LoadedSpec:
+    """Load and validate a spec file (or bundled spec name), with its imported blocks.
+
+    ``use:`` reads block files only in the top-level spec's directory (and below), the
+    bundled blocks and the directories in ``allow_use`` (default ``ALLOWED_USE_DIRS``).
+    """
     path = find(spec)
     data, src = read_yaml(path)
     model = validate(Spec, data, src)
     blocks: dict[str, tuple[Block, Source]] = {}
-    _import(model.use, path, src, ("use",), blocks, seen={path.resolve()})
+    extra = ALLOWED_USE_DIRS if allow_use is None else allow_use
+    roots = [_real(path).parent, _real(bundled_dir()), *(_real(Path(d)) for d in extra)]
+    _import(model.use, path, src, ("use",), blocks, seen={_real(path)}, roots=roots)
     for name, block in model.blocks.items():
         if name in blocks:
             raise SpecError(
@@ -281,20 +599,85 @@ def load(spec: str | Path) -> LoadedSpec:
                 src.loc(("blocks", name)),
             )
         blocks[name] = (block, src)
-    return LoadedSpec(model, src, path, blocks)
+    loaded = LoadedSpec(model, src, path, blocks)
+    _check_reference_points(loaded)
+    return loaded
 
 
-def _import(uses: list[str], base: Path, src: Source, key: tuple, blocks: dict, seen: set) -> None:
+def _check_reference_points(loaded: LoadedSpec) -> None:
+    """Every reference entry's variant and ``vars:`` resolve, errors at the entry's own lines."""
+    from archcalc.point import resolve
+    from archcalc.reference import point
+
+    spec, src = loaded.spec, loaded.source
+    for name, preset in spec.variants.items():  # every variant, not only the one selected
+        for k in preset:
+            if k not in spec.vars:
+                raise SpecError(f"variant '{name}' sets '{_short(k)[1:-1]}', which is not in vars: "
+                                f"({', '.join(spec.vars)}); declare it under vars:",
+                                src.loc(("variants", name, k)))
+    if spec.default_variant is not None and spec.default_variant not in spec.variants:
+        raise SpecError(f"default_variant '{_short(spec.default_variant)[1:-1]}' is not a variant "
+                        f"(variants: {', '.join(spec.variants) or 'none'})", src.loc(("default_variant",)))
+    for i, ref in enumerate(spec.reference):
+        at = ("reference", i)
+        if ref.variant is not None and ref.variant not in spec.variants:
+            known = ", ".join(spec.variants) or "none"
+            raise SpecError(f"reference: {spec.name} has no variant '{_short(ref.variant)[1:-1]}' "
+                            f"(variants: {known})", src.loc(at + ("variant",)))
+        for k in ref.vars:
+            if k not in spec.vars:
+                raise SpecError(f"reference: {spec.name} has no var '{_short(k)[1:-1]}' "
+                                f"(its vars: {', '.join(spec.vars) or 'none'})", src.loc(at + ("vars", k)))
+        if ref.vars:
+            where = {k: src.loc(at + ("vars", k)) for k in ref.vars}
+            resolve(loaded, ref.variant, point(ref), where=where)
+
+
+def _real(p: Path) -> Path:
+    """``p`` with symlinks resolved; a symlink loop is a SpecError."""
+    try:
+        return p.resolve()
+    except (RuntimeError, OSError):
+        raise SpecError(f"{p}: symlink loop (a link that leads back to itself)") from None
+
+
+def _use_target(rel: str, base: Path, roots: list[Path]) -> Path:
+    """Where a ``use:`` entry points, confined to ``roots`` (never read outside them)."""
+    if rel.startswith(BUNDLED_PREFIX):
+        root = _real(bundled_dir())
+        target = _real(root / rel[len(BUNDLED_PREFIX):])
+        if not target.is_relative_to(root):
+            raise SpecError(f"use: '{_short(rel)[1:-1]}' leaves the bundled specs")
+        return target
+    if Path(rel).is_absolute():
+        raise SpecError(f"use: '{_short(rel)[1:-1]}' is an absolute path; use: takes paths relative to "
+                        "the spec (or archcalc:blocks/... for a bundled block file)")
+    target = _real(base.parent / rel)
+    if not any(target.is_relative_to(r) for r in roots):
+        raise SpecError(
+            f"use: '{_short(rel)[1:-1]}' is outside the spec's directory {roots[0]}; block files are "
+            "read only from it (and below), archcalc:blocks/..., or a directory given with "
+            "--allow-use-dir")
+    return target
+
+
+def _import(uses: list[str], base: Path, src: Source, key: tuple, blocks: dict, seen: set,
+            roots: list[Path]) -> None:
     for i, rel in enumerate(uses):
-        target = (base.parent / rel).resolve()
+        try:
+            target = _use_target(rel, base, roots)
+        except SpecError as e:
+            raise e.located(src.loc(key + (i,))) from None
         if not target.is_file():
-            raise SpecError(f"use: no block file '{rel}' (looked for {target})", src.loc(key + (i,)))
+            raise SpecError(f"use: no block file '{_short(rel)[1:-1]}' (looked for {target})",
+                            src.loc(key + (i,)))
         if target in seen:
             continue
         seen.add(target)
         data, fsrc = read_yaml(target)
         bf = validate(BlockFile, data, fsrc)
-        _import(bf.use, target, fsrc, ("use",), blocks, seen)
+        _import(bf.use, target, fsrc, ("use",), blocks, seen, roots)
         for name, block in bf.blocks.items():
             if name in blocks:
                 raise SpecError(

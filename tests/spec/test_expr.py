@@ -101,11 +101,25 @@ def test_lists_and_indexing():
     ("1 < 2 < 3", True), ("1 < 3 < 2", False), ("2 == 2.0", True), ("1 != 1", False),
     ("3 >= 3 > 2", True),
     ("2 if i == 0 else 1", 1), ("2 if i == 1 else 1", 2),
-    ("1 and 0", False), ("0 or 5", True), ("not 0", True), ("i == 1 and not (i > 1)", True),
-    ("6 <= i <= 10", False),
+    ("true and false", False), ("false or i == 1", True), ("not false", True),
+    ("i == 1 and not (i > 1)", True), ("6 <= i <= 10", False),
 ])
 def test_comparisons_and_logic(text, expected):
-    assert ev(text, i=1) == expected
+    assert ev(text, i=1, true=True, false=False) == expected
+
+
+@pytest.mark.parametrize("text", ["1 and 0", "0 or 5", "not 0", "2 if 0.5 else 1", "not [0]",
+                                  "i == 1 and 2"])
+def test_truth_values_must_be_booleans(text):
+    """No Python truthiness: a number or list where a condition goes is an error, not 'true'."""
+    with pytest.raises(ExprError, match="must be true or false"):
+        ev(text, i=1)
+
+
+@pytest.mark.parametrize("text", ["round(1/3, 10**8)", "round(2, -100)", "round(1.5, 0.5)"])
+def test_round_ndigits_is_bounded(text):
+    with pytest.raises(ExprError, match="ndigits must be an integer from -64 to 64"):
+        ev(text)
 
 
 def test_conditional_evaluates_only_the_chosen_branch():
@@ -114,7 +128,11 @@ def test_conditional_evaluates_only_the_chosen_branch():
 
 def test_condition():
     assert condition("stride == 1 and c == 64", {"stride": 1, "c": 64}) is True
-    assert condition("not full", {"full": 0}) is True
+    assert condition("not full", {"full": False}) is True
+    with pytest.raises(ExprError, match="must be true or false"):
+        condition("not full", {"full": 0})
+    with pytest.raises(ExprError, match="must be true or false"):
+        condition("full", {"full": 2})
 
 
 def test_parse_value_for_the_command_line():

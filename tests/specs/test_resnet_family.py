@@ -57,7 +57,7 @@ def test_resnet_matches_torchvision(variant):
 @pytest.mark.parametrize("variant", ["50", "101", "152"])
 def test_stride_on_1x1_changes_macs_only(variant):
     p15, m15, _, _ = cost("resnet", variant)
-    p1, m1, _, _ = cost("resnet", variant, stride_on_1x1=1)
+    p1, m1, _, _ = cost("resnet", variant, stride_on_1x1=True)
     assert p1 == p15 == TORCHVISION[variant][0]
     assert m1 == CAFFE_MACS[variant]
     # Hand formula: only the first 1x1 of stages 2-4 moves from H to H/2 output:
@@ -69,7 +69,7 @@ def test_stride_on_1x1_changes_macs_only(variant):
 
 @pytest.mark.parametrize("variant", ["18", "34"])
 def test_stride_placement_is_irrelevant_for_basic_blocks(variant):
-    assert cost("resnet", variant, stride_on_1x1=1)[:2] == TORCHVISION[variant]
+    assert cost("resnet", variant, stride_on_1x1=True)[:2] == TORCHVISION[variant]
 
 
 @pytest.mark.parametrize("variant,convs", [("18", 1 + 16 + 3), ("34", 1 + 32 + 3), ("50", 1 + 48 + 4),
@@ -82,7 +82,7 @@ def test_resnet_layer_counts(variant, convs):
 
 
 def test_resnet_names_follow_torchvision():
-    a = analyze("resnet", variant="50", vars={"stride_on_1x1": "1"})
+    a = analyze("resnet", variant="50", vars={"stride_on_1x1": "true"})
     layer = a.network.layer
     assert layer("layer2.0.conv1").out_shape == (128, 28, 28)  # stride on the 1x1
     assert layer("layer2.0.downsample.0").out_shape == (512, 28, 28)
