@@ -98,14 +98,18 @@ def check_directory(path: str | os.PathLike, what: str = "output") -> Path:
     """A directory files can be created in: ``path`` itself, or its parent if ``path`` does not exist yet."""
     p = Path(path)
     shown = os.fspath(path)
+    if not shown:
+        raise OutputError(f"cannot write {what}: empty directory name")
     if p.exists() and not p.is_dir():
         raise OutputError(f"cannot write {what} into '{shown}': it is not a directory")
-    if p.is_dir():
-        check_writable(p / ".archcalc-probe", what)
-    else:
-        if not p.parent.is_dir():
-            raise OutputError(f"cannot write {what} into '{shown}': directory '{p.parent}' does not exist")
-        check_writable(p.parent / ".archcalc-probe", what)
+    where = p if p.is_dir() else p.parent
+    if not where.is_dir():
+        raise OutputError(f"cannot write {what} into '{shown}': directory '{where}' does not exist")
+    try:
+        check_writable(where / ".archcalc-probe", what)
+    except OutputError as e:
+        reason = e.message.split("': ", 1)[-1]
+        raise OutputError(f"cannot write {what} into '{shown}': {reason}") from None
     return p
 
 

@@ -230,16 +230,24 @@ def estimated_bytes(a: Analysis) -> tuple[int, str]:
 
     The predicted peak of live activations (fp32, whole batch, the input included)
     plus, for the most demanding layer, its parameters and buffers at fp32 and the
-    im2col scratch of a convolution (``MACs * groups / out_channels`` elements).
-    Returns the bytes and the name of that layer.
+    scratch of a convolution: the im2col matrix of a general conv
+    (``MACs * groups / out_channels`` elements), the padded input copy of a depthwise
+    one (archcalc.executor.kernels.conv2d). Returns the bytes and the name of that layer.
     """
+    batch = int(a.batch)
     worst, at = 0, "-"
     for lay, c in zip(a.network.layers, a.layers):
         extra = 4 * (int(c.params) + int(c.buffers))
         op = lay.op
-        if getattr(op, "op", None) == "conv2d" and getattr(op, "out_channels", None):
-            groups = int(getattr(op, "groups", 1) or 1)
-            extra += 4 * int(c.macs) * groups // max(int(op.out_channels), 1)
+        if getattr(op, "op", None) == "conv2d" and lay.in_shapes:
+            c_in = int(lay.in_shapes[0][0])
+            groups, c_out = int(getattr(op, "groups", 1) or 1), int(op.out_channels)
+            if groups == c_in and groups > 1:  # depthwise: a padded copy of the input
+                _, h, w = (int(d) for d in lay.in_shapes[0])
+                k = op.kernel_size if isinstance(op.kernel_size, (list, tuple)) else (op.kernel_size,) * 2
+                extra += 4 * batch * c_in * (h + int(k[0])) * (w + int(k[-1]))
+            else:  # im2col (an upper bound for the 1x1 convs that skip it)
+                extra += 4 * int(c.macs) * groups // max(c_out, 1)
         if extra > worst:
             worst, at = extra, c.name
     return int(a.totals["peak_activation_bytes"]) + worst, at
