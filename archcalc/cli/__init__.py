@@ -71,13 +71,32 @@ def _stdout_failed(e: OSError) -> None:
 
 
 def _run(argv: list[str] | None) -> None:
-    """Run the typer app and flush stdout (a full disk shows up here), keeping SystemExit's status."""
+    """Run the typer app and flush stdout (a full disk shows up here); exit with the command's status.
+
+    click's usage errors (an unknown option, ``--k abc``) become one line naming the
+    command, like every other bad input (exit status 2).
+    """
     try:
-        app(args=argv, prog_name="archcalc")
-    except SystemExit as e:
+        status = app(args=argv, prog_name="archcalc", standalone_mode=False)
+    except typer.TyperException as e:  # typer's (vendored click) usage and parameter errors
         sys.stdout.flush()
-        raise e
+        if type(e).__name__ == "NoArgsIsHelpError":  # bare ``archcalc`` / ``archcalc prove``: the help
+            e.show()
+        else:
+            ctx = getattr(e, "ctx", None)
+            where = ctx.command_path if ctx is not None else "archcalc"
+            message = " ".join(e.format_message().split())
+            hint = f" (see '{where} --help')" if getattr(e, "exit_code", 1) == 2 else ""
+            print(f"{where}: {message}{hint}", file=sys.stderr)
+        sys.exit(getattr(e, "exit_code", 2))
+    except typer.Abort:
+        sys.stdout.flush()
+        sys.exit(130)
+    except SystemExit:
+        sys.stdout.flush()
+        raise
     sys.stdout.flush()
+    sys.exit(status if isinstance(status, int) and not isinstance(status, bool) else 0)
 
 
 def main(argv: list[str] | None = None) -> None:
