@@ -8,11 +8,14 @@ fuzz/README.md for how to run it; it is not part of the test suite.
 
 Each input's first byte picks the target:
 
-* even: the rest is a spec file (raw bytes, written next to a copy of the bundled
-  ``blocks/`` so ``use:`` works), analysed numerically; one input in four is also
-  analysed symbolically;
-* odd: the rest is an expression (UTF-8), evaluated numerically in a scope of
-  typical vars and, every other input, symbolically.
+* 0 mod 4 and 2 mod 4 — byte mode: the rest is a spec file (raw bytes, written
+  next to a copy of the bundled ``blocks/`` so ``use:`` works), analysed
+  numerically; with 0 mod 8 also symbolically;
+* 1 mod 4 and 3 mod 4 — the rest is an expression (UTF-8), evaluated numerically in
+  a scope of typical vars and, with 1 mod 4, symbolically;
+* 6 mod 8 — tree mode (structure-aware): the rest drives a few mutations of a
+  bundled spec's YAML tree (a value replaced by a hostile one, a key renamed, an
+  entry duplicated or dropped), dumped back to YAML and analysed.
 """
 
 from __future__ import annotations
@@ -84,6 +87,61 @@ def run_expr(text: str, symbolic: bool) -> None:
         condition(text, scope)
 
 
+HOSTILE = [0, -1, 1, 2, 3, 7, 64, 10**6, 2**31, 2**63, 10**400 // 10**395, 0.5, -0.0, 1e-9, 1e300, float("nan"),
+           float("inf"), True, False, None, "", "x", "in", "alpha", "H", "in_channels", "1/0", "10**10**10",
+           "round(x, 10**8)", "int((alpha+H+W)**6)", "[1, 2]", "a if True else b", "2**64", "max()", "len(1)",
+           "sum([])", "make_divisible(0)", "floor(-1/2)", "-in_channels", [], [1], [1, 2, 3], {}, {"a": 1},
+           "blocks/separable.yaml", "../x.yaml", "/etc/passwd", "same", "valid", "relu", "conv2d", "linear",
+           "tanh", "none", "*", "1e400", ".nan", "064", "1:30", "yes"]
+KEYS = ["op", "name", "inputs", "input", "if", "repeat", "as", "body", "block", "let", "vars", "variants",
+        "use", "layers", "blocks", "out_channels", "kernel_size", "stride", "padding", "groups", "bias",
+        "reference", "params", "macs", "top1", "eps", "affine", "p", "default_variant", "bogus"]
+
+
+def _tree_paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _tree_paths(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _tree_paths(v, path + (i,))
+
+
+def _get(node, path):
+    for k in path:
+        node = node[k]
+    return node
+
+
+def mutate_tree(body: bytes) -> bytes:
+    """A bundled spec's YAML tree mutated by the bytes in ``body`` (structure-aware mode)."""
+    import atheris
+    import yaml
+
+    from archcalc.spec.loader import bundled_dir
+
+    fdp = atheris.FuzzedDataProvider(body)
+    specs = sorted(bundled_dir().rglob("*.yaml"))
+    tree = yaml.safe_load(specs[fdp.ConsumeIntInRange(0, len(specs) - 1)].read_text())
+    for _ in range(fdp.ConsumeIntInRange(1, 4)):
+        paths = list(_tree_paths(tree))[1:]
+        if not paths:
+            break
+        path = paths[fdp.ConsumeIntInRange(0, len(paths) - 1)]
+        parent, key = _get(tree, path[:-1]), path[-1]
+        action = fdp.ConsumeIntInRange(0, 4)
+        if action <= 1:
+            parent[key] = HOSTILE[fdp.ConsumeIntInRange(0, len(HOSTILE) - 1)]
+        elif action == 2 and isinstance(parent, dict):
+            parent[KEYS[fdp.ConsumeIntInRange(0, len(KEYS) - 1)]] = parent.pop(key)
+        elif action == 3 and isinstance(parent, list):
+            parent.insert(key, parent[key])
+        else:
+            del parent[key]
+    return yaml.safe_dump(tree, sort_keys=False).encode()
+
+
 def one_input(data: bytes) -> None:
     """Run one input; raise (or record) anything that is not an ArchcalcError with a one-line message."""
     from archcalc.errors import ArchcalcError
@@ -94,7 +152,13 @@ def one_input(data: bytes) -> None:
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
     try:
-        if mode % 2 == 0:
+        if mode % 8 == 6:
+            try:
+                text = mutate_tree(body)
+            except (ValueError, TypeError, IndexError, KeyError, RecursionError):
+                return  # the mutation itself did not apply (not a finding)
+            run_spec(text, symbolic=False)
+        elif mode % 2 == 0:
             run_spec(body, symbolic=mode % 8 == 0)
         else:
             run_expr(body.decode("utf-8", "replace"), symbolic=mode % 4 == 1)
@@ -137,6 +201,8 @@ def make_corpus(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for p in sorted(bundled_dir().rglob("*.yaml")):
         (directory / f"spec-{p.stem}").write_bytes(b"\x02" + p.read_bytes())
+    for i in range(16):
+        (directory / f"tree-{i}").write_bytes(b"\x06" + bytes([i * 7 % 256, i, 3 * i % 256, 2, 9, i]) * 4)
     for i, e in enumerate(["int(32 * alpha)", "make_divisible(in_channels * 0.25)", "round(224 * rho)",
                            "H // 2 if flag else W", "max(widths) + len(widths)", "2**i * 16", "[3, 3]",
                            "sum(widths) / 3", "floor(H / 2) + ceil(W / 3)"]):
