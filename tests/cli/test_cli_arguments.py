@@ -88,6 +88,7 @@ OPTIONS = {
     "compare": ["--batch", "--resolution", "--format", "--columns", "--sort"],
     "sweep": ["--alpha", "--resolution", "--set", "--batch", "--format", "--x", "--y", "--plot", "--sort"],
     "graph": ["--format"],
+    "roofline": ["--batch", "--resolution", "--device", "--format", "--plot", "--out"],
     "validate": ["--batch", "--resolution", "--seed", "--set", "--max-macs", "--max-bytes", "--format"],
 }
 PROVE = [["prove", "dsc", "--k"], ["prove", "dsc", "--n"], ["prove", "compound-scaling", "--step"],
@@ -106,7 +107,7 @@ def argvs(draw, d: str) -> list[str]:
         value = draw(st.one_of(st.sampled_from(NUMBERS), st.text(max_size=6)))
         if option == "--set":
             value = draw(st.sampled_from(["alpha", "resolution", "x", ""])) + "=" + value
-        if option == "--plot":
+        if option in ("--plot", "--out"):
             value = draw(st.sampled_from([f"{d}/p.svg", f"{d}/no/p.svg", "/dev/full", "/proc/p.png", d, value]))
         argv += [option, value]
     if command == "validate":
