@@ -66,3 +66,11 @@ class GraphError(ArchcalcError):
 
 class ShapeError(ArchcalcError):
     """Shapes do not fit: channel mismatch, kernel larger than input, non-integer size."""
+
+
+class OutputError(ArchcalcError):
+    """An output target cannot be written: missing directory, read-only place, device, full disk."""
+
+
+class LimitError(ArchcalcError):
+    """A requested computation is larger than a stated limit (raise the limit with the flag named)."""

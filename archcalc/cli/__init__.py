@@ -55,14 +55,112 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``archcalc`` script."""
+#: set to 1 to see the traceback of an internal error
+DEBUG_ENV = "ARCHCALC_DEBUG"
+INTERNAL_ERROR_EXIT = 3
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
     try:
-        app(args=argv, prog_name="archcalc")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
+
+
+def _stdout_failed(e: OSError) -> None:
+    """A failed write to stdout: quiet for a closed pipe (like head), one line and exit 2 otherwise."""
+    import errno
+
+    _silence_stdout()
+    if e.errno == errno.EPIPE or isinstance(e, BrokenPipeError):
+        sys.exit(0)
+    print(f"archcalc: cannot write to standard output: {e.strerror or e}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _run(argv: list[str] | None) -> None:
+    """Run the typer app and flush stdout (a full disk shows up here); exit with the command's status.
+
+    click's usage errors (an unknown option, ``--k abc``) become one line naming the
+    command, like every other bad input (exit status 2).
+    """
+    try:
+        status = app(args=argv, prog_name="archcalc", standalone_mode=False)
+    except typer.TyperException as e:  # typer's (vendored click) usage and parameter errors
+        sys.stdout.flush()
+        if type(e).__name__ == "NoArgsIsHelpError":  # bare ``archcalc`` / ``archcalc prove``: the help
+            e.show()
+        else:
+            ctx = getattr(e, "ctx", None)
+            where = ctx.command_path if ctx is not None else "archcalc"
+            message = " ".join(e.format_message().split())
+            hint = f" (see '{where} --help')" if getattr(e, "exit_code", 1) == 2 else ""
+            print(f"{where}: {message}{hint}", file=sys.stderr)
+        sys.exit(getattr(e, "exit_code", 2))
+    except typer.Abort:
+        sys.stdout.flush()
+        sys.exit(130)
+    except SystemExit:
+        sys.stdout.flush()
+        raise
+    sys.stdout.flush()
+    sys.exit(status if isinstance(status, int) and not isinstance(status, bool) else 0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``archcalc`` script.
+
+    Exit status: 0 success, 1 a check failed (validate), 2 bad input or an output
+    that cannot be written (one line on stderr), 3 an internal error — a bug:
+    one line asking for a report; ``ARCHCALC_DEBUG=1`` shows the traceback.
+    """
+    import os
+
+    try:
+        _run(argv)
     except ArchcalcError as e:
         print(f"archcalc: {e}" if e.loc is None else str(e), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
+    except OSError as e:
+        if _is_stdout_error(e):
+            _stdout_failed(e)
+        _internal_error(e, os.environ.get(DEBUG_ENV))
+    except SystemExit:
+        raise
+    except Exception as e:  # the last line of defence: never a bare traceback
+        _internal_error(e, os.environ.get(DEBUG_ENV))
+
+
+def _is_stdout_error(e: OSError) -> bool:
+    """Whether ``e`` is a failed write to stdout (a closed pipe, a full disk, an I/O error)."""
+    import errno
+    import traceback
+
+    if isinstance(e, BrokenPipeError) or e.errno == errno.EPIPE:
+        return True
+    if e.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF):
+        return False
+    frames = traceback.extract_tb(e.__traceback__)
+    # raised by our flush of stdout or by click/typer echo
+    return any(f.name in ("_run", "echo") for f in frames[-3:]) or (frames and frames[-1].name == "_run")
+
+
+def _internal_error(e: BaseException, debug: str | None) -> None:
+    """One line (or the traceback with ARCHCALC_DEBUG=1) and exit status 3."""
+    if debug and debug not in ("0", ""):
+        import traceback
+
+        traceback.print_exception(type(e), e, e.__traceback__, file=sys.stderr)
+    message = str(e).replace("\n", " ")[:300]
+    print(f"archcalc: internal error: {type(e).__name__}: {message} -- this is a bug in archcalc; "
+          f"please report it with the command line (rerun with {DEBUG_ENV}=1 for the traceback)",
+          file=sys.stderr)
+    sys.exit(INTERNAL_ERROR_EXIT)

@@ -43,12 +43,12 @@ def breakdown(
 
     check_format(fmt, ("table", "markdown", "latex", "csv"))
     check_grouping(by)
-    if plot:
+    if plot is not None:
         from archcalc.report.plots import check_path
 
         check_path(plot)
     a = analyze(spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution,
                 batch=batch, dtype=dtype)
     typer.echo(breakdown_table(a, by, fmt, skip_empty=not all_groups), nl=False)
-    if plot:
+    if plot is not None:
         typer.echo(f"wrote {plot_breakdown(a, plot)}", err=True)

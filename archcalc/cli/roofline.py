@@ -39,7 +39,7 @@ def roofline(
 
     check_format(fmt, FORMATS)
     check_target(out)
-    if plot:
+    if plot is not None:
         from archcalc.report.plots import check_path
 
         check_path(plot)
@@ -58,7 +58,7 @@ def roofline(
         from archcalc.report.roofline import roofline_table
 
         emit(roofline_table(a, r, fmt, per_layer), out)
-    if plot:
+    if plot is not None:
         from archcalc.report.roofline import plot_roofline
 
         typer.echo(f"wrote {plot_roofline(a, r, plot)}", err=True)

@@ -43,7 +43,7 @@ def sweep(
     check_target(out)
     cols = parse_columns(columns, SWEEP_COLUMNS)
     axes = axes_from_options(set_, variant=variant, alpha=alpha, rho=rho, resolution=resolution)
-    if plot:
+    if plot is not None:
         from archcalc.report.plots import check_path
 
         check_path(plot)
@@ -62,7 +62,7 @@ def sweep(
         emit(rows_html(title, labels, sort_rows(rows, sort), cols, axes, __version__), out)
     else:
         emit(render_rows(labels, sort_rows(rows, sort), cols, fmt), out)
-    if plot:
+    if plot is not None:
         from archcalc.report.sweep import plot_sweep
 
         typer.echo(f"wrote {plot_sweep(rows, axes, x, y, plot)}", err=True)

@@ -43,22 +43,28 @@ def validate(
     resolution: Resolution = None,
     batch: Batch = "1",
     set_: Sets = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights and input.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights and input (0 or more).")] = 0,
+    max_macs: Annotated[str, typer.Option("--max-macs", help="Refuse to execute more MACs than this (e.g. 100G, 1e12, none).")] = "100G",
+    max_bytes: Annotated[str, typer.Option("--max-bytes", help="Refuse to execute when the estimated memory exceeds this (e.g. 4Gi, none).")] = "4Gi",
     per_layer: Annotated[bool, typer.Option("--per-layer/--summary", help="Show every layer, or the verdict only.")] = True,
     fmt: Format = "table",
 ) -> None:
     """Execute a network on random weights and compare shapes, MACs, activations, params and peak memory."""
+    from archcalc.executor.validate import parse_limit
     from archcalc.executor.validate import validate as run_validation
 
     check_format(fmt, ("table", "markdown", "latex", "csv", "json"))
+    if not 0 <= seed < 2**63:
+        raise SpecError(f"--seed must be an integer in [0, 2**63), got {seed}")
+    limits = {"max_macs": parse_limit(max_macs, "--max-macs"), "max_bytes": parse_limit(max_bytes, "--max-bytes")}
     if all_ == (spec is not None):
         raise SpecError("give either a SPEC or --all (not both, not neither)")
     if all_:
         if variant is not None:
             raise SpecError("--variant cannot be combined with --all (every variant is validated)")
-        _validate_all(resolution, batch, overrides(set_, alpha, rho), seed, fmt)
+        _validate_all(resolution, batch, overrides(set_, alpha, rho), seed, fmt, limits)
         return
-    report = run_validation(spec, variant, overrides(set_, alpha, rho), resolution, batch, seed)
+    report = run_validation(spec, variant, overrides(set_, alpha, rho), resolution, batch, seed, **limits)
     if fmt == "json":
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -67,7 +73,7 @@ def validate(
         raise typer.Exit(1)
 
 
-def _validate_all(resolution, batch, vars_, seed: int, fmt: str) -> None:
+def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -> None:
     """Validate every bundled configuration; a spec's native resolution caps ``--resolution``."""
     from archcalc.errors import ArchcalcError
     from archcalc.executor.validate import configurations, native_resolution
@@ -81,7 +87,7 @@ def _validate_all(resolution, batch, vars_, seed: int, fmt: str) -> None:
         for variant in configurations(path):
             try:
                 res = asked if asked is None else min(asked, native_resolution(path, variant))
-                reports.append((path.stem, run_validation(path, variant, vars_, res, batch, seed)))
+                reports.append((path.stem, run_validation(path, variant, vars_, res, batch, seed, **limits)))
             except ArchcalcError as e:
                 errors.append((path.stem, variant, str(e)))
     ok = all(r.ok for _, r in reports) and not errors

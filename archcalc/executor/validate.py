@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archcalc.api import Analysis, analyze, load, resolve
+from archcalc.errors import LimitError, SpecError
 from archcalc.executor.run import ExecutionError, Executor, LayerRun
 from archcalc.spec.expr import evaluate
 
@@ -193,10 +194,93 @@ def _plain(v: Any) -> Any:
     return str(v)
 
 
+#: default executor limits (docs/output.md, "Executor limits"); ``--max-macs`` / ``--max-bytes`` change them
+MAX_MACS = 100 * 10**9
+MAX_BYTES = 4 * 2**30
+_SUFFIX = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
+
+
+def parse_limit(text: str | int | None, flag: str) -> int | None:
+    """A limit given on the command line: ``100G``, ``4Gi``, ``1e12``, ``123`` or ``none`` (no limit).
+
+    >>> parse_limit("4Gi", "--max-bytes"), parse_limit("2.5G", "--max-macs"), parse_limit("none", "--max-macs")
+    (4294967296, 2500000000, None)
+    """
+    import re
+    from fractions import Fraction
+
+    if text is None or isinstance(text, int) and not isinstance(text, bool):
+        if text is not None and text < 1:
+            raise LimitError(f"{flag} must be at least 1, got {text}")
+        return text
+    t = str(text).strip().lower().removesuffix("b")
+    if t in ("none", "inf", "unlimited"):
+        return None
+    m = re.fullmatch(r"(\d+(?:\.\d*)?(?:e\d{1,2})?)\s*(ki|mi|gi|ti|k|m|g|t)?", t)
+    if not m:
+        raise LimitError(f"{flag}: expected a count like 100G, 4Gi, 1e12 or 'none', got '{text}'")
+    value = int(Fraction(m.group(1)) * _SUFFIX.get(m.group(2) or "", 1))
+    if value < 1:
+        raise LimitError(f"{flag} must be at least 1, got '{text}'")
+    return value
+
+
+def estimated_bytes(a: Analysis) -> tuple[int, str]:
+    """Memory the executor needs for ``a``, estimated from the static model before running.
+
+    The predicted peak of live activations (fp32, whole batch, the input included)
+    plus, for the most demanding layer, its parameters and buffers at fp32 and the
+    scratch of a convolution: the im2col matrix of a general conv
+    (``MACs * groups / out_channels`` elements), the padded input copy of a depthwise
+    one (archcalc.executor.kernels.conv2d). Returns the bytes and the name of that layer.
+    """
+    batch = int(a.batch)
+    worst, at = 0, "-"
+    for lay, c in zip(a.network.layers, a.layers):
+        extra = 4 * (int(c.params) + int(c.buffers))
+        op = lay.op
+        if getattr(op, "op", None) == "conv2d" and lay.in_shapes:
+            c_in = int(lay.in_shapes[0][0])
+            groups, c_out = int(getattr(op, "groups", 1) or 1), int(op.out_channels)
+            if groups == c_in and groups > 1:  # depthwise: a padded copy of the input
+                _, h, w = (int(d) for d in lay.in_shapes[0])
+                k = op.kernel_size if isinstance(op.kernel_size, (list, tuple)) else (op.kernel_size,) * 2
+                extra += 4 * batch * c_in * (h + int(k[0])) * (w + int(k[-1]))
+            else:  # im2col (an upper bound for the 1x1 convs that skip it)
+                extra += 4 * int(c.macs) * groups // max(c_out, 1)
+        if extra > worst:
+            worst, at = extra, c.name
+    return int(a.totals["peak_activation_bytes"]) + worst, at
+
+
+def check_limits(a: Analysis, max_macs: int | None = MAX_MACS, max_bytes: int | None = MAX_BYTES) -> None:
+    """Refuse (:class:`LimitError`) an execution over the MAC or memory limit, before allocating anything."""
+    from archcalc.report.tables import human, human_bytes
+
+    macs = int(a.totals["macs"])
+    if max_macs is not None and macs > max_macs:
+        raise LimitError(f"executing this point would take {macs} MACs ({human(macs)}), over the limit "
+                         f"of {max_macs} ({human(max_macs)}); lower --resolution/--batch or raise --max-macs")
+    if max_bytes is not None:
+        need, at = estimated_bytes(a)
+        if need > max_bytes:
+            raise LimitError(f"executing this point needs about {need} bytes ({human_bytes(need)}: peak "
+                             f"activations plus layer '{at}'), over the limit of {max_bytes} "
+                             f"({human_bytes(max_bytes)}); lower --resolution/--batch or raise --max-bytes")
+
+
 def validate(spec, variant: str | None = None, vars: dict[str, Any] | None = None,
-             resolution: Any = None, batch: int = 1, seed: int = 0) -> Report:
-    """Analyze ``spec`` at a point (fp32), execute it on seeded random weights and compare."""
+             resolution: Any = None, batch: int = 1, seed: int = 0,
+             max_macs: int | None = MAX_MACS, max_bytes: int | None = MAX_BYTES) -> Report:
+    """Analyze ``spec`` at a point (fp32), execute it on seeded random weights and compare.
+
+    The point is checked against ``max_macs`` and ``max_bytes`` (None: no limit)
+    before anything is allocated (:func:`check_limits`).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise SpecError(f"seed must be an integer in [0, 2**63), got {seed!r}")
     a = analyze(spec, variant=variant, vars=vars, resolution=resolution, batch=batch, dtype="fp32")
+    check_limits(a, max_macs, max_bytes)
     return compare(a, seed)
 
 

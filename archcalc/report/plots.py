@@ -72,28 +72,35 @@ def pyplot():
 
 
 def check_path(path: str | Path) -> Path:
-    """A figure path with a supported extension (.png, .svg, .pdf) in an existing directory.
+    """A figure path with a supported extension (.png, .svg, .pdf) that can be written (archcalc.io).
 
     Directories are never created: a typo in ``--plot`` must not leave a tree behind.
+    Call it before any work, so a bad target fails fast.
     """
+    from archcalc.io import check_writable
+
     p = Path(path)
     if p.suffix.lower() not in _METADATA:
         raise SpecError(f"cannot write a figure to '{path}': use a .png, .svg or .pdf file name")
-    if not p.parent.is_dir():
-        raise SpecError(f"cannot write a figure to '{path}': directory '{p.parent}' does not exist; "
-                        "create it first or choose another path")
-    if p.is_dir():
-        raise SpecError(f"cannot write a figure to '{path}': it is a directory; give a file name")
+    check_writable(p, "a figure")
     return p
 
 
 def save(fig, path: str | Path) -> Path:
-    """Save ``fig`` without timestamps or version stamps, then close it."""
+    """Save ``fig`` atomically (archcalc.io) without timestamps or version stamps, then close it.
+
+    ``path`` may also be a temporary path handed out by :class:`archcalc.io.Staged`.
+    """
+    from archcalc.io import writing
+
     p = check_path(path)
-    fig.savefig(p, metadata=_METADATA[p.suffix.lower()])
     import matplotlib.pyplot as plt
 
-    plt.close(fig)
+    try:
+        with writing(p, "a figure") as tmp:
+            fig.savefig(tmp, format=p.suffix.lower()[1:], metadata=_METADATA[p.suffix.lower()])
+    finally:
+        plt.close(fig)
     return p
 
 

@@ -14,7 +14,7 @@ Files written (``outdir`` defaults to ``reports/``):
 - ``breakdown.md`` — resource per layer type (MobileNet Table 2) for every spec;
 - ``accuracy.png``, ``accuracy.svg``, ``accuracy.md`` — top-1 vs MACs (standard inputs,
   ImageNet-1K training) and its data;
-- ``homework.md``, ``homework.tex`` — the derivations of ``archcalc.symbolic.homework.write_reports``.
+- ``homework.md``, ``homework.tex`` — the derivations of ``archcalc.symbolic.homework.reports``.
 """
 
 from __future__ import annotations
@@ -141,35 +141,62 @@ def breakdown_md(specs, cache: dict) -> str:
     return "\n".join(parts)
 
 
-def write_homework(outdir: Path) -> list[Path]:
-    """The homework derivations (written by :func:`archcalc.symbolic.homework.write_reports`)."""
-    from archcalc.symbolic.homework import write_reports
-
-    return [Path(p) for p in write_reports(outdir)]
+#: every file ``write_reports`` may write (its targets are checked before any work)
+FILES = ("architectures.md", "compare.md", "compare.tex", "mobilenet_grid.md", "mobilenet_grid.tex",
+         "mobilenet_grid.csv", "breakdown.md", "accuracy.md", "accuracy.png", "accuracy.svg",
+         "homework.md", "homework.tex")
 
 
 def write_reports(outdir: str | Path = "reports", specs=None,
                   log: Callable[[str], None] | None = None) -> list[Path]:
-    """Regenerate every report file in ``outdir`` and return the paths written."""
+    """Regenerate every report file in ``outdir`` all-or-nothing and return the paths written.
+
+    Every target is checked before any work; every file is rendered to a temporary
+    in ``outdir`` and only when all are complete are they renamed into place
+    (:class:`archcalc.io.Staged`), so a failure or a kill leaves the old reports.
+    ``outdir`` itself is created when missing (its parent must exist); no other
+    file in it is touched.
+    """
+    from archcalc.io import Staged, check_directory, check_writable
+
+    out = check_directory(outdir, "reports")
+    created = not out.exists()
+    if created:
+        try:
+            out.mkdir()
+        except OSError as e:
+            from archcalc.errors import OutputError
+
+            raise OutputError(f"cannot create directory '{outdir}': {e.strerror}") from None
+    try:
+        for name in FILES:
+            check_writable(out / name, "reports")
+        with Staged(out, "reports") as staged:
+            _render_reports(staged, specs)
+            names = staged.names
+    except BaseException:
+        if created:
+            import contextlib
+
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only when still empty: nothing of anyone else is removed
+        raise
+    written = [out / name for name in names]
+    if log:
+        for p in written:
+            log(f"wrote {p}")
+    return written
+
+
+def _render_reports(staged, specs) -> None:
+    """Render every report file into ``staged`` (an :class:`archcalc.io.Staged`)."""
     from archcalc.report.accuracy import accuracy_points, plot_accuracy, points_table, standard_points
     from archcalc.spec.loader import bundled_specs
+    from archcalc.symbolic.homework import reports as homework_reports
 
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
     specs = list(specs or bundled_specs())
     cache: dict = {}
-    written: list[Path] = []
-
-    def record(p: Path) -> None:
-        """Note a written file (and log it)."""
-        written.append(p)
-        if log:
-            log(f"wrote {p}")
-
-    def text(name: str, content: str) -> None:
-        """Write one text report into ``out``."""
-        (out / name).write_text(content, encoding="utf-8")
-        record(out / name)
+    text = staged.write_text
 
     text("architectures.md", architectures_md(specs, cache))
     rows = compare_rows(compare_items(specs), cache=cache)
@@ -192,7 +219,6 @@ def write_reports(outdir: str | Path = "reports", specs=None,
          "entries), MACs and params computed by archcalc at the entry's point.\n\n"
          + points_table(points, "markdown") + "\n")
     for ext in ("png", "svg"):
-        record(plot_accuracy(points, out / f"accuracy.{ext}"))
-    for p in write_homework(out):
-        record(p)
-    return written
+        plot_accuracy(points, staged.path(f"accuracy.{ext}"))
+    for name, content in homework_reports().items():
+        text(name, content)

@@ -9,9 +9,7 @@ Every page is built before the first file is written, so a failure writes nothin
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,28 +64,28 @@ def site_pages(specs, version: str) -> dict[str, str]:
     return pages
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_site(outdir: str | Path, specs=None, log: Callable[[str], None] | None = None) -> list[Path]:
-    """Build every page, then write each into ``outdir`` atomically (temp file + rename)."""
+    """Build every page, then write them all into ``outdir`` all-or-nothing (archcalc.io.Staged).
+
+    The directory is checked before any work; a missing one is created (its parent must exist).
+    """
     from archcalc import __version__
+    from archcalc.errors import OutputError
+    from archcalc.io import Staged, check_directory
     from archcalc.spec.loader import bundled_specs
 
-    out = Path(outdir)
+    out = check_directory(outdir, "the HTML report")
     pages = site_pages(list(specs or bundled_specs()), __version__)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in pages.items():
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, out / name)
-        written.append(out / name)
-        if log:
-            log(f"wrote {out / name}")
+    if not out.exists():
+        try:
+            out.mkdir()
+        except OSError as e:
+            raise OutputError(f"cannot create directory '{outdir}': {e.strerror}") from None
+    with Staged(out, "the HTML report") as staged:
+        for name, text in pages.items():
+            staged.write_text(name, text)
+    written = [out / name for name in pages]
+    if log:
+        for p in written:
+            log(f"wrote {p}")
     return written

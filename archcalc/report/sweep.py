@@ -16,6 +16,7 @@ parsed exactly (``6/7`` stays a fraction).
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -59,6 +60,10 @@ def parse_axis(name: str, text: str) -> tuple[str, list[str]]:
     return name, values
 
 
+#: most points one sweep computes (checked before any analysis; docs/output.md)
+MAX_POINTS = 10_000
+
+
 def axes_from_options(sets: list[str] | None, **shorthands: str | None) -> list[tuple[str, list[str]]]:
     """Axes from ``--set VAR=LIST`` items and shorthand options (``alpha='1,0.5'``), in order."""
     axes = []
@@ -74,6 +79,10 @@ def axes_from_options(sets: list[str] | None, **shorthands: str | None) -> list[
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise SpecError(f"var {', '.join(dup)} is swept twice; give each var one list")
+    points = math.prod(len(vals) for _, vals in axes)
+    if points > MAX_POINTS:
+        raise SpecError(f"the sweep has {points} points ({' x '.join(str(len(v)) for _, v in axes)}), over the "
+                        f"limit of {MAX_POINTS} (each one a full analysis); sweep fewer values or split the sweep")
     return axes
 
 

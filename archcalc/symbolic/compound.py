@@ -319,6 +319,11 @@ def check_grid(tolerance: float, step: float) -> list[tuple[Fraction, ...]]:
     """The grid search's candidates, or a SpecError for bad or too expensive ``tolerance``/``step``."""
     from archcalc.errors import SpecError
 
+    import math
+
+    for flag, value in (("--tolerance", tolerance), ("--step", step)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SpecError(f"{flag} must be a finite number, got {value}")
     if tolerance <= 0 or step <= 0:
         raise SpecError(f"--tolerance and --step must be > 0, got {tolerance} and {step}")
     candidates = grid(tolerance, step)

@@ -88,6 +88,19 @@ def dsc_steps() -> tuple[list[Step], dict[str, Any], bool]:
     return steps, {"ratio": ratio, "params_ratio": ratio}, all(checks)
 
 
+#: largest --k / --n accepted (the ratio is exact at any size; this keeps the printed numbers readable)
+MAX_TYPICAL = 10**9
+
+
+def check_typical(k: int, n: int) -> None:
+    """A SpecError unless the kernel size ``k`` and channel count ``n`` are integers in [1, 10**9]."""
+    from archcalc.errors import SpecError
+
+    for flag, value in (("--k", k), ("--n", n)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TYPICAL:
+            raise SpecError(f"{flag} must be an integer from 1 to {MAX_TYPICAL}, got {value}")
+
+
 def typical(k: int = 3, n: int = 512) -> Fraction:
     """The ratio 1/N + 1/k² at a point, exactly.
 
@@ -194,6 +207,7 @@ def training_steps() -> tuple[list[Step], bool]:
 def prove_dsc(spec: str | None = None, layer: str | None = None, k: int = 3, n: int = 512,
               training: bool = False) -> Proof:
     """The DSC derivation, its typical value, and a check on a real layer of a spec."""
+    check_typical(k, n)
     steps, results, ok = dsc_steps()
     if training:
         more, train_ok = training_steps()

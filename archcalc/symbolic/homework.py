@@ -470,11 +470,10 @@ def reports() -> dict[str, str]:
 
 def write_reports(outdir: Path) -> list[Path]:
     """Write ``homework.md`` and ``homework.tex`` into ``outdir``; return their paths."""
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, text in reports().items():
-        path = outdir / name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return paths
+    from archcalc.io import Staged
+
+    contents = reports()
+    with Staged(outdir, "homework") as staged:  # both files or neither (archcalc.io)
+        for name, text in contents.items():
+            staged.write_text(name, text)
+    return [Path(outdir) / name for name in contents]

@@ -17,7 +17,7 @@ import subprocess
 import pytest
 
 from archcalc.cli import main
-from archcalc.errors import SpecError
+from archcalc.errors import ArchcalcError, SpecError
 from archcalc.report.accuracy import accuracy_points, extra_data, standard_points
 from archcalc.report.compare import compare_rows, render_rows
 from archcalc.report.plots import check_path, label_points, pyplot
@@ -88,9 +88,9 @@ def test_point_labels_do_not_overlap():
 
 def test_check_path_needs_an_existing_directory(tmp_path):
     assert check_path(tmp_path / "a.svg") == tmp_path / "a.svg"
-    with pytest.raises(SpecError, match="does not exist"):
+    with pytest.raises(ArchcalcError, match="does not exist"):
         check_path(tmp_path / "missing" / "a.png")
-    with pytest.raises(SpecError, match="is a directory"):
+    with pytest.raises(ArchcalcError, match="is a directory"):
         (tmp_path / "d.png").mkdir()
         check_path(tmp_path / "d.png")
 
