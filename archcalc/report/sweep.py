@@ -16,7 +16,6 @@ parsed exactly (``6/7`` stays a fraction).
 from __future__ import annotations
 
 import itertools
-import math
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -61,7 +60,6 @@ def parse_axis(name: str, text: str) -> tuple[str, list[str]]:
 
 
 #: most points one sweep computes (checked before any analysis; docs/output.md)
-MAX_POINTS = 10_000
 
 
 def axes_from_options(sets: list[str] | None, **shorthands: str | None) -> list[tuple[str, list[str]]]:
@@ -79,24 +77,27 @@ def axes_from_options(sets: list[str] | None, **shorthands: str | None) -> list[
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise SpecError(f"var {', '.join(dup)} is swept twice; give each var one list")
-    points = math.prod(len(vals) for _, vals in axes)
-    if points > MAX_POINTS:
-        raise SpecError(f"the sweep has {points} points ({' x '.join(str(len(v)) for _, v in axes)}), over the "
-                        f"limit of {MAX_POINTS} (each one a full analysis); sweep fewer values or split the sweep")
+    grid_size(axes)
     return axes
 
 
 MAX_GRID_POINTS = 10_000  #: points of one sweep (each is a full analysis), checked before any runs
 
 
-def grid(axes: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
-    """The cartesian product of the axes, first axis slowest, as ``{name: value}`` points."""
+def grid_size(axes: list[tuple[str, list[str]]]) -> int:
+    """The number of points of the axes' grid, checked against :data:`MAX_GRID_POINTS`."""
     size = 1
     for _, vals in axes:
         size *= len(vals)
     if size > MAX_GRID_POINTS:
         shape = " x ".join(f"{len(v)} {n}" for n, v in axes)
         raise SpecError(f"the sweep has {size:,} points ({shape}); the limit is {MAX_GRID_POINTS:,}")
+    return size
+
+
+def grid(axes: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
+    """The cartesian product of the axes, first axis slowest, as ``{name: value}`` points."""
+    grid_size(axes)
     names = [n for n, _ in axes]
     return [dict(zip(names, combo)) for combo in itertools.product(*(vals for _, vals in axes))]
 

@@ -52,7 +52,7 @@ def run(argv: list[str]) -> tuple[int, str, str]:
     (["validate", "mobilenet", "--max-macs", "0"], "--max-macs must be at least 1"),
     (["validate", "mobilenet", "--max-bytes", "lots"], "--max-bytes: expected a count like"),
     (["sweep", "mobilenet", "--alpha", ",".join(["1"] * 200), "--rho", ",".join(["1"] * 200)],
-     r"the sweep has 40000 points \(200 x 200\), over the limit of 10000"),
+     r"the sweep has 40,000 points \(200 alpha x 200 rho\); the limit is 10,000"),
 ])
 def test_bad_numbers_are_one_line_exit_2(argv, message):
     code, out, err = run(argv)
