@@ -166,7 +166,10 @@ def _no_gc():
 
 
 def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -> Analysis:
+    from archcalc.reference import check_entries
+
     loaded = load(spec)
+    check_entries(loaded)  # a broken reference entry is a spec error, not a failure of the output
     if dtype not in DTYPE_BYTES:
         raise SpecError(f"unknown dtype '{dtype}' (choose from {', '.join(DTYPE_BYTES)})")
     batch = as_int(parse_value(batch) if isinstance(batch, str) else batch, "batch")

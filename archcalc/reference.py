@@ -326,6 +326,28 @@ def check_all(spec) -> list[Check]:
     return [check(loaded, ref, cache) for ref in loaded.spec.reference]
 
 
+def check_entries(loaded) -> None:
+    """Every reference entry names a known variant and vars and gives an input shape and
+    readable figures, or a SpecError located at the entry (checked once per loaded spec)."""
+    from archcalc.errors import ArchcalcError
+    from archcalc.point import input_shape, resolve
+
+    if getattr(loaded, "_references_checked", False):
+        return
+    for i, ref in enumerate(loaded.spec.reference):
+        try:
+            at = resolve(loaded, ref.variant, point(ref))
+            input_shape(at, at.vars, False)
+            parse_figure(ref.macs, ref.exact)
+            parse_figure(ref.params, ref.exact)
+            convention_kinds(ref.params_convention)
+        except ArchcalcError as e:
+            e.message = f"reference entry {i + 1} ({ref.source!r}): {e.message}"
+            e.loc = loaded.source.loc(("reference", i))
+            raise
+    loaded._references_checked = True
+
+
 def input_only_vars(loaded) -> frozenset[str]:
     """Vars named in the input shape and nowhere else: the input shape they give stands for them."""
     spec = loaded.spec
