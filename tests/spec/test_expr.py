@@ -258,7 +258,7 @@ def test_hostile_inputs_give_expr_error_quickly(text):
     t0 = time.perf_counter()
     with pytest.raises(ExprError):
         evaluate(text, {"alpha": 1, "x": [1, 2, 3]})
-    assert time.perf_counter() - t0 < 0.5
+    assert time.perf_counter() - t0 < 5  # a hang guard, not a speed target (the machines are shared)
 
 
 def test_hostile_error_names_the_culprit():
