@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from archcalc.cost import CONVENTIONS, LayerCost, by_op, layer_costs, totals
+from archcalc.conventions import ARCHCALC
+from archcalc.cost import LayerCost, by_op, layer_costs, totals
 from archcalc.errors import GraphError, ShapeError, SpecError, StructuralSymbolError
 from archcalc.graph import Network, build
 from archcalc.memory import DTYPE_BYTES
@@ -50,8 +51,7 @@ class Analysis:
 
     @property
     def conventions(self) -> str:
-        model = " Symbolic: the ideal model (sizes H/stride, channels unrounded)." if self.symbolic else ""
-        return CONVENTIONS + f"; batch {self.batch}, dtype {self.dtype}.{model}"
+        return ARCHCALC.describe("analysis", batch=self.batch, dtype=self.dtype, symbolic=self.symbolic)
 
     def checks(self, source: str | None = None) -> list:
         """The spec's published figures recorded at exactly this point (:func:`archcalc.reference.matching`),

@@ -149,6 +149,9 @@ class Convention:
     quirks: tuple[str, ...] = ()
     evidence: str = ""
     words: Mapping[str, str] = field(default_factory=dict)
+    #: archcalc's own FLOPs: FLOPs per MAC (kind ``mul_add``) and the kinds a FLOP total sums
+    flops_per_mac: int = 2
+    flop_kinds: tuple[str, ...] = ("mul_add", "add", "mul", "div", "compare", "exp")
 
     def rule_for(self, op: str, impl: str = "module", pass_: str = "inference") -> Rule:
         """The rule that counts ``op`` (implemented as ``impl``); a zero rule when none does."""

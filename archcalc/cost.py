@@ -18,15 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from archcalc.conventions import ARCHCALC
 from archcalc.graph import Network
 from archcalc.memory import DTYPE_BYTES, peak_elements
 from archcalc.ops import FLOP_KINDS, PARAM_KINDS, numel
 
-#: The counting conventions, worded once; every table, figure and report states them.
-MACS_DEF = ("MACs = multiply-accumulates of conv and linear layers, zero-padded taps included "
-            "(the MobileNet paper's mult-adds; the ResNet/EfficientNet/ConvNeXt papers' and torchvision's FLOPs)")
-FLOPS_DEF = "FLOPs = 2 x MACs + bias, norm, activation, pooling, add and mul work (docs/conventions.md)"
-PARAMS_DEF = "params = learnable parameters (weights, biases, norm affine, other); BN running stats are buffers"
+#: The counting conventions, worded once (archcalc.conventions.ARCHCALC.words); every table,
+#: figure and report states them through ``ARCHCALC.describe``.
+MACS_DEF = ARCHCALC.words["macs"]
+FLOPS_DEF = ARCHCALC.words["flops"]
+PARAMS_DEF = ARCHCALC.words["params"]
 CONVENTIONS = "; ".join((MACS_DEF, FLOPS_DEF, PARAMS_DEF))
 
 
@@ -67,7 +68,7 @@ def layer_costs(net: Network, batch=1) -> list[LayerCost]:
         op, ins, shp = lay.op, lay.in_shapes, lay.out_shape
         pk = {k: v for k, v in op.params(ins).items() if not _is_zero(v)}
         macs = op.macs(ins, shp)
-        fk = {"mul_add": 2 * macs} if not _is_zero(macs) else {}
+        fk = {"mul_add": ARCHCALC.flops_per_mac * macs} if not _is_zero(macs) else {}
         for kind, v in op.flops(ins, shp).items():
             if kind not in FLOP_KINDS:
                 raise ValueError(f"{type(op).__name__}.flops returned unknown kind {kind!r}")

@@ -158,3 +158,11 @@ def test_describe_is_todays_wording():
         "computed by archcalc at each point; params = learnable parameters (weights, biases, norm affine, "
         "other); BN running stats are buffers; batch 8, fp16.")
     assert PRESETS["fvcore"].describe("preset").startswith("fvcore [fvcore 0.1.5.post20221221; unit")
+
+
+def test_archcalc_convention_kinds_are_the_cost_kinds():
+    from archcalc.ops import FLOP_KINDS
+
+    assert ARCHCALC.flop_kinds == ("mul_add",) + FLOP_KINDS
+    a = _analysis("resnet18")
+    assert a.totals["flops_by_kind"]["mul_add"] == ARCHCALC.flops_per_mac * a.totals["macs"]

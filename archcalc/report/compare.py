@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from archcalc.cost import FLOPS_DEF, MACS_DEF, PARAMS_DEF
+from archcalc.conventions import ARCHCALC
 from archcalc.errors import SpecError
 from archcalc.report.tables import human, human_bytes, latex_escape, render, shape_str
 
@@ -224,9 +224,7 @@ def conventions_note(rows: list[Row]) -> str:
     inputs = sorted({shape_str(r.analysis.network.input_shape) for r in rows})
     batches = sorted({str(r.analysis.batch) for r in rows})
     dtypes = sorted({r.analysis.dtype for r in rows})
-    return (f"{MACS_DEF}; {FLOPS_DEF}; {PARAMS_DEF} (published params compared in the source's "
-            "convention); activations = output elements of every layer; peak = largest live activation "
-            f"memory. Input {', '.join(inputs)} (C x H x W), batch {', '.join(batches)}, {', '.join(dtypes)}.")
+    return ARCHCALC.describe("compare", inputs=inputs, batches=batches, dtypes=dtypes)
 
 
 #: the columns whose cells come from a published source

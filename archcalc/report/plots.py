@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from archcalc.cost import MACS_DEF, PARAMS_DEF
+from archcalc.conventions import ARCHCALC
 from archcalc.errors import SpecError
 from archcalc.report.tables import human
 
@@ -28,7 +28,7 @@ from archcalc.report.tables import human
 
 def conventions_caption(batch: object = 1, dtype: str = "fp32") -> str:
     """The conventions line under every figure, naming the batch and dtype the counts were made at."""
-    return f"{MACS_DEF}, computed by archcalc at each point; {PARAMS_DEF}; batch {batch}, {dtype}."
+    return ARCHCALC.describe("caption", batch=batch, dtype=dtype)
 
 
 CAPTION = conventions_caption()
