@@ -64,11 +64,36 @@ class Analysis:
         """The JSON ``published`` list: one ``{source, quantity, figure, value, matches, ...}`` per figure."""
         return [_jsonable(p) for c in self.checks(source) for p in c.published()]
 
-    def to_dict(self, source: str | None = None) -> dict[str, Any]:
+    def convention_counts(self, convention: str) -> list[Any]:
+        """Every layer's count under a convention preset (archcalc.conventions.PRESETS)."""
+        from archcalc.conventions import layer_counts
+
+        return layer_counts(convention, self.network, self.layers, self.batch)
+
+    def to_dict(self, source: str | None = None, convention: str | None = None) -> dict[str, Any]:
         """The JSON contract of DESIGN.md (sympy values as strings in symbolic mode).
 
-        ``published`` lists the published-figure checks of :meth:`published` (of ``source``).
+        ``published`` lists the published-figure checks of :meth:`published` (of ``source``);
+        with a ``convention`` preset, its totals under ``"convention"`` and a
+        ``"convention_count"`` per layer (the other keys unchanged).
         """
+        out = self._to_dict(source)
+        if convention is not None:
+            from archcalc.conventions import get
+
+            preset, counts = get(convention), self.convention_counts(convention)
+            total = sum(counts[1:], counts[0]) if counts else 0
+            if self.symbolic:
+                import sympy
+
+                total = sympy.expand(total)
+            out["convention"] = {"name": preset.name, "unit": preset.unit, "tool": preset.tool,
+                                 "tool_version": preset.tool_version, "total": _jsonable(total)}
+            for rec, n in zip(out["layers"], counts):
+                rec["convention_count"] = _jsonable(n)
+        return out
+
+    def _to_dict(self, source: str | None = None) -> dict[str, Any]:
         conv = _jsonable
         return {
             "model": self.network.name,
@@ -102,12 +127,18 @@ class Analysis:
         return json.dumps(self.to_dict(), indent=indent)
 
     def table(self, fmt: str = "table", per_layer: bool = True, layers: list[str] | None = None,
-              source: str | None = None) -> str:
+              source: str | None = None, convention: str | None = None) -> str:
         """The cost table in ``fmt``; ``layers`` selects rows by name, prefix or glob; ``source``
-        keeps the published figures of one source (a key or a class)."""
+        keeps the published figures of one source (a key or a class); a ``convention`` preset
+        adds its count per layer and in total."""
         from archcalc.report.tables import cost_table
 
-        return cost_table(self, fmt, per_layer, self.select(layers) if layers else None, source)
+        counts = None
+        if convention is not None:
+            from archcalc.conventions import get
+
+            counts = (get(convention), dict(zip((c.name for c in self.layers), self.convention_counts(convention))))
+        return cost_table(self, fmt, per_layer, self.select(layers) if layers else None, source, counts)
 
     def select(self, patterns: list[str]) -> list[LayerCost]:
         """Layers whose name equals a pattern, lies under it (``stage3`` -> ``stage3.*``) or matches a glob.

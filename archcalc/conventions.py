@@ -78,7 +78,11 @@ class LayerFacts:
             return self.params * self.positions
         if q == "window_plus_one":
             # thop: int((H_in/H_out * W_in/W_out + 1) * output elements), in float64
-            return int((self.in_hw / self.out_hw + 1) * self.out)
+            if isinstance(self.in_hw, int) and isinstance(self.out_hw, int):
+                if self.in_hw % self.out_hw == 0:
+                    return (self.in_hw // self.out_hw + 1) * self.out
+                return int((self.in_hw / self.out_hw + 1) * self.out)
+            return (self.in_hw / self.out_hw + 1) * self.out
         raise KeyError(f"unknown quantity {q!r} (choose from {', '.join(QUANTITIES)})")
 
 
@@ -232,6 +236,16 @@ PRESETS: dict[str, Convention] = {p.name: p for p in (
         name="flops", unit="FLOPs (2 per MAC)", tool="archcalc", tool_version="",
         summary="2 x conv/linear MACs, nothing else (OpenVINO, PaddleClas 'GFLOPs')",
         rules=_macs_only(2, "2 FLOPs per conv/linear MAC"), default_why="not conv/linear: 0"),
+    Convention(
+        name="paper", unit="MACs (the papers' 'FLOPs', 'FLOPS', 'mult-adds')", tool="papers", tool_version="",
+        summary="conv + linear multiply-accumulates: MobileNet's 'mult-adds', ResNet's and DenseNet's "
+                "'FLOPs', EfficientNet's 'FLOPS', ConvNeXt's 'FLOPs' are all MACs",
+        rules=_macs_only(1, "the papers count one multiply-add once"), default_why="not conv/linear: 0",
+        quirks=("ResNet (He et al. 2016, Table 1) calls multiply-adds 'FLOPs': 3.8 x 10^9 for ResNet-50",
+                "EfficientNet (Tan & Le 2019, Table 2) prints MACs as 'FLOPS' (0.39B for B0)",
+                "MobileNet v1 Table 6 'Million Mult-Adds' 569 = conv + fc MACs",
+                "which layers a paper includes (the classifier, SE) varies: the spec's `reference:` "
+                "entries record it (`exclude:`), and `archcalc cost` prints each check")),
     Convention(
         name="flopcounter", unit="FLOPs (2 per MAC)", tool="torch", tool_version="2.14.1",
         entry="torch.utils.flop_counter.FlopCounterMode().get_total_flops()",

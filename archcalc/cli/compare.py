@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from archcalc.cli import app
+from archcalc.cli.conventions import ConventionsOpt, parse_conventions
 from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, check_format, overrides
 from archcalc.cli.output import Out, check_target, emit
 from archcalc.report.tables import FORMATS
@@ -34,13 +35,19 @@ def compare(
     source: Source = None,
     fmt: Format = "table",
     out: Out = None,
+    conventions: ConventionsOpt = None,
 ) -> None:
     """Compare networks side by side: params, MACs, FLOPs, memory and published figures (one source per row)."""
-    from archcalc.report.compare import compare_rows, parse_columns, render_rows, sort_rows
+    from archcalc.report.compare import compare_rows, convention_column, parse_columns, render_rows, sort_rows
 
     check_format(fmt, FORMATS + ("html",))
     check_target(out)
     cols = parse_columns(columns)
+    if conventions is not None:
+        presets = tuple(convention_column(n) for n in parse_conventions(conventions))
+        cols = (parse_columns(columns, ()) if columns else ()) + presets
+        if sort in {n.strip() for n in conventions.split(",")}:
+            sort = convention_column(sort)
     rows = sort_rows(compare_rows(specs, overrides(set_), resolution, batch, dtype, source=source), sort)
     if fmt == "html":
         from archcalc import __version__

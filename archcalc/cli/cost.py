@@ -10,6 +10,7 @@ import typer
 
 from archcalc.cli import app
 from archcalc.cli.compare import Source
+from archcalc.cli.conventions import ConventionOpt, check_convention
 from archcalc.cli.options import (
     Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
 )
@@ -37,6 +38,7 @@ def cost(
     training: Annotated[bool, typer.Option("--training", help="Add forward+backward cost and training memory.")] = False,
     optimizer: Annotated[str, typer.Option("--optimizer", help="With --training: sgd, sgd-momentum, adam or adamw (optimizer state).")] = "sgd",
     input_grad: Annotated[bool, typer.Option("--input-grad", help="With --training: also compute the gradient of the network input.")] = False,
+    convention: ConventionOpt = None,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
     from archcalc.api import analyze, load
@@ -44,6 +46,8 @@ def cost(
 
     check_format(fmt, FORMATS + ("html",))
     check_target(out)
+    if convention is not None:
+        check_convention(convention)
     a = analyze(
         spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution, batch=batch,
         dtype=dtype, symbolic=symbolic or symbols is not None,
@@ -56,7 +60,7 @@ def cost(
 
         t = training_cost(a, optimizer, input_grad)
     if fmt == "json":
-        doc = a.to_dict(source)
+        doc = a.to_dict(source, convention)
         if t is not None:
             from archcalc.api import _jsonable
             from archcalc.report.training import training_json
@@ -72,7 +76,7 @@ def cost(
 
         emit(analysis_page(a, published_checks(a, source), __version__), out)
     else:
-        text = a.table(fmt, per_layer, layer, source)
+        text = a.table(fmt, per_layer, layer, source, convention)
         if t is not None:
             from archcalc.report.training import training_section
 

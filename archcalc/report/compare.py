@@ -185,14 +185,40 @@ CELLS: dict[str, list[Cell]] = {
 }
 
 
+CONVENTION_PREFIX = "convention:"
+
+
+def convention_column(name: str) -> str:
+    """The column key of a counting preset's total (``compare --conventions``)."""
+    return CONVENTION_PREFIX + name
+
+
+def _convention_total(row: Row, name: str) -> Any:
+    cache = row.extra.setdefault("convention_totals", {})
+    if name not in cache:
+        cache[name] = sum(row.analysis.convention_counts(name))
+    return cache[name]
+
+
+def _cells_of(column: str) -> list[Cell]:
+    if column.startswith(CONVENTION_PREFIX):
+        from archcalc.conventions import get
+
+        name = column[len(CONVENTION_PREFIX):]
+        unit = get(name).unit
+        return [Cell(name, lambda r: human(_convention_total(r, name)), lambda r: _convention_total(r, name),
+                     unit)]
+    return CELLS[column]
+
+
 def headers_for(columns: tuple[str, ...], raw: bool = False) -> list[str]:
     """Headers of the chosen columns (CSV/JSON names, with units, with ``raw``)."""
-    return [cell.raw_header if raw else cell.header for c in columns for cell in CELLS[c]]
+    return [cell.raw_header if raw else cell.header for c in columns for cell in _cells_of(c)]
 
 
 def cells(row: Row, columns: tuple[str, ...], raw: bool = False) -> list[Any]:
     """One row's cells for the chosen columns (exact values with ``raw``)."""
-    return [(cell.raw if raw else cell.show)(row) for c in columns for cell in CELLS[c]]
+    return [(cell.raw if raw else cell.show)(row) for c in columns for cell in _cells_of(c)]
 
 
 def sort_rows(rows: list[Row], key: str | None) -> list[Row]:
@@ -212,9 +238,9 @@ def _sortable(v: Any) -> Any:
 
 def column_values(rows: list[Row], column: str) -> list[Any]:
     """The exact values of a column's first cell over ``rows`` (for sorting and plots)."""
-    if column not in CELLS:
+    if column not in CELLS and not column.startswith(CONVENTION_PREFIX):
         raise SpecError(f"unknown column '{column}' (choose from {', '.join(COLUMNS)})")
-    raw = CELLS[column][0].raw
+    raw = _cells_of(column)[0].raw
     return [raw(r) for r in rows]
 
 
@@ -251,11 +277,18 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
     """
     if source_column:
         columns = with_source(columns)
+    presets = [c[len(CONVENTION_PREFIX):] for c in columns if c.startswith(CONVENTION_PREFIX)]
     raw_headers = label_headers + headers_for(columns, raw=True)
     raw = [r.labels + cells(r, columns, raw=True) for r in rows]
     if fmt == "json":
-        return json.dumps({"conventions": conventions_note(rows),
-                           "rows": [dict(zip(raw_headers, map(_plain, v))) for v in raw]}, indent=2) + "\n"
+        doc = {"conventions": conventions_note(rows)}
+        if presets:
+            from archcalc.conventions import get
+
+            doc["presets"] = [{"name": p.name, "unit": p.unit, "tool": p.tool, "tool_version": p.tool_version}
+                              for p in map(get, presets)]
+        doc["rows"] = [dict(zip(raw_headers, map(_plain, v))) for v in raw]
+        return json.dumps(doc, indent=2) + "\n"
     if fmt == "csv":
         return render(raw_headers, [[_plain(x) for x in v] for v in raw], "csv")
     shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
@@ -263,6 +296,10 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
     note = conventions_note(rows)
     if source_column and "source" in columns:
         note += " " + SOURCE_NOTE
+    if presets:
+        from archcalc.conventions import get
+
+        note += " Presets: " + "; ".join(get(p).label for p in presets) + " (archcalc conventions)."
     if fmt == "latex":
         return latex_table(body, note, caption)
     if fmt == "markdown":

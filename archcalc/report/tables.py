@@ -168,32 +168,50 @@ def _cell(v: Any, fmt: str, symbolic: bool) -> str:
 
 
 def cost_table(a, fmt: str = "table", per_layer: bool = True, selected: list | None = None,
-               source: str | None = None) -> str:
+               source: str | None = None, convention: tuple | None = None) -> str:
     """The ``archcalc cost`` table: header lines, per-layer rows (optional; ``selected`` ones
-    only) with their subtotal, and the network total."""
+    only) with their subtotal, and the network total.  ``convention`` = (preset, {layer name:
+    count}) adds a column with the preset's count (named by preset and unit)."""
     sym = a.symbolic
     headers = ["layer", "op", "output", "params", "MACs", "FLOPs", "activations"]
+    preset, counts = convention if convention else (None, {})
+    if preset is not None:
+        headers.append(f"{preset.name} count")
+
+    def extra(names):
+        return [sum(counts[n] for n in names)] if preset is not None else []
+
     rows, raw = [], []
     if per_layer or selected:
         for c in selected or a.layers:
+            x = extra([c.name])
             rows.append([c.name, c.op, _shape_cell(c.output, fmt), _cell(c.params, fmt, sym),
-                         _cell(c.macs, fmt, sym), _cell(c.flops, fmt, sym), _cell(c.activations, fmt, sym)])
-            raw.append([c.name, c.op, shape_str(c.output), c.params, c.macs, c.flops, c.activations])
+                         _cell(c.macs, fmt, sym), _cell(c.flops, fmt, sym), _cell(c.activations, fmt, sym)]
+                        + [_cell(v, fmt, sym) for v in x])
+            raw.append([c.name, c.op, shape_str(c.output), c.params, c.macs, c.flops, c.activations] + x)
     if selected:
         sub = [sum(getattr(c, k) for c in selected) for k in ("params", "macs", "flops", "activations")]
+        sub += extra([c.name for c in selected])
         rows.append(["selected", f"{len(selected)} layers", ""] + [_cell(v, fmt, sym) for v in sub])
         raw.append(["selected", len(selected), ""] + sub)
     t = a.totals
+    x = extra([c.name for c in a.layers])
     rows.append(["total", f"{len(a.layers)} layers", _shape_cell(a.layers[-1].output, fmt),
                  _cell(t["params"], fmt, sym), _cell(t["macs"], fmt, sym), _cell(t["flops"], fmt, sym),
-                 _cell(t["activations"], fmt, sym)])
+                 _cell(t["activations"], fmt, sym)] + [_cell(v, fmt, sym) for v in x])
     raw.append(["total", len(a.layers), shape_str(a.layers[-1].output), t["params"], t["macs"],
-                t["flops"], t["activations"]])
-    align = ["left", "left", "left"] + ["left" if sym else "right"] * 4
+                t["flops"], t["activations"]] + x)
+    align = ["left", "left", "left"] + ["left" if sym else "right"] * (len(headers) - 3)
     body = render(headers, rows, fmt, raw, align)
     if fmt == "csv":
         return body
     head = header_lines(a)
+    if preset is not None:
+        total = x[0]
+        head.append(f"Convention: {preset.describe('preset')}")
+        head.append(f"{preset.name} total ({preset.unit}): "
+                    + (expr_str(total, fmt) if sym else f"{total:,}")
+                    + (f" = what {preset.entry} reports" if preset.entry else ""))
     if fmt == "latex":
         comments = head + summary_lines(a, "latex", source)
         return "\n".join("% " + line for line in comments) + "\n" + body + "\n"
