@@ -410,3 +410,46 @@ def layer_counts(convention: str | Convention, network, costs, batch=1, pass_: s
     """The count of every layer under ``convention``, in document order."""
     conv = convention if isinstance(convention, Convention) else get(convention)
     return [conv.count(f, pass_) for f in layer_facts(network, costs, batch)]
+
+
+# ---------------------------------------------------------------- explain --
+@dataclass(frozen=True)
+class Difference:
+    """One layer counted by two presets: both counts and the rule of each that made them."""
+
+    layer: str
+    op: str
+    a: Any
+    b: Any
+    rule_a: Rule
+    rule_b: Rule
+
+    @property
+    def diff(self) -> Any:
+        return self.a - self.b
+
+
+def differences(a: str | Convention, b: str | Convention, layers: Iterable[LayerFacts],
+                pass_: str = "inference") -> list[Difference]:
+    """Every layer under presets ``a`` and ``b`` (all layers; their ``diff`` sums exactly to
+    the difference of the two totals)."""
+    ca = a if isinstance(a, Convention) else get(a)
+    cb = b if isinstance(b, Convention) else get(b)
+    out = []
+    for f in layers:
+        ra, rb = ca.rule_for(f.op, f.impl, pass_), cb.rule_for(f.op, f.impl, pass_)
+        out.append(Difference(f.name, f.op, ra.count(f), rb.count(f), ra, rb))
+    return out
+
+
+def by_rule(diffs: Iterable[Difference]) -> list[tuple[str, int, Any, Any, Rule, Rule]]:
+    """The differences grouped by op and the pair of rules that decided them:
+    (op, layers, count a, count b, rule a, rule b), in first-seen order."""
+    groups: dict[tuple, list] = {}
+    for d in diffs:
+        key = (d.op, d.rule_a, d.rule_b)
+        g = groups.setdefault(key, [d.op, 0, 0, 0, d.rule_a, d.rule_b])
+        g[1] += 1
+        g[2] += d.a
+        g[3] += d.b
+    return [tuple(g) for g in groups.values()]

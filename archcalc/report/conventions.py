@@ -63,3 +63,65 @@ def preset_rules(name: str, fmt: str = "table") -> str:
     notes = [p.describe("preset")] + [f"{q}: {QUANTITIES[q]}" for q in used] + [f"quirk: {q}" for q in p.quirks]
     sep = "\n\n" if fmt == "markdown" else "\n"
     return sep.join([body, "\n".join(("- " + n) if fmt == "markdown" else n for n in notes)]) + "\n"
+
+
+def explain(name_a: str, name_b: str, diffs: list, title: str, fmt: str = "table", top: int | None = None) -> str:
+    """Where two presets' counts of one network differ, by op (with the rule of each) and by
+    layer; each table's rows sum exactly to the difference of the totals."""
+    from archcalc.conventions import by_rule
+
+    pa, pb = get(name_a), get(name_b)
+    total_a = sum(d.a for d in diffs)
+    total_b = sum(d.b for d in diffs)
+    delta = total_a - total_b
+    groups = [g for g in by_rule(diffs) if g[2] != g[3]]
+    layers = [d for d in diffs if d.diff != 0]
+    assert sum(g[2] - g[3] for g in groups) == delta == sum(d.diff for d in layers)
+    if fmt == "json":
+        return json.dumps({
+            "network": title, "a": _head(pa, total_a), "b": _head(pb, total_b), "difference": delta,
+            "by_op": [{"op": op, "layers": n, "a": ca, "b": cb, "difference": ca - cb,
+                       "rule_a": ra.why, "rule_b": rb.why, "count_a": _terms(ra), "count_b": _terms(rb)}
+                      for op, n, ca, cb, ra, rb in groups],
+            "by_layer": [{"layer": d.layer, "op": d.op, "a": d.a, "b": d.b, "difference": d.diff}
+                         for d in layers]}, indent=2) + "\n"
+    exact = fmt == "csv"
+
+    def num(v):
+        return v if exact else f"{v:,}"
+
+    h_op = ["op", "layers", pa.name, pb.name, f"{pa.name} - {pb.name}", f"{pa.name} rule", f"{pb.name} rule"]
+    op_rows = [[op, n, num(ca), num(cb), num(ca - cb), f"{_terms(ra)}: {ra.why}", f"{_terms(rb)}: {rb.why}"]
+               for op, n, ca, cb, ra, rb in sorted(groups, key=lambda g: -abs(g[2] - g[3]))]
+    op_rows.append(["sum", sum(g[1] for g in groups), num(sum(g[2] for g in groups)),
+                    num(sum(g[3] for g in groups)), num(delta), "", ""])
+    shown = sorted(layers, key=lambda d: -abs(d.diff))
+    rest = []
+    if top is not None and len(shown) > top:
+        shown, rest = shown[:top], shown[top:]
+    order = {d.layer: i for i, d in enumerate(layers)}
+    shown.sort(key=lambda d: order[d.layer])
+    h_layer = ["layer", "op", pa.name, pb.name, f"{pa.name} - {pb.name}"]
+    layer_rows = [[d.layer, d.op, num(d.a), num(d.b), num(d.diff)] for d in shown]
+    if rest:
+        layer_rows.append([f"({len(rest)} other layers)", "", num(sum(d.a for d in rest)),
+                           num(sum(d.b for d in rest)), num(sum(d.diff for d in rest))])
+    layer_rows.append(["sum", f"{len(layers)} layers", num(sum(d.a for d in layers)),
+                       num(sum(d.b for d in layers)), num(delta)])
+    if fmt == "csv":
+        return render(["table"] + h_op, [["by op"] + r for r in op_rows], "csv") + \
+            render(["table"] + h_layer, [["by layer"] + r for r in layer_rows], "csv").split("\n", 1)[1]
+    right = ["left", "right", "right", "right", "right", "left", "left"]
+    head = [f"{title}: {pa.name} {total_a:,} vs {pb.name} {total_b:,} "
+            f"(difference {delta:+,}, {human(abs(delta))})",
+            f"{pa.name}: {pa.describe('preset')}", f"{pb.name}: {pb.describe('preset')}"]
+    if fmt == "markdown":
+        head = ["- " + line for line in head]
+    sep = "\n\n" if fmt == "markdown" else "\n"
+    return sep.join(["\n".join(head), "by op (the rule of each preset):",
+                     render(h_op, op_rows, fmt, colalign=right), "by layer:",
+                     render(h_layer, layer_rows, fmt, colalign=right[:5])]) + "\n"
+
+
+def _head(p, total) -> dict[str, Any]:
+    return {"name": p.name, "unit": p.unit, "tool": p.tool, "tool_version": p.tool_version, "total": total}
