@@ -166,3 +166,17 @@ def test_archcalc_convention_kinds_are_the_cost_kinds():
     assert ARCHCALC.flop_kinds == ("mul_add",) + FLOP_KINDS
     a = _analysis("resnet18")
     assert a.totals["flops_by_kind"]["mul_add"] == ARCHCALC.flops_per_mac * a.totals["macs"]
+
+
+def test_docs_closing_table_is_current():
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("measure_peers", root / "tools" / "measure_peers.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    doc = (root / "docs" / "conventions.md").read_text()
+    current = doc.split("<!-- peers-table -->\n", 1)[1].split("<!-- /peers-table -->", 1)[0]
+    table = mod.closing_table()
+    assert current == table, "run: PYTHONPATH=. python tools/measure_peers.py --table"
+    assert "≠" not in table

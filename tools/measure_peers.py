@@ -5,6 +5,7 @@ against, tests/test_conventions.py).  Needs torch, torchvision, fvcore, ptflops,
 torchinfo (the torch venv)::
 
     PYTHONPATH=. /work/venv-torch/bin/python tools/measure_peers.py [--only resnet18,...]
+    PYTHONPATH=. python tools/measure_peers.py --table   # docs/conventions.md's closing table
 
 Every model is built with random weights (counts do not depend on them), in eval mode,
 batch 1.  Per tool the file holds the total and, where the tool reports it, the count of
@@ -142,11 +143,46 @@ def _dump(data) -> str:
                   text) + "\n"
 
 
+def closing_table(path: Path = OUT) -> str:
+    """The model x preset table of docs/conventions.md: archcalc's preset vs the recorded tool
+    (needs only archcalc and the fixtures)."""
+    from archcalc.api import analyze
+    from archcalc.conventions import layer_counts
+
+    data = json.loads(path.read_text())
+    tools = [t for t in TOOLS if t != "torchvision"]
+    lines = ["| model (torchvision, input) | archcalc MACs | " + " | ".join(tools) + " | torchvision GFLOPS |",
+             "|---" * (len(tools) + 3) + "|"]
+    for key, rec in data["models"].items():
+        a = analyze(rec["spec"], variant=rec["variant"], resolution=rec["resolution"])
+        cells = [f"{a.totals['macs']:,}"]
+        for t in tools:
+            got, want = sum(layer_counts(t, a.network, a.layers)), rec["tools"][t]["total"]
+            cells.append(f"{want:,} {'=' if got == want else '≠ ' + format(got, ',')}")
+        tv = rec["tools"].get("torchvision")
+        if tv:
+            got = round(sum(layer_counts("torchvision", a.network, a.layers)) / 1e9, 3)
+            cells.append(f"{tv['gflops']} {'=' if got == tv['gflops'] else '≠ ' + str(got)}")
+        else:
+            cells.append("-")
+        lines.append(f"| {rec['torchvision_model']} {rec['resolution']} | " + " | ".join(cells) + " |")
+    v = data["versions"]
+    lines.append("")
+    lines.append("Tool versions: " + ", ".join(f"{k} {v[k]}" for k in v) + ". `=`: archcalc's preset "
+                 "gives exactly the tool's number.")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help="comma-separated fixture keys")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--table", action="store_true",
+                    help="print docs/conventions.md's closing table from the fixtures (no torch needed)")
     args = ap.parse_args(argv)
+    if args.table:
+        sys.stdout.write(closing_table(args.out))
+        return 0
     import torch
     import torchvision.models as tvm
 
