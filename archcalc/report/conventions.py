@@ -108,9 +108,12 @@ def explain(name_a: str, name_b: str, diffs: list, title: str, fmt: str = "table
                            num(sum(d.b for d in rest)), num(sum(d.diff for d in rest))])
     layer_rows.append(["sum", f"{len(layers)} layers", num(sum(d.a for d in layers)),
                        num(sum(d.b for d in layers)), num(delta)])
-    if fmt == "csv":
-        return render(["table"] + h_op, [["by op"] + r for r in op_rows], "csv") + \
-            render(["table"] + h_layer, [["by layer"] + r for r in layer_rows], "csv").split("\n", 1)[1]
+    if fmt == "csv":  # one header: by-op rows name an op, by-layer rows a layer and its op
+        headers = ["table", "layer", "op", "layers", pa.name, pb.name, f"{pa.name} - {pb.name}",
+                   f"{pa.name} rule", f"{pb.name} rule"]
+        rows = [["by op", ""] + r for r in op_rows]
+        rows += [["by layer", r[0], r[1], "", *r[2:], "", ""] for r in layer_rows]
+        return render(headers, rows, "csv")
     right = ["left", "right", "right", "right", "right", "left", "left"]
     head = [f"{title}: {pa.name} {total_a:,} vs {pb.name} {total_b:,} "
             f"(difference {delta:+,}, {human(abs(delta))})",
