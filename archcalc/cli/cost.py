@@ -10,6 +10,7 @@ import typer
 
 from archcalc.cli import app
 from archcalc.cli.compare import Source
+from archcalc.errors import SpecError
 from archcalc.cli.conventions import ConventionOpt, check_convention
 from archcalc.cli.options import (
     Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
@@ -48,6 +49,9 @@ def cost(
     check_target(out)
     if convention is not None:
         check_convention(convention)
+        if fmt == "html":
+            raise SpecError("--convention: the HTML page does not show preset counts yet; "
+                            "use --format table, markdown, latex, csv or json")
     a = analyze(
         spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution, batch=batch,
         dtype=dtype, symbolic=symbolic or symbols is not None,

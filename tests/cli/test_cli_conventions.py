@@ -62,6 +62,7 @@ def test_cost_convention_table_names_preset_unit_and_version():
 def test_cost_convention_typo_is_one_line_exit_2():
     out = fails("cost", "resnet", "--convention", "fvcor")
     assert out.strip().count("\n") == 0 and "choose from" in out and "fvcore" in out
+    assert "HTML page does not show" in fails("cost", "resnet", "-c", "fvcore", "-f", "html")
 
 
 def test_compare_one_column_per_preset():
