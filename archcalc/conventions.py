@@ -34,6 +34,7 @@ QUANTITIES: dict[str, str] = {
     "out": "output elements",
     "in": "input elements (the first input)",
     "in_if_affine": "input elements again when the norm has an affine scale/shift",
+    "positions": "output positions (H x W, 1 for a vector)",
     "params": "the layer's learnable parameters (once per call)",
     "params_x_positions": "the layer's parameters times its output positions (H x W)",
     "window_plus_one": "(input H*W / output H*W + 1) per output element (thop's adaptive-pool formula)",
@@ -74,6 +75,8 @@ class LayerFacts:
             return (self.ins[0] if self.ins else 0) if self.norm_affine else 0
         if q == "params":
             return self.params * self.batch
+        if q == "positions":
+            return self.positions
         if q == "params_x_positions":
             return self.params * self.positions
         if q == "window_plus_one":
@@ -279,7 +282,9 @@ PRESETS: dict[str, Convention] = {p.name: p for p in (
         quirks=("bias adds are never counted, for conv or linear",
                 "aten::relu, max_pool2d, add, mul, sigmoid, silu, gelu are ignored or 'unsupported' "
                 "(a warning, counted 0)",
-                "avg_pool2d (DenseNet transitions) has no handle: 0")),
+                "avg_pool2d (DenseNet transitions) has no handle: 0",
+                "mmengine 0.10.7's FlopAnalyzer (the fvcore fork) has the same default handles "
+                "(source compared, not run): this preset stands for it too")),
     Convention(
         name="ptflops", unit="ptflops MACs", tool="ptflops", tool_version="0.7.5",
         entry="get_model_complexity_info(model, (3, H, W), backend='pytorch')",
@@ -304,6 +309,7 @@ PRESETS: dict[str, Convention] = {p.name: p for p in (
                "nn.AdaptiveAvgPool2d hook + patched F.adaptive_avg_pool2d: input elements twice"),
             _r("global_avgpool", "in", "F.adaptive_avg_pool2d called directly: once", impl="functional"),
             _r("silu", "in", "nn.SiLU has no hook; the patched F.silu counts input elements once"),
+            _r("softmax", "in", "nn.Softmax has no hook; the patched F.softmax counts input elements once"),
             _r("gelu", (("out", 1), ("in", 1)),
                "nn.GELU hook (added if nn has GELU) + patched F.gelu: counted twice"),
         ),
@@ -339,6 +345,8 @@ PRESETS: dict[str, Convention] = {p.name: p for p in (
             _r("global_avgpool", ZERO, "F.adaptive_avg_pool2d is not a module: thop never sees it",
                impl="functional"),
             _r("avgpool", "out", "count_avgpool: 1 per output element"),
+            _r("softmax", (("out", 3), ("positions", -1)),
+               "count_softmax: C exp + (C - 1) add + C div per position"),
         ),
         default_why="thop: zero_ops (ReLU, ReLU6, MaxPool, Dropout) or no rule for the module type: 0",
         quirks=("rules are looked up by exact module type: torchvision's LayerNorm2d and timm's "

@@ -23,9 +23,14 @@ MODELS = FIXTURES["models"]
 TOOL_PRESETS = ("fvcore", "ptflops", "ptflops-aten", "thop", "torchinfo", "flopcounter")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 @lru_cache(maxsize=None)
 def _analysis(key):
     rec = MODELS[key]
+    if rec["spec"].endswith(".yaml"):  # the probe: a spec file at its own input size
+        return analyze(ROOT / rec["spec"])
     return analyze(rec["spec"], variant=rec["variant"], resolution=rec["resolution"])
 
 
@@ -86,13 +91,31 @@ def test_per_layer_counts_equal_the_tools(key, tool):
         assert ours.get(op) == theirs[op], (key, tool, op)
 
 
+@pytest.mark.parametrize("tool", ["fvcore", "thop", "torchinfo", "ptflops"])
+def test_probe_layer_by_layer(tool):
+    """The probe's modules carry the spec's layer names: every layer's count, by name."""
+    a, counts = _counts("probe", tool)
+    ours = {c.name: n for c, n in zip(a.layers, counts)}
+    theirs = {name: n for name, _cls, n in MODELS["probe"]["tools"][tool]["layers"]}
+    if tool == "ptflops":  # module hooks only; the patched functionals' share is recorded apart
+        functional = {"relu": 1024, "gelu": 1024, "mpool": 4096, "apool": 8192, "gpool": 1024,
+                      "silu": 1024, "softmax": 10}
+        assert sum(functional.values()) == MODELS["probe"]["tools"]["ptflops"]["functional"]
+        ours = {k: v - functional.get(k, 0) for k, v in ours.items()}
+        ours = {k: v for k, v in ours.items() if k in theirs or v}
+    else:
+        assert set(theirs) <= set(ours)
+    assert {k: ours[k] for k in theirs} == theirs
+    assert sum(v for k, v in ours.items() if k not in theirs) == 0
+
+
 @pytest.mark.parametrize("key", sorted(MODELS))
 def test_fvcore_by_operator(key):
     by_op = MODELS[key]["tools"]["fvcore"]["by_operator"]
     a, counts = _counts(key, "fvcore")
     ours = Counter()
     names = {"conv2d": "conv", "linear": "linear", "batchnorm": "batch_norm", "layernorm": "layer_norm",
-             "global_avgpool": "adaptive_avg_pool2d"}
+             "groupnorm": "group_norm", "global_avgpool": "adaptive_avg_pool2d"}
     for c, n in zip(a.layers, counts):
         if n:
             ours[names[c.op]] += n

@@ -39,7 +39,32 @@ MODELS = [
     ("convnext_tiny", "convnext_tiny", 224, "convnext", "tiny", "ConvNeXt_Tiny_Weights"),
     # off-nominal: 200 is not a multiple of 32, so every stride rounds
     ("resnet50@200", "resnet50", 200, "resnet", "50", None),
+    # one layer of every op the models above lack; same names as tests/fixtures/probe.yaml
+    ("probe", "probe", 32, "tests/fixtures/probe.yaml", None, None),
 ]
+
+
+def probe_model():
+    """The nn.Sequential twin of tests/fixtures/probe.yaml (module names = layer names)."""
+    from collections import OrderedDict
+
+    import torch.nn as nn
+
+    return nn.Sequential(OrderedDict([
+        ("conv", nn.Conv2d(3, 8, 3, padding=1, bias=True)), ("gn", nn.GroupNorm(2, 8)),
+        ("hswish", nn.Hardswish()), ("apool", nn.AvgPool2d(2)), ("pw", nn.Conv2d(8, 16, 1, bias=False)),
+        ("bn", nn.BatchNorm2d(16, affine=False)), ("relu6", nn.ReLU6()), ("mpool", nn.MaxPool2d(2)),
+        ("sig", nn.Sigmoid()), ("silu", nn.SiLU()), ("gelu", nn.GELU()), ("tanh", nn.Tanh()),
+        ("hsig", nn.Hardsigmoid()), ("relu", nn.ReLU()), ("gpool", nn.AdaptiveAvgPool2d(1)),
+        ("flatten", nn.Flatten()), ("fc", nn.Linear(16, 10)), ("ln", nn.LayerNorm(10)),
+        ("softmax", nn.Softmax(dim=1)),
+    ]))
+
+
+def build(builder):
+    import torchvision.models as tvm
+
+    return probe_model() if builder == "probe" else getattr(tvm, builder)(weights=None)
 
 TOOLS = ("fvcore", "ptflops", "ptflops-aten", "thop", "torchinfo", "flopcounter", "torchvision")
 
@@ -110,8 +135,14 @@ def run_torchinfo(model, x):
     from torchinfo import summary
 
     s = summary(model, input_data=x, verbose=0, col_names=("output_size", "num_params", "mult_adds"))
-    layers = [[li.get_layer_name(False, True), li.class_name, int(li.macs)]
-              for li in s.summary_list if li.is_leaf_layer]
+    def dotted(li):  # the module's name in named_modules()
+        parts = []
+        while li is not None and li.parent_info is not None:
+            parts.append(str(li.var_name))
+            li = li.parent_info
+        return ".".join(reversed(parts))
+
+    layers = [[dotted(li), li.class_name, int(li.macs)] for li in s.summary_list if li.is_leaf_layer]
     return {"total": int(s.total_mult_adds), "layers": layers}
 
 
@@ -143,6 +174,11 @@ def _dump(data) -> str:
                   text) + "\n"
 
 
+def _spec_path(spec: str) -> str:
+    """A bundled spec name, or a spec file relative to the repository."""
+    return str(OUT.parents[2] / spec) if spec.endswith(".yaml") else spec
+
+
 def closing_table(path: Path = OUT) -> str:
     """The model x preset table of docs/conventions.md: archcalc's preset vs the recorded tool
     (needs only archcalc and the fixtures)."""
@@ -154,7 +190,8 @@ def closing_table(path: Path = OUT) -> str:
     lines = ["| model (torchvision, input) | archcalc MACs | " + " | ".join(tools) + " | torchvision GFLOPS |",
              "|---" * (len(tools) + 3) + "|"]
     for key, rec in data["models"].items():
-        a = analyze(rec["spec"], variant=rec["variant"], resolution=rec["resolution"])
+        a = analyze(_spec_path(rec["spec"]), variant=rec["variant"],
+                    resolution=None if rec["spec"].endswith(".yaml") else rec["resolution"])
         cells = [f"{a.totals['macs']:,}"]
         for t in tools:
             got, want = sum(layer_counts(t, a.network, a.layers)), rec["tools"][t]["total"]
@@ -184,7 +221,6 @@ def main(argv=None) -> int:
         sys.stdout.write(closing_table(args.out))
         return 0
     import torch
-    import torchvision.models as tvm
 
     warnings.filterwarnings("ignore")
     torch.manual_seed(0)
@@ -202,7 +238,7 @@ def main(argv=None) -> int:
         for tool, fn in (("fvcore", run_fvcore), ("ptflops", run_ptflops),
                          ("ptflops-aten", lambda m, x: run_ptflops(m, x, "aten")),
                          ("thop", run_thop), ("torchinfo", run_torchinfo), ("flopcounter", run_flopcounter)):
-            model = getattr(tvm, builder)(weights=None).eval()
+            model = build(builder).eval()
             with torch.no_grad():
                 tools[tool] = fn(model, x)
             print(f"  {tool}: {tools[tool]['total']:,}", file=sys.stderr, flush=True)
