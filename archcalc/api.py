@@ -64,13 +64,18 @@ class Analysis:
         """The JSON ``published`` list: one ``{source, quantity, figure, value, matches, ...}`` per figure."""
         return [_jsonable(p) for c in self.checks(source) for p in c.published()]
 
-    def convention_counts(self, convention: str) -> list[Any]:
-        """Every layer's count under a convention preset (archcalc.conventions.PRESETS)."""
+    def convention_counts(self, convention: str, pass_: str = "inference", input_grad: bool = False) -> list[Any]:
+        """Every layer's count under a convention preset (archcalc.conventions.PRESETS), for
+        the ``inference`` pass or, where the preset has rules for it, ``training``."""
         from archcalc.conventions import layer_counts
 
-        return layer_counts(convention, self.network, self.layers, self.batch)
+        try:
+            return layer_counts(convention, self.network, self.layers, self.batch, pass_, input_grad)
+        except ValueError as e:
+            raise SpecError(str(e)) from None
 
-    def to_dict(self, source: str | None = None, convention: str | None = None) -> dict[str, Any]:
+    def to_dict(self, source: str | None = None, convention: str | None = None, pass_: str = "inference",
+                input_grad: bool = False) -> dict[str, Any]:
         """The JSON contract of DESIGN.md (sympy values as strings in symbolic mode).
 
         ``published`` lists the published-figure checks of :meth:`published` (of ``source``);
@@ -81,7 +86,7 @@ class Analysis:
         if convention is not None:
             from archcalc.conventions import get
 
-            preset, counts = get(convention), self.convention_counts(convention)
+            preset, counts = get(convention), self.convention_counts(convention, pass_, input_grad)
             total = sum(counts[1:], counts[0]) if counts else 0
             if self.symbolic:
                 import sympy
@@ -89,6 +94,8 @@ class Analysis:
                 total = sympy.expand(total)
             out["convention"] = {"name": preset.name, "unit": preset.unit, "tool": preset.tool,
                                  "tool_version": preset.tool_version, "total": _jsonable(total)}
+            if pass_ != "inference":
+                out["convention"]["pass"] = pass_
             for rec, n in zip(out["layers"], counts):
                 rec["convention_count"] = _jsonable(n)
         return out
@@ -127,7 +134,8 @@ class Analysis:
         return json.dumps(self.to_dict(), indent=indent)
 
     def table(self, fmt: str = "table", per_layer: bool = True, layers: list[str] | None = None,
-              source: str | None = None, convention: str | None = None) -> str:
+              source: str | None = None, convention: str | None = None, pass_: str = "inference",
+              input_grad: bool = False) -> str:
         """The cost table in ``fmt``; ``layers`` selects rows by name, prefix or glob; ``source``
         keeps the published figures of one source (a key or a class); a ``convention`` preset
         adds its count per layer and in total."""
@@ -137,7 +145,8 @@ class Analysis:
         if convention is not None:
             from archcalc.conventions import get
 
-            counts = (get(convention), dict(zip((c.name for c in self.layers), self.convention_counts(convention))))
+            counts = (get(convention), dict(zip((c.name for c in self.layers),
+                                                self.convention_counts(convention, pass_, input_grad))), pass_)
         return cost_table(self, fmt, per_layer, self.select(layers) if layers else None, source, counts)
 
     def select(self, patterns: list[str]) -> list[LayerCost]:

@@ -35,6 +35,9 @@ QUANTITIES: dict[str, str] = {
     "in": "input elements (the first input)",
     "in_if_affine": "input elements again when the norm has an affine scale/shift",
     "positions": "output positions (H x W, 1 for a vector)",
+    "macs_x_groups": "MACs times the conv's groups (FlopCounterMode's weight-gradient overcount)",
+    "macs_if_input_grad": "MACs when the layer computes its input's gradient (not fed by the "
+                          "network input, unless --input-grad)",
     "params": "the layer's learnable parameters (once per call)",
     "params_x_positions": "the layer's parameters times its output positions (H x W)",
     "window_plus_one": "(input H*W / output H*W + 1) per output element (thop's adaptive-pool formula)",
@@ -58,6 +61,8 @@ class LayerFacts:
     in_hw: Any = 1
     out_hw: Any = 1
     batch: Any = 1
+    groups: Any = 1
+    input_grad: bool = True  #: training: does the layer compute its input's gradient?
     impl: str = "module"  #: how the framework implements it: "module", "functional", "subclass"
 
     def quantity(self, q: str) -> Any:
@@ -75,6 +80,10 @@ class LayerFacts:
             return (self.ins[0] if self.ins else 0) if self.norm_affine else 0
         if q == "params":
             return self.params * self.batch
+        if q == "macs_x_groups":
+            return self.macs * self.groups
+        if q == "macs_if_input_grad":
+            return self.macs if self.input_grad else 0
         if q == "positions":
             return self.positions
         if q == "params_x_positions":
@@ -90,9 +99,10 @@ class LayerFacts:
 
 
 
-def facts(layer, cost, batch=1, impl: str = "module") -> LayerFacts:
-    """:class:`LayerFacts` of a graph layer (``.name``, ``.in_shapes``, ``.out_shape``) and
-    its cost record (``.macs``, ``.flops``, ``.params``, ``.params_by_kind``)."""
+def facts(layer, cost, batch=1, impl: str = "module", input_grad: bool = False) -> LayerFacts:
+    """:class:`LayerFacts` of a graph layer (``.name``, ``.in_shapes``, ``.out_shape``,
+    ``.inputs``, ``.op``) and its cost record (``.macs``, ``.flops``, ``.params``,
+    ``.params_by_kind``); ``input_grad``: the network input requires a gradient."""
     def numel(shape):
         n = 1
         for d in shape:
@@ -109,6 +119,8 @@ def facts(layer, cost, batch=1, impl: str = "module") -> LayerFacts:
         name=layer.name, op=cost.op, macs=cost.macs, flops=cost.flops, out=numel(out_shape) * batch,
         ins=ins, positions=pos * batch, params=cost.params, biases=pk.get("biases", 0),
         norm_affine=pk.get("norm_affine", 0), in_hw=in_hw, out_hw=pos, batch=batch, impl=impl,
+        groups=getattr(getattr(layer, "op", None), "groups", 1) or 1,
+        input_grad=input_grad or any(src != "input" for src in getattr(layer, "inputs", ("x",))),
     )
 
 
@@ -175,6 +187,11 @@ class Convention:
 
     def count(self, f: LayerFacts, pass_: str = "inference") -> Any:
         return self.rule_for(f.op, f.impl, pass_).count(f)
+
+    @property
+    def passes(self) -> tuple[str, ...]:
+        """The passes this preset has rules for (``inference``, and ``training`` where given)."""
+        return tuple(dict.fromkeys(("inference",) + tuple(r.pass_ for r in self.rules)))
 
     @property
     def label(self) -> str:
@@ -253,10 +270,18 @@ PRESETS: dict[str, Convention] = {p.name: p for p in (
         name="flopcounter", unit="FLOPs (2 per MAC)", tool="torch", tool_version="2.14.1",
         entry="torch.utils.flop_counter.FlopCounterMode().get_total_flops()",
         summary="2 x MACs of aten convolution/mm/addmm/bmm, bias adds and everything else 0",
-        rules=_macs_only(2, "aten.convolution / aten.addmm: 2 x MACs, bias ignored"),
+        rules=_macs_only(2, "aten.convolution / aten.addmm: 2 x MACs, bias ignored") + (
+            _r("conv2d", (("macs", 2), ("macs_x_groups", 2), ("macs_if_input_grad", 2)),
+               "forward 2F + convolution_backward: weight gradient 2F x groups (its overcount), "
+               "input gradient 2F unless fed by the network input", pass_="training"),
+            _r("linear", (("macs", 4), ("macs_if_input_grad", 2)),
+               "forward 2F + mm for the weight gradient 2F + mm for the input gradient 2F "
+               "unless fed by the network input", pass_="training"),
+        ),
         default_why="no FlopCounterMode formula for this aten op: 0",
-        quirks=("training (forward+backward) counts are issue 14's; grouped-conv backward is "
-                "counted as dense there",)),
+        quirks=("--training: around forward + loss.backward(), convolution_backward's weight "
+                "gradient is counted with the full input channels as its batch, i.e. x groups "
+                "too many for a grouped conv (depthwise: x C); the preset reproduces that",)),
     Convention(
         name="torchvision", unit="GFLOPS (= conv+linear GMACs)", tool="torchvision", tool_version="0.29.1",
         entry="Weights.meta['_ops'] (the GFLOPS column)",
@@ -407,17 +432,23 @@ IMPLEMENTATION: dict[str, dict[str, str]] = {
 }
 
 
-def layer_facts(network, costs, batch=1) -> list[LayerFacts]:
+def layer_facts(network, costs, batch=1, input_grad: bool = False) -> list[LayerFacts]:
     """:class:`LayerFacts` of every layer of ``network`` (``.name``, ``.layers``), with the
     implementation recorded in :data:`IMPLEMENTATION`; ``costs`` are its cost records."""
     impl = IMPLEMENTATION.get(network.name, {})
-    return [facts(lay, c, batch, impl.get(lay.name, "module")) for lay, c in zip(network.layers, costs)]
+    return [facts(lay, c, batch, impl.get(lay.name, "module"), input_grad)
+            for lay, c in zip(network.layers, costs)]
 
 
-def layer_counts(convention: str | Convention, network, costs, batch=1, pass_: str = "inference") -> list:
-    """The count of every layer under ``convention``, in document order."""
+def layer_counts(convention: str | Convention, network, costs, batch=1, pass_: str = "inference",
+                 input_grad: bool = False) -> list:
+    """The count of every layer under ``convention``, in document order; ``pass_`` is
+    ``inference`` or ``training`` (forward + backward, where the preset has such rules)."""
     conv = convention if isinstance(convention, Convention) else get(convention)
-    return [conv.count(f, pass_) for f in layer_facts(network, costs, batch)]
+    if pass_ not in conv.passes:
+        raise ValueError(f"convention '{conv.name}' has no {pass_} rules "
+                         f"(presets with training rules: {', '.join(n for n, p in PRESETS.items() if pass_ in p.passes)})")
+    return [conv.count(f, pass_) for f in layer_facts(network, costs, batch, input_grad)]
 
 
 # ---------------------------------------------------------------- explain --

@@ -158,13 +158,14 @@ def test_rule_lookup_prefers_the_implementation_specific_rule():
 
 
 def test_a_training_rule_is_one_more_entry():
-    base = PRESETS["flopcounter"]
-    extra = Rule("conv2d", (("macs", 6),), "forward + backward (issue 14)", pass_="training")
+    base = PRESETS["thop"]
+    extra = Rule("conv2d", (("macs", 3),), "forward + backward", pass_="training")
     trained = Convention(**{**base.__dict__, "rules": base.rules + (extra,)})
     a = _analysis("resnet18")
     f = layer_facts(a.network, a.layers)[0]
-    assert trained.count(f) == base.count(f) == 2 * f.macs
-    assert trained.count(f, "training") == 6 * f.macs
+    assert trained.count(f) == base.count(f) == f.macs
+    assert trained.count(f, "training") == 3 * f.macs
+    assert base.passes == ("inference",) and trained.passes == ("inference", "training")
 
 
 def test_unknown_preset_names_the_choices():
@@ -203,3 +204,37 @@ def test_docs_closing_table_is_current():
     table = mod.closing_table()
     assert current == table, "run: PYTHONPATH=. python tools/measure_peers.py --table"
     assert "≠" not in table
+
+
+TRAINING = FIXTURES["training"]
+
+
+@pytest.mark.parametrize("key", sorted(TRAINING))
+def test_flopcounter_training_equals_flopcountermode_forward_backward(key):
+    """FlopCounterMode around forward + backward (train mode), grouped-conv overcount included."""
+    rec = TRAINING[key]
+    a = analyze(rec["spec"], variant=rec["variant"], resolution=rec["resolution"], batch=rec["batch"])
+    counts = layer_counts("flopcounter", a.network, a.layers, a.batch, "training")
+    assert sum(counts) == rec["flopcounter"]["total"]
+    by_op = rec["flopcounter"]["by_operator"]
+    conv_fwd = sum(n for c, n in zip(a.layers, layer_counts("flopcounter", a.network, a.layers, a.batch))
+                   if c.op == "conv2d")
+    assert by_op["aten.convolution"] == conv_fwd
+    assert by_op["aten.convolution"] + by_op["aten.convolution_backward"] == sum(
+        n for c, n in zip(a.layers, counts) if c.op == "conv2d")
+
+
+def test_training_rules_only_where_a_preset_has_them():
+    a = _analysis("resnet18")
+    assert PRESETS["flopcounter"].passes == ("inference", "training")
+    with pytest.raises(ValueError, match="no training rules.*flopcounter"):
+        layer_counts("thop", a.network, a.layers, pass_="training")
+    # the depthwise overcount: MobileNetV2 at 224, batch 2 (docs/conventions.md, Note [FlopCounterMode groups])
+    m = analyze("mobilenet_v2", batch=2)
+    assert sum(layer_counts("flopcounter", m.network, m.layers, 2, "training")) == 24_559_401_984
+
+
+def test_docs_training_table_is_the_fixtures():
+    doc = (ROOT / "docs" / "conventions.md").read_text()
+    for key, rec in TRAINING.items():
+        assert f"| {rec['torchvision_model']} | {rec['flopcounter']['total']:,} | = |" in doc

@@ -66,6 +66,17 @@ def build(builder):
 
     return probe_model() if builder == "probe" else getattr(tvm, builder)(weights=None)
 
+#: FlopCounterMode around forward + backward (train mode, batch 2, 64 x 64): the flopcounter
+#: preset's training rules.  (fixture key, torchvision builder, resolution, batch, spec, variant)
+TRAINING = [
+    ("resnet18", "resnet18", 64, 2, "resnet", "18"),
+    ("resnext50_32x4d", "resnext50_32x4d", 64, 2, "resnext", "50-32x4d"),
+    ("mobilenet_v2", "mobilenet_v2", 64, 2, "mobilenet_v2", None),
+    ("densenet121", "densenet121", 64, 2, "densenet", "121"),
+    ("efficientnet_b0", "efficientnet_b0", 64, 2, "efficientnet", "b0"),
+    ("convnext_tiny", "convnext_tiny", 64, 2, "convnext", "tiny"),
+]
+
 TOOLS = ("fvcore", "ptflops", "ptflops-aten", "thop", "torchinfo", "flopcounter", "torchvision")
 
 
@@ -157,6 +168,18 @@ def run_flopcounter(model, x):
     return {"total": int(mode.get_total_flops()), "by_operator": {str(k): int(v) for k, v in glob.items()}}
 
 
+def run_flopcounter_training(model, x):
+    """FlopCounterMode around ``model(x).sum().backward()`` in train mode."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model.train()
+    mode = FlopCounterMode(display=False)
+    with mode:
+        model(x).sum().backward()
+    glob = mode.get_flop_counts().get("Global", {})
+    return {"total": int(mode.get_total_flops()), "by_operator": {str(k): int(v) for k, v in glob.items()}}
+
+
 def run_torchvision(weights_name):
     import torchvision.models as tvm
 
@@ -210,10 +233,17 @@ def closing_table(path: Path = OUT) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _save(data, out: Path) -> None:
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(_dump(data))
+    tmp.replace(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help="comma-separated fixture keys")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--training", action="store_true", help="only the FlopCounterMode training fixtures")
     ap.add_argument("--table", action="store_true",
                     help="print docs/conventions.md's closing table from the fixtures (no torch needed)")
     args = ap.parse_args(argv)
@@ -228,7 +258,21 @@ def main(argv=None) -> int:
     data["versions"] = {p: version(p) for p in ("torch", "torchvision", "fvcore", "ptflops", "thop", "torchinfo")}
     data.setdefault("models", {})
     only = set(args.only.split(",")) if args.only else None
-    for key, builder, res, spec, variant, weights in MODELS:
+    data.setdefault("training", {})
+    for key, builder, res, batch, spec, variant in TRAINING:
+        if only and key not in only:
+            continue
+        torch.manual_seed(0)
+        got = run_flopcounter_training(build(builder), torch.randn(batch, 3, res, res))
+        print(f"{key} training @ {res}, batch {batch}: {got['total']:,}", file=sys.stderr, flush=True)
+        data["training"][key] = {"torchvision_model": builder, "resolution": res, "batch": batch, "spec": spec,
+                                 "variant": variant, "flopcounter": got}
+    _save(data, args.out)
+    if args.training:
+        MODELS_RUN = []
+    else:
+        MODELS_RUN = MODELS
+    for key, builder, res, spec, variant, weights in MODELS_RUN:
         if only and key not in only:
             continue
         print(f"{key} @ {res}", file=sys.stderr, flush=True)
@@ -247,9 +291,7 @@ def main(argv=None) -> int:
             tools["torchvision"] = tv
         rec["tools"] = tools
         data["models"][key] = rec
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(_dump(data))
-        tmp.replace(args.out)
+        _save(data, args.out)
     return 0
 
 

@@ -58,13 +58,14 @@ def cost(
         symbols=symbols.split(",") if symbols else None,
     )
     source = check_source(source, [load(a.spec_path)])
+    pass_ = "training" if training and convention is not None else "inference"
     t = None
     if training:
         from archcalc.training import training_cost
 
         t = training_cost(a, optimizer, input_grad)
     if fmt == "json":
-        doc = a.to_dict(source, convention)
+        doc = a.to_dict(source, convention, pass_, input_grad)
         if t is not None:
             from archcalc.api import _jsonable
             from archcalc.report.training import training_json
@@ -80,7 +81,7 @@ def cost(
 
         emit(analysis_page(a, published_checks(a, source), __version__), out)
     else:
-        text = a.table(fmt, per_layer, layer, source, convention)
+        text = a.table(fmt, per_layer, layer, source, convention, pass_, input_grad)
         if t is not None:
             from archcalc.report.training import training_section
 

@@ -174,9 +174,10 @@ def cost_table(a, fmt: str = "table", per_layer: bool = True, selected: list | N
     count}) adds a column with the preset's count (named by preset and unit)."""
     sym = a.symbolic
     headers = ["layer", "op", "output", "params", "MACs", "FLOPs", "activations"]
-    preset, counts = convention if convention else (None, {})
+    preset, counts, pass_ = (tuple(convention) + ("inference",))[:3] if convention else (None, {}, "inference")
+    training = pass_ != "inference"
     if preset is not None:
-        headers.append(f"{preset.name} count")
+        headers.append(f"{preset.name} count" + (f" ({pass_})" if training else ""))
 
     def extra(names):
         return [sum(counts[n] for n in names)] if preset is not None else []
@@ -209,7 +210,7 @@ def cost_table(a, fmt: str = "table", per_layer: bool = True, selected: list | N
     if preset is not None:
         total = x[0]
         head.append(f"Convention: {preset.describe('preset')}")
-        head.append(f"{preset.name} total ({preset.unit}): "
+        head.append(f"{preset.name} total ({preset.unit}{', ' + pass_ + ': forward + backward' if training else ''}): "
                     + (expr_str(total, fmt) if sym else f"{total:,}")
                     + (f" = what {preset.entry} reports" if preset.entry else ""))
     if fmt == "latex":

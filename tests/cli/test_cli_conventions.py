@@ -112,3 +112,11 @@ def test_conventions_lists_every_preset_with_version():
     rules = invoke("conventions", "ptflops")
     assert "F.relu" in rules and "relu6" in rules
     assert "unknown preset" in fails("conventions", "nope")
+
+
+def test_cost_training_with_the_flopcounter_preset():
+    d = json.loads(invoke("cost", "resnet", "-v", "18", "-r", "64", "-b", "2", "--training", "-c", "flopcounter",
+                          "-f", "json"))
+    assert d["convention"]["pass"] == "training"
+    assert d["convention"]["total"] == FX["training"]["resnet18"]["flopcounter"]["total"] == 1_744_158_720
+    assert "no training rules" in fails("cost", "resnet", "--training", "-c", "fvcore")
