@@ -28,7 +28,7 @@ from pydantic import Field
 
 from archcalc.errors import ShapeError
 from archcalc.ops.base import Ctx, Op, Raw, as_int, as_pair, div, numel, same_pad, spatial, window_out
-from archcalc.spec.expr import is_symbolic
+from archcalc.values import is_symbolic
 
 
 class WindowOp(Op):

@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 
 from archcalc.errors import ShapeError
 from archcalc.ops.base import Op, numel
-from archcalc.spec.expr import is_symbolic
+from archcalc.values import is_symbolic
 
 
 def _same(a, b) -> bool:

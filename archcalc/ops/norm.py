@@ -24,7 +24,7 @@ from typing import Literal
 from archcalc.errors import ShapeError
 from archcalc.ops.base import Op, Raw, as_int, numel
 from archcalc.ops.linear import positions
-from archcalc.spec.expr import is_symbolic
+from archcalc.values import is_symbolic
 
 
 class BatchNorm(Op):
