@@ -36,7 +36,8 @@ def compare(
     out: Out = None,
 ) -> None:
     """Compare networks side by side: params, MACs, FLOPs, memory and published figures (one source per row)."""
-    from archcalc.report.compare import compare_rows, parse_columns, render_rows, sort_rows
+    from archcalc.report.compare import parse_columns, render_rows, sort_rows
+    from archcalc.study import compare_rows
 
     check_format(fmt, FORMATS + ("html",))
     check_target(out)

@@ -39,7 +39,7 @@ def cost(
     input_grad: Annotated[bool, typer.Option("--input-grad", help="With --training: also compute the gradient of the network input.")] = False,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
-    from archcalc.api import analyze, load
+    from archcalc.api import analyze
     from archcalc.reference import check_source
 
     check_format(fmt, FORMATS + ("html",))
@@ -49,7 +49,7 @@ def cost(
         dtype=dtype, symbolic=symbolic or symbols is not None,
         symbols=symbols.split(",") if symbols else None,
     )
-    source = check_source(source, [load(a.spec_path)])
+    source = check_source(source, [a.loaded])
     t = None
     if training:
         from archcalc.training import training_cost

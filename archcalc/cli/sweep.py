@@ -37,7 +37,8 @@ def sweep(
 ) -> None:
     """Sweep a spec over a grid of vars (e.g. MobileNet's alpha x rho grid) and tabulate every point."""
     from archcalc.report.compare import parse_columns, render_rows, sort_rows
-    from archcalc.report.sweep import axes_from_options, sweep_rows
+    from archcalc.report.sweep import axes_from_options
+    from archcalc.study import sweep_rows
 
     check_format(fmt, FORMATS + ("html",))
     check_target(out)

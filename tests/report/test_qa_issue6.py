@@ -17,9 +17,10 @@ import subprocess
 import pytest
 
 from archcalc.cli import main
-from archcalc.errors import ArchcalcError, SpecError
-from archcalc.report.accuracy import accuracy_points, extra_data, standard_points
-from archcalc.report.compare import compare_rows, render_rows
+from archcalc.errors import ArchcalcError
+from archcalc.report.accuracy import extra_data, standard_points
+from archcalc.report.compare import render_rows
+from archcalc.study import accuracy_points, compare_rows
 from archcalc.report.plots import check_path, label_points, pyplot
 
 COLS = ("macs", "deviation", "peak")

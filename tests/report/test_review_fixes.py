@@ -57,7 +57,7 @@ def test_unknown_proof_format_fails_before_deriving(argv, capsys, monkeypatch):
 
 
 def test_sweep_rejects_unknown_plot_column_before_sweeping(tmp_path, capsys, monkeypatch):
-    import archcalc.report.sweep as sweep
+    import archcalc.study as sweep
 
     monkeypatch.setattr(sweep, "sweep_rows", lambda *a, **k: pytest.fail("swept before --y was checked"))
     code, cap = _run(["sweep", "mobilenet", "--alpha", "1,1/2", "--plot", str(tmp_path / "g.png"), "--y", "gflops"],
