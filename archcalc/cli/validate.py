@@ -50,8 +50,8 @@ def validate(
     fmt: Format = "table",
 ) -> None:
     """Execute a network on random weights and compare shapes, MACs, activations, params and peak memory."""
-    from archcalc.executor.validate import parse_limit
-    from archcalc.executor.validate import validate as run_validation
+    from archcalc.validate import parse_limit
+    from archcalc.validate import validate as run_validation
 
     check_format(fmt, ("table", "markdown", "latex", "csv", "json"))
     if not 0 <= seed < 2**63:
@@ -76,8 +76,8 @@ def validate(
 def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -> None:
     """Validate every bundled configuration; a spec's native resolution caps ``--resolution``."""
     from archcalc.errors import ArchcalcError
-    from archcalc.executor.validate import configurations, native_resolution
-    from archcalc.executor.validate import validate as run_validation
+    from archcalc.validate import configurations, native_resolution
+    from archcalc.validate import validate as run_validation
     from archcalc.spec.expr import parse_value
     from archcalc.spec.loader import bundled_specs
 
