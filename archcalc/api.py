@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import gc
-import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,6 +23,7 @@ from archcalc.memory import DTYPE_BYTES
 from archcalc.ops import Ctx
 from archcalc.values import as_int
 from archcalc.reference import Check, matching, of_source
+from archcalc.report.formats import dumps
 from archcalc.spec.expr import parse_value
 from archcalc.point import Point, evaluate_vars, free_vars, input_shape, resolve  # noqa: F401 (re-exported)
 from archcalc.spec.loader import LoadedSpec
@@ -112,7 +112,7 @@ class Analysis:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        return dumps(self.to_dict(), indent=indent)
 
     def table(self, fmt: str = "table", per_layer: bool = True, layers: list[str] | None = None,
               source: str | None = None) -> str:

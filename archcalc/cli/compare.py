@@ -9,7 +9,7 @@ import typer
 from archcalc.cli import app
 from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, check_format, overrides
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.tables import FORMATS
+from archcalc.report.formats import names
 
 Columns = Annotated[str | None, typer.Option(
     "--columns", help="Comma-separated: input, params, weights, macs, flops, activations, peak, "
@@ -39,7 +39,7 @@ def compare(
     from archcalc.report.compare import parse_columns, render_rows, sort_rows
     from archcalc.study import compare_rows
 
-    check_format(fmt, FORMATS + ("html",))
+    check_format(fmt, names(pages=True))
     check_target(out)
     cols = parse_columns(columns)
     rows = sort_rows(compare_rows(specs, overrides(set_), resolution, batch, dtype, source=source), sort)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from typing import Annotated, Optional
 
@@ -14,7 +13,8 @@ from archcalc.cli.options import (
     Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
 )
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.tables import FORMATS
+from archcalc.report import formats
+from archcalc.report.formats import dumps
 
 
 @app.command()
@@ -42,7 +42,7 @@ def cost(
     from archcalc.api import analyze
     from archcalc.reference import check_source
 
-    check_format(fmt, FORMATS + ("html",))
+    check_format(fmt, formats.names(pages=True))
     check_target(out)
     a = analyze(
         spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution, batch=batch,
@@ -65,7 +65,7 @@ def cost(
         if layer:
             names = {c.name for c in a.select(layer)}
             doc["layers"] = [r for r in doc["layers"] if r["name"] in names]
-        emit(json.dumps(doc, indent=2) + "\n", out)
+        emit(dumps(doc) + "\n", out)
     elif fmt == "html":
         from archcalc import __version__
         from archcalc.report.html import analysis_page, published_checks

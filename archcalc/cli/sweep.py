@@ -11,7 +11,7 @@ from archcalc.cli.compare import Columns, Sort, Source
 from archcalc.cli.options import Batch, Dtype, Format, SpecArg, check_format
 from archcalc.errors import SpecError
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.tables import FORMATS
+from archcalc.report.formats import names
 
 SWEEP_COLUMNS = ("input", "params", "macs", "flops", "published", "deviation", "top1")
 
@@ -40,7 +40,7 @@ def sweep(
     from archcalc.report.sweep import axes_from_options
     from archcalc.study import sweep_rows
 
-    check_format(fmt, FORMATS + ("html",))
+    check_format(fmt, names(pages=True))
     check_target(out)
     cols = parse_columns(columns, SWEEP_COLUMNS)
     axes = axes_from_options(set_, variant=variant, alpha=alpha, rho=rho, resolution=resolution)

@@ -19,7 +19,6 @@ its defaults); params are compared in the source's own convention.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -27,6 +26,7 @@ from typing import Any, NamedTuple
 from archcalc.cost import FLOPS_DEF, MACS_DEF, PARAMS_DEF
 from archcalc.errors import SpecError
 from archcalc.reference import choose
+from archcalc.report.formats import dumps
 from archcalc.report.tables import human, human_bytes, latex_escape, render, shape_str
 
 #: the columns a user can ask for, in display order
@@ -256,7 +256,7 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
     raw_headers = label_headers + headers_for(columns, raw=True)
     raw = [r.labels + cells(r, columns, raw=True) for r in rows]
     if fmt == "json":
-        return json.dumps({"conventions": conventions_note(rows),
+        return dumps({"conventions": conventions_note(rows),
                            "rows": [dict(zip(raw_headers, map(_plain, v))) for v in raw]}, indent=2) + "\n"
     if fmt == "csv":
         return render(raw_headers, [[_plain(x) for x in v] for v in raw], "csv")

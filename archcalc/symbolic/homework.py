@@ -18,6 +18,7 @@ from typing import Callable
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.merge import Concat
 from archcalc.ops.pool import MaxPool
+from archcalc.report.formats import dumps
 from archcalc.symbolic.dsc import conv_cost
 from archcalc.symbolic.proof import Proof, Step, Table, equal
 
@@ -422,14 +423,12 @@ def answer(question: str) -> Proof:
 
 def questions_table(fmt: str = "text") -> str:
     """The list of questions in one of the proof formats (text, markdown, latex, json)."""
-    import json
-
     from archcalc.report.tables import render
     from archcalc.symbolic.proof import latex_text
 
     rows = [[q, t] for q, (t, _) in QUESTIONS.items()]
     if fmt == "json":
-        return json.dumps([{"id": q, "question": t} for q, t in rows], indent=2, ensure_ascii=False)
+        return dumps([{"id": q, "question": t} for q, t in rows], ascii=False)
     if fmt == "latex":
         body = [rf"\texttt{{{latex_text(q)}}} & {latex_text(t)} \\" for q, t in rows]
         return "\n".join([r"\begin{tabular}{lp{0.75\linewidth}}", r"\toprule", r"id & question \\", r"\midrule",

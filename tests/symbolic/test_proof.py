@@ -78,5 +78,5 @@ def test_markdown_has_display_math():
 def test_unknown_format_is_a_user_error():
     from archcalc.errors import SpecError
 
-    with pytest.raises(SpecError, match="unknown --format"):
+    with pytest.raises(SpecError, match="unknown format"):
         render(_proof(), "pdf")
