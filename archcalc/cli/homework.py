@@ -17,9 +17,9 @@ def homework(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown, latex or json.")] = "text",
 ) -> None:
     """List the homework questions, or answer one (or --all) with its derivation."""
-    from archcalc.symbolic.homework import QUESTIONS, answer, questions_table, render_all
+    from archcalc.proofs.homework import QUESTIONS, answer, questions_table, render_all
     from archcalc.report.formats import dumps
-    from archcalc.symbolic.proof import FORMATS, render, to_dict
+    from archcalc.proofs.proof import FORMATS, render, to_dict
 
     check_format(fmt, FORMATS)
     if all_:

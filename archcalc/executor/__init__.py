@@ -8,7 +8,7 @@ only ``archcalc validate`` and the tests do, never ``archcalc cost``.
 * :mod:`~archcalc.executor.run` — :class:`Executor`: the forward pass, liveness-based
   freeing and the measured peak;
 * :mod:`~archcalc.executor.threads` — OpenBLAS thread count for a run;
-* :mod:`~archcalc.executor.torch_ref` — the same graph in PyTorch (optional oracle).
+* :mod:`~archcalc.exporters.torch_ref` — the same graph in PyTorch (optional oracle).
 
 The executor is an independent derivation: it never imports the cost model
 (``cost``, ``api``); :mod:`archcalc.validate`, above both, compares the two.

@@ -14,7 +14,7 @@ Files written (``outdir`` defaults to ``reports/``):
 - ``breakdown.md`` — resource per layer type (MobileNet Table 2) for every spec;
 - ``accuracy.png``, ``accuracy.svg``, ``accuracy.md`` — top-1 vs MACs (standard inputs,
   ImageNet-1K training) and its data;
-- ``homework.md``, ``homework.tex`` — the derivations of ``archcalc.symbolic.homework.reports``.
+- ``homework.md``, ``homework.tex`` — the derivations of ``archcalc.proofs.homework.reports``.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def write_reports(outdir: str | Path = "reports", specs=None,
 
 def _render_reports(staged, specs) -> None:
     """Render every report file into ``staged`` (an :class:`archcalc.io.Staged`)."""
-    from archcalc.symbolic.homework import reports as homework_reports
+    from archcalc.proofs.homework import reports as homework_reports
 
     specs = list(specs or bundled_specs())
     cache: dict = {}

@@ -653,7 +653,7 @@ def test_torch_avgpool(torch, k, s, p, cip):
 def test_gelu_kernels_meet_the_proved_tanh_error_bound():
     """The float32 gelu / gelu_tanh kernels differ by the maximum the GELU proof derives
     (homework 'gelu': 4.73e-4 at x = +-2.19), to float32 resolution."""
-    from archcalc.symbolic.homework import gelu_max_error
+    from archcalc.proofs.homework import gelu_max_error
 
     xm, err = gelu_max_error()
     grid = np.linspace(-8, 8, 160001, dtype=np.float32)

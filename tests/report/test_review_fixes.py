@@ -42,9 +42,9 @@ def test_breakdown_figure_names_batch(tmp_path, capsys):
 @pytest.mark.parametrize("argv", [["prove", "compound-scaling", "-f", "pdf"], ["prove", "dsc", "-f", "pdf"],
                                   ["homework", "dsc", "-f", "pdf"]])
 def test_unknown_proof_format_fails_before_deriving(argv, capsys, monkeypatch):
-    import archcalc.symbolic.compound as compound
-    import archcalc.symbolic.dsc as dsc
-    import archcalc.symbolic.homework as hw
+    import archcalc.proofs.compound as compound
+    import archcalc.proofs.dsc as dsc
+    import archcalc.proofs.homework as hw
 
     def boom(*a, **k):
         raise AssertionError("derived before the format was checked")
@@ -67,7 +67,7 @@ def test_sweep_rejects_unknown_plot_column_before_sweeping(tmp_path, capsys, mon
 
 def test_broken_bundled_spec_is_an_error_not_missing(tmp_path, monkeypatch):
     import archcalc.spec.loader as loader
-    import archcalc.symbolic.homework as hw
+    import archcalc.proofs.homework as hw
 
     (tmp_path / "densenet.yaml").write_text("name: broken\nnot_a_field: 1\n")
     monkeypatch.setattr(loader, "bundled_dir", lambda: tmp_path)

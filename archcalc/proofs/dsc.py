@@ -24,7 +24,7 @@ from typing import Any
 
 from archcalc.errors import GraphError
 from archcalc.ops.conv import Conv2d
-from archcalc.symbolic.proof import Proof, Step, Table, equal
+from archcalc.proofs.proof import Proof, Step, Table, equal
 
 DEFAULT_SPEC = "mobilenet"
 DEFAULT_LAYER = "block6.sep"  # 14x14x512 -> 512, the paper's Table 3 layer

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import sympy
 
-from archcalc.symbolic.proof import Proof, Step, Table, equal, latex_text, render, unicode_math
+from archcalc.proofs.proof import Proof, Step, Table, equal, latex_text, render, unicode_math
 
 
 def _proof():

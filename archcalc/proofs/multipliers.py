@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from archcalc.errors import SpecError
-from archcalc.symbolic.proof import Proof, Step, Table, equal, greek
+from archcalc.proofs.proof import Proof, Step, Table, equal, greek
 
 WIDTH_VARS = ("width_mult", "widen", "alpha", "width", "growth")
 RESOLUTION_VARS = ("rho", "resolution")

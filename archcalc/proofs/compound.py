@@ -21,8 +21,8 @@ from typing import Any
 
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
-from archcalc.symbolic.dsc import conv_cost
-from archcalc.symbolic.proof import Proof, Step, Table, equal
+from archcalc.proofs.dsc import conv_cost
+from archcalc.proofs.proof import Proof, Step, Table, equal
 
 ALPHA, BETA, GAMMA = Fraction(6, 5), Fraction(11, 10), Fraction(23, 20)  # paper §3.3
 DEFAULT_SPEC = "efficientnet"

@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from archcalc.symbolic import homework as hw
+from archcalc.proofs import homework as hw
 
 
 def _answer(qid: str):

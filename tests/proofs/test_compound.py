@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from archcalc.symbolic.compound import grid, prove_compound, stack_steps
+from archcalc.proofs.compound import grid, prove_compound, stack_steps
 
 
 def test_stack_identity():
