@@ -19,6 +19,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from archcalc.api import analyze, load
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
 from archcalc.proofs.dsc import conv_cost
@@ -126,8 +127,6 @@ def ideal_model(spec=DEFAULT_SPEC):
     """Per-kind B0 MACs as polynomials in width_mult and resolution (the ideal continuous model)."""
     import sympy
 
-    from archcalc.api import analyze
-
     a = analyze(spec, variant="b0", symbolic=True, symbols=["width_mult", "resolution"])
     w, R = sympy.symbols("width_mult resolution", positive=True)
     kinds = {k: {part: sympy.expand(_drop_max(sympy.sympify(v))) for part, v in parts.items()}
@@ -171,7 +170,6 @@ def check_family(spec):
     The argument needs the released models as variants ``b0``, ``b1``, … (``b0`` the baseline)
     and the scaling coefficients as vars.
     """
-    from archcalc.api import load
     from archcalc.errors import SpecError
 
     loaded = load(spec)
@@ -187,8 +185,6 @@ def check_family(spec):
 
 def _official(loaded) -> dict:
     """The numeric analyses of the released models: every variant named b…, by name."""
-    from archcalc.api import analyze
-
     names = [v for v in loaded.spec.variants if v.startswith("b")]
     return {v: analyze(loaded, variant=v) for v in names}
 
@@ -240,8 +236,6 @@ def _coeffs(a) -> tuple[Fraction, Fraction, Fraction]:
 
 def ratio_table(kinds, w, R, official, loaded) -> Table:
     """MACs / B0 MACs: 2^φ, 1.92^φ, the ideal network, the spec's rounded φ-model, the official Bn."""
-    from archcalc.api import analyze
-
     b0 = official["b0"].totals["macs"]
     paper = ALPHA * BETA**2 * GAMMA**2
     rows = []
@@ -335,8 +329,6 @@ def check_grid(tolerance: float, step: float) -> list[tuple[Fraction, ...]]:
 
 def grid_table(kinds, w, R, spec, b0_macs, tolerance: float, step: float) -> Table:
     """The paper's grid search, cost half: each candidate's measured MACs ratio at φ = 1 on the B0 spec."""
-    from archcalc.api import analyze, load
-
     candidates = check_grid(tolerance, step)
     loaded = load(spec)
     rows = []

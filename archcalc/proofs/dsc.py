@@ -22,6 +22,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from archcalc.api import analyze
 from archcalc.errors import GraphError
 from archcalc.ops.conv import Conv2d
 from archcalc.proofs.proof import Proof, Step, Table, equal
@@ -149,7 +150,6 @@ def _is_depthwise(lay) -> bool:
 
 def layer_check(spec: str = DEFAULT_SPEC, layer: str = DEFAULT_LAYER, **point) -> tuple[Table, bool, dict]:
     """Compare the formula with archcalc's per-layer costs of a real layer and a standard-conv replacement."""
-    from archcalc.api import analyze
     from archcalc.report.tables import human
 
     a = analyze(spec, **point)

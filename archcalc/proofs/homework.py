@@ -15,38 +15,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
+from archcalc.api import analyze
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.merge import Concat
 from archcalc.ops.pool import MaxPool
 from archcalc.report.formats import dumps
 from archcalc.proofs.dsc import conv_cost
 from archcalc.proofs.proof import Proof, Step, Table, equal
-
-
-def _load_or_none(name: str):
-    """The bundled spec, or None when no such spec is bundled (yet); a broken spec raises its error."""
-    from archcalc.api import load
-    from archcalc.spec.loader import bundled_dir
-
-    return load(name) if (bundled_dir() / f"{name}.yaml").is_file() else None
-
-
-def missing(question: str, specs: list[str]) -> Proof:
-    """An explicit 'cannot answer': the specs this answer needs are not bundled."""
-    return Proof(f"Not answered: the spec(s) {', '.join(specs)} are not bundled with archcalc yet",
-                 [Step(f"This answer is derived from {', '.join(specs)}; add the spec(s) and ask again.")],
-                 holds=False, title=question)
-
-
-def _needs(*specs: str):
-    """Decorator: answer only when every named spec loads; otherwise say which is missing."""
-    def wrap(fn):
-        def run() -> Proof:
-            absent = [s for s in specs if _load_or_none(s) is None]
-            return missing(fn.__doc__.strip(), absent) if absent else fn()
-        run.__doc__, run.__name__, run.specs = fn.__doc__, fn.__name__, specs
-        return run
-    return wrap
 
 
 # ------------------------------------------------------------- answers --
@@ -77,12 +52,9 @@ def _se_layers(a):
     return list(zip(pooled[0::2], pooled[1::2]))
 
 
-@_needs("senet", "resnet")
 def a_se_params() -> Proof:
     """(3) How many parameters does an SE block add, and what share of SE-ResNet-50 is it?"""
     import sympy
-
-    from archcalc.api import analyze
 
     C, r = sympy.symbols("C r", positive=True)
     w1, _ = conv_cost(C, C / r, 1, 1)
@@ -124,12 +96,10 @@ def a_se_params() -> Proof:
                  title=QUESTIONS["se-params"][0])
 
 
-@_needs("densenet")
 def a_dense_channels() -> Proof:
     """(4) How many input channels does layer ℓ of a dense block see?"""
     import sympy
 
-    from archcalc.api import analyze
     from archcalc.ops.base import Ctx
 
     k0, k, ell = sympy.symbols("k_0 k ell", positive=True)
@@ -171,12 +141,9 @@ def a_dense_channels() -> Proof:
                  title=QUESTIONS["dense-channels"][0])
 
 
-@_needs("wide_resnet")
 def a_wrn_widen() -> Proof:
     """(5) Why does widening a WRN by k multiply its parameters by about k²?"""
     import sympy
-
-    from archcalc.api import analyze
 
     k, H = sympy.symbols("k H", positive=True)
     w3, _ = conv_cost(16 * k, 16 * k, 3, H)
@@ -231,12 +198,9 @@ def _block_costs(a, prefix: str) -> tuple[int, int]:
     return ps, ms
 
 
-@_needs("resnet", "resnext")
 def a_resnext() -> Proof:
     """(6) ResNeXt-50 32×4d vs ResNet-50: bottleneck cost at equal width."""
     import sympy
-
-    from archcalc.api import analyze
 
     Cc, d, H = sympy.symbols("C d H", positive=True)
     w1, m1 = conv_cost(256, Cc * d, 1, H)
@@ -275,12 +239,9 @@ def a_resnext() -> Proof:
                  title=QUESTIONS["resnext"][0])
 
 
-@_needs("convnext", "resnet")
 def a_convnext_stem() -> Proof:
     """(7) ConvNeXt's patchify stem vs ResNet's 7×7/2 conv + max-pool."""
     import sympy
-
-    from archcalc.api import analyze
 
     H = sympy.Symbol("H", positive=True)
     wp, mp = conv_cost(3, 96, 4, H, stride=4, padding=0)
