@@ -91,16 +91,6 @@ def held_bytes(arrays) -> int:
     return sum(owners.values())
 
 
-def pending_consumers(net: Network) -> dict[str, int]:
-    """For every tensor, the number of distinct layers that read it."""
-    count = {INPUT: 0}
-    for lay in net.layers:
-        count[lay.name] = 0
-        for src in set(lay.inputs):
-            count[src] += 1
-    return count
-
-
 class Executor:
     """A network with seeded random weights, made on the first run and reused after."""
 
@@ -132,7 +122,7 @@ class Executor:
             return self._forward(x)
 
     def _forward(self, x: np.ndarray) -> Run:
-        pending = pending_consumers(self.net)
+        pending = self.net.consumer_counts()
         live = {INPUT: x}
         peak, peak_at = held_bytes(live.values()), INPUT
         if pending[INPUT] == 0:
