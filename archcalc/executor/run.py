@@ -106,7 +106,7 @@ class Executor:
         for lay in net.layers:
             if type(lay.op) not in self.kernels:
                 raise ExecutionError(lay.name, lay.op.op, LookupError(
-                    f"no executor kernel for {type(lay.op).__name__}; register one in archcalc/executor/run.py"), [])
+                    f"no executor kernel for {type(lay.op).__name__}; register one in archcalc/executor/dispatch.py (archcalc.executor.dispatch.kernel)"), [])
         self.params = [Params(np.random.default_rng([seed, i])) for i in range(len(net.layers))]
 
     def input(self, batch: int = 1) -> np.ndarray:

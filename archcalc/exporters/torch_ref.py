@@ -40,8 +40,11 @@ TORCH_OPS: dict[type, Callable] = {}
 
 
 def torch_op(*classes):
+    """Register the decorated function as the torch equivalent of ``classes`` (twice is an error)."""
     def register(fn):
         for cls in classes:
+            if cls in TORCH_OPS:
+                raise TypeError(f"a torch equivalent for {cls.__name__} is registered twice")
             TORCH_OPS[cls] = fn
         return fn
     return register

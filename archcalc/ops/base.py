@@ -34,6 +34,9 @@ Raw = TypeAliasType("Raw", Union[StrictBool, StrictInt, StrictFloat, StrictStr, 
 
 FLOP_KINDS = ("add", "mul", "div", "compare", "exp")
 PARAM_KINDS = ("weights", "biases", "norm_affine", "other")
+#: the layer kinds an op declares (``Op.kind``; conv's depends on its fields: ``Op.layer_kind``)
+LAYER_KINDS = ("conv", "depthwise", "pointwise", "grouped", "linear", "norm", "activation", "pool",
+               "merge", "shape", "scale")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,14 @@ class Op(EntryBase):
     conv_linear: ClassVar[bool] = False
     #: per field, literal words that are not expressions (``padding: same``).
     words: ClassVar[dict[str, frozenset[str]]] = {}
+    #: the layer kind, one of :data:`LAYER_KINDS` (breakdowns, proofs); declared by every op.
+    kind: ClassVar[str] = ""
+    #: a small valid instance for the contract tests: (fields without ``op``, input shapes).
+    example: ClassVar[tuple] = ()
+
+    def layer_kind(self, ins: list[Shape]) -> str:
+        """This layer's kind at its input shapes (the class's :attr:`kind` unless fields decide)."""
+        return self.kind
 
     def fields(self) -> dict[str, Any]:
         """The op's own (formula) fields, without the entry keys."""

@@ -92,7 +92,7 @@ def layer_kind(lay) -> str | None:
     if not isinstance(lay.op, Conv2d):
         return None
     cin, h, w = lay.in_shapes[0]
-    if lay.op.groups != 1:
+    if lay.op.layer_kind(lay.in_shapes) == "depthwise":
         return "depthwise conv"
     if not lay.blocks:
         return "stem conv" if lay.op.kernel_size not in (1, [1, 1]) else "head conv"

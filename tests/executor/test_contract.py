@@ -108,7 +108,7 @@ def example(cls, rng):
 
 @pytest.mark.parametrize("cls", OPS, ids=op_name)
 def test_every_registered_op_has_a_kernel(cls):
-    assert cls in KERNELS, f"{cls.__name__} has no executor kernel; register one in archcalc/executor/run.py"
+    assert cls in KERNELS, f"{cls.__name__} has no executor kernel; register one in archcalc/executor/dispatch.py"
 
 
 @pytest.mark.parametrize("cls", OPS, ids=op_name)
