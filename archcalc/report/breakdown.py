@@ -1,18 +1,20 @@
 """Where the parameters and the computation go: costs grouped by op, block, stage or layer type.
 
 ``--by kind`` is the MobileNet paper's Table 2 ("resource per layer type"): it
-tells depthwise convolutions (``groups == in_channels``), pointwise 1x1
-convolutions, other (standard or grouped) convolutions and fully connected
-layers apart, from each layer's resolved geometry. Shares are given of the
-total MACs, of all params, and of the *weights* alone (conv and linear
-kernels, the paper's convention: no biases, no BN).
+tells depthwise convolutions, pointwise 1x1 convolutions, other (standard or
+grouped) convolutions and fully connected layers apart by the kind each op
+declares (:meth:`archcalc.ops.Op.layer_kind`). Shares are given of the total
+MACs, of all params, and of the *weights* alone (conv and linear kernels, the
+paper's convention: no biases, no BN).
 
 >>> from types import SimpleNamespace as NS
->>> layer_type(NS(op=NS(op="conv2d", kernel_size=3, groups=32), in_shapes=[(32, 112, 112)]))
+>>> from archcalc.ops.conv import Conv2d
+>>> from archcalc.ops.linear import Linear
+>>> layer_type(NS(op=Conv2d(op="conv2d", out_channels=32, kernel_size=3, groups=32), in_shapes=[(32, 112, 112)]))
 'depthwise conv 3x3'
->>> layer_type(NS(op=NS(op="conv2d", kernel_size=1, groups=1), in_shapes=[(32, 112, 112)]))
+>>> layer_type(NS(op=Conv2d(op="conv2d", out_channels=64, kernel_size=1), in_shapes=[(32, 112, 112)]))
 'conv 1x1'
->>> layer_type(NS(op=NS(op="linear", out_features=1000), in_shapes=[(1024,)]))
+>>> layer_type(NS(op=Linear(op="linear", out_features=1000), in_shapes=[(1024,)]))
 'fully connected'
 """
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import pytest
 
 from archcalc.cli import main
-from archcalc.errors import SpecError
 
 
 def _run(argv, capsys):
@@ -63,14 +62,3 @@ def test_sweep_rejects_unknown_plot_column_before_sweeping(tmp_path, capsys, mon
     code, cap = _run(["sweep", "mobilenet", "--alpha", "1,1/2", "--plot", str(tmp_path / "g.png"), "--y", "gflops"],
                      capsys)
     assert code == 2 and "--x/--y: unknown column(s) gflops" in cap.err
-
-
-def test_broken_bundled_spec_is_an_error_not_missing(tmp_path, monkeypatch):
-    import archcalc.spec.loader as loader
-    import archcalc.proofs.homework as hw
-
-    (tmp_path / "densenet.yaml").write_text("name: broken\nnot_a_field: 1\n")
-    monkeypatch.setattr(loader, "bundled_dir", lambda: tmp_path)
-    assert hw._load_or_none("senet") is None  # not bundled in tmp_path: honestly missing
-    with pytest.raises(SpecError):
-        hw._load_or_none("densenet")
