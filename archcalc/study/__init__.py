@@ -4,7 +4,7 @@ Everything here *computes* — it loads specs and calls :func:`archcalc.api.anal
 and hands results (:class:`~archcalc.report.compare.Row`,
 :class:`~archcalc.report.accuracy.Point`) to ``archcalc.report``, which only renders.
 Each distinct point is analysed once per process: loads and analyses are memoised
-(keyed by the spec file, its size and modification time, and every argument of the point).
+(keyed by the spec file, its size and modification time, and the resolved point).
 
 >>> (row,) = compare_rows(["mobilenet"])
 >>> row.labels, row.analysis.totals["macs"], row.macs_check.macs_fig.text
@@ -63,11 +63,13 @@ def load_cached(spec: str | Path | LoadedSpec) -> LoadedSpec:
 
 def analyze_cached(loaded: LoadedSpec, variant: str | None, vars_: dict[str, Any], resolution: Any = None,
                    batch: Any = 1, dtype: str = "fp32", cache: dict | None = None) -> Analysis:
-    """:func:`archcalc.api.analyze`, memoised by every argument of the point.
+    """:func:`archcalc.api.analyze`, memoised by the resolved point (variant, evaluated vars,
+    input), batch and dtype.
 
     ``cache`` is a dict to use instead of the per-process cache.
     """
-    key = (_file_key(loaded.path), variant, tuple(sorted(vars_.items())), resolution, str(batch), dtype)
+    at = resolve(loaded, variant, vars_, resolution)  # the point itself: {} and {alpha: 1} are one point
+    key = (_file_key(loaded.path), at.variant, repr(sorted(at.vars.items())), repr(at.input), str(batch), dtype)
     store = _ANALYSES if cache is None else cache
     if key in store:
         if store is _ANALYSES:
