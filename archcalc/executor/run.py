@@ -27,7 +27,7 @@ Dispatch by op class and weight creation live in :mod:`archcalc.executor.dispatc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -62,7 +62,6 @@ class Run:
     peak_at: str
     output: np.ndarray
     input_bytes: int
-    extra: dict = field(default_factory=dict)
 
     def params_by_kind(self) -> dict[str, int]:
         out: dict[str, int] = {}
