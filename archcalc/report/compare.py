@@ -6,7 +6,7 @@ was printed for exactly that point (``published``, ``deviation``, ``top1``).
 The same rows serve ``archcalc compare``, ``archcalc sweep`` and the reports.
 
 Published figures are the reference entries recorded at exactly the row's
-point (:attr:`archcalc.api.Analysis.checks`; ``{alpha: 1}`` matches MobileNet at
+point (:meth:`archcalc.api.Analysis.checks`; ``{alpha: 1}`` matches MobileNet at
 its defaults); params are compared in the source's own convention.
 
 >>> split_spec_arg("specs/resnet.yaml:50")
