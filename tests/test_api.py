@@ -35,7 +35,7 @@ def test_checks_and_tables_never_load_the_spec_again(monkeypatch):
     # Howard et al. 2017 Table 6: 569M mult-adds, 4.2M params for 1.0 MobileNet-224
     paper = next(c for c in checks if c.ref.source.startswith("Howard et al. 2017"))
     assert (paper.macs_fig.text, paper.macs_ok, paper.params_fig.text, paper.params_ok) == ("569M", True, "4.2M", True)
-    assert "published (Howard et al. 2017" in a.table("table", per_layer=False)
+    assert "published [howard2017] (Howard et al. 2017, Table 6" in a.table("table", per_layer=False)
 
 
 def test_checks_are_only_those_recorded_at_the_point():
