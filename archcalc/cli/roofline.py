@@ -80,7 +80,7 @@ def devices(ctx: typer.Context, fmt: Format = "table") -> None:
     if fmt == "json":
         typer.echo(dumps([device(n).model_dump() for n in bundled_devices()]))
         return
-    check_format(fmt, ("table", "markdown", "latex", "csv"))
+    check_format(fmt, names(exclude=("json",)))
     typer.echo(render(["device", "kind", "peak FLOP/s", "bandwidth", "sources"], rows, fmt))
 
 
