@@ -5,4 +5,4 @@ import importlib.util
 # Modules that need an optional extra are not collected for doctests without it.
 collect_ignore = []
 if importlib.util.find_spec("torch") is None:
-    collect_ignore.append("archcalc/executor/torch_ref.py")
+    collect_ignore.append("archcalc/exporters/torch_ref.py")

@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 import gc
-import json
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -22,7 +22,9 @@ from archcalc.errors import GraphError, ShapeError, SpecError, StructuralSymbolE
 from archcalc.graph import Network, build
 from archcalc.memory import DTYPE_BYTES
 from archcalc.ops import Ctx
-from archcalc.ops.base import as_int
+from archcalc.values import as_int
+from archcalc.reference import Check, matching, of_source
+from archcalc.report.formats import dumps
 from archcalc.spec.expr import parse_value
 from archcalc.point import Point, evaluate_vars, free_vars, input_shape, resolve  # noqa: F401 (re-exported)
 from archcalc.spec.loader import LoadedSpec
@@ -36,7 +38,11 @@ def load(spec: str | Path | LoadedSpec) -> LoadedSpec:
 
 @dataclass
 class Analysis:
-    """Per-layer costs and totals of one network at one point."""
+    """Per-layer costs and totals of one network at one point.
+
+    It holds what it was computed from — the loaded spec and the resolved point — so that
+    nothing downstream (tables, reference checks) loads or resolves the spec again.
+    """
 
     network: Network
     layers: list[LayerCost]
@@ -46,19 +52,26 @@ class Analysis:
     dtype: str = "fp32"
     symbolic: bool = False
     symbols: tuple[str, ...] = ()
-    spec_path: str | None = None
-    extra: dict = field(default_factory=dict)
+    loaded: LoadedSpec | None = None
+    point: Point | None = None
+
+    @property
+    def spec_path(self) -> str | None:
+        """The spec file this analysis was computed from."""
+        return str(self.loaded.path) if self.loaded is not None else None
 
     @property
     def conventions(self) -> str:
         return ARCHCALC.describe("analysis", batch=self.batch, dtype=self.dtype, symbolic=self.symbolic)
 
-    def checks(self, source: str | None = None) -> list:
+    def checks(self, source: str | None = None) -> list[Check]:
         """The spec's published figures recorded at exactly this point (:func:`archcalc.reference.matching`),
-        of one ``source`` (a key or a class) if given."""
-        from archcalc.reference import matching
+        of one ``source`` (a key or a class) if given. Computed once, from the spec this analysis holds."""
+        return of_source(self._all_checks, source)
 
-        return matching(self.spec_path, self, source) if self.spec_path else []
+    @cached_property
+    def _all_checks(self) -> list[Check]:
+        return matching(self.loaded, self) if self.loaded is not None else []
 
     def published(self, source: str | None = None) -> list[dict[str, Any]]:
         """The JSON ``published`` list: one ``{source, quantity, figure, value, matches, ...}`` per figure."""
@@ -131,7 +144,7 @@ class Analysis:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        return dumps(self.to_dict(), indent=indent)
 
     def table(self, fmt: str = "table", per_layer: bool = True, layers: list[str] | None = None,
               source: str | None = None, convention: str | None = None, pass_: str = "inference",
@@ -232,7 +245,7 @@ def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -
     costs = layer_costs(net, batch)
     return Analysis(
         net, costs, totals(net, costs, batch, dtype), by_op(costs, symbolic), batch, dtype,
-        symbolic, chosen, str(loaded.path),
+        symbolic, chosen, loaded, point,
     )
 
 

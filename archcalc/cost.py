@@ -15,7 +15,7 @@ Counts are per batch of ``batch`` samples (params are not); shapes per sample.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from archcalc.conventions import ARCHCALC
@@ -49,7 +49,6 @@ class LayerCost:
     writes: Any
     conv_linear: bool
     blocks: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict)
 
 
 def _sum(values, symbolic: bool):

@@ -79,6 +79,13 @@ class Network:
                 g.add_edge(src, lay.name)
         return g
 
+    def consumer_counts(self) -> dict[str, int]:
+        """How many distinct layers read each tensor (the input and every layer): its
+        out-degree in :attr:`graph`. The executor and the torch exporter free a tensor when
+        its count reaches zero, i.e. after its last consumer has run (DESIGN.md, "Peak memory")."""
+        g = self.graph
+        return {n: g.out_degree(n) for n in g.nodes}
+
     def layer(self, name: str) -> Layer:
         for lay in self.layers:
             if lay.name == name:
@@ -455,3 +462,35 @@ def build(loaded: LoadedSpec, vars: dict[str, Any], input_shape: tuple, ctx: Ctx
     """Expand ``loaded`` at ``vars`` into a :class:`Network` with inferred shapes."""
     layers = _Builder(loaded, ctx).build(vars, input_shape)
     return Network(loaded.spec.name, input_shape, layers, dict(vars), variant, ctx.ideal)
+
+
+def topological_order(inputs: dict[str, list[str]]) -> list[str]:
+    """Node names ordered so that each comes after the nodes it reads (``inputs``: name -> the
+    names it reads; ``input`` is the network input), keeping the given order where it is free.
+
+    For graphs that arrive out of order (importers). A reference to an unknown node and a
+    cycle are :class:`~archcalc.errors.GraphError` naming them.
+
+    >>> topological_order({"b": ["a"], "a": ["input"], "c": ["a", "b"]})
+    ['a', 'b', 'c']
+    >>> topological_order({"a": ["b"], "b": ["a"]})
+    Traceback (most recent call last):
+    ...
+    archcalc.errors.GraphError: cycle in the layer graph: a -> b -> a
+    """
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(inputs)
+    for name, srcs in inputs.items():
+        for src in srcs:
+            if src != INPUT and src not in inputs:
+                raise GraphError(f"'{name}' reads '{src}', which is not a node of the graph")
+            if src != INPUT:
+                g.add_edge(src, name)
+    index = {n: i for i, n in enumerate(inputs)}
+    try:
+        return list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
+    except nx.NetworkXUnfeasible:
+        cycle = [u for u, _ in nx.find_cycle(g)]
+        raise GraphError("cycle in the layer graph: " + " -> ".join(cycle + cycle[:1])) from None

@@ -13,12 +13,14 @@ Fraction(6, 7)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archcalc.errors import ShapeError, SpecError
-from archcalc.ops.base import as_int
+from archcalc.values import as_int
 from archcalc.spec.expr import evaluate, parse, parse_value
-from archcalc.spec.loader import LoadedSpec
+
+if TYPE_CHECKING:  # the loader validates reference points with resolve(): point sits below it
+    from archcalc.spec.loader import LoadedSpec
 
 
 @dataclass

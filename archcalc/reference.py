@@ -50,6 +50,7 @@ from typing import Any
 
 from archcalc.errors import SpecError
 from archcalc.ops import PARAM_KINDS
+from archcalc.point import input_shape, resolve
 
 _SCALE = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
 _KIND_ALIASES = {"weight": "weights", "weights": "weights", "bias": "biases", "biases": "biases",
@@ -292,20 +293,13 @@ def point(ref) -> dict[str, str]:
     return {k: (v if isinstance(v, str) else str(v)) for k, v in ref.vars.items()}
 
 
-def check(spec, ref, cache: dict | None = None, analysis=None) -> Check:
-    """Cost ``spec`` at the reference's point and compare (``cache`` reuses analyses by point)."""
-    from archcalc.api import analyze, load
+def check(loaded, ref, analysis) -> Check:
+    """Compare ``analysis`` (computed at the reference's point) with the reference entry ``ref``.
 
-    loaded = load(spec)
-    key = (ref.variant, tuple(sorted(point(ref).items())))
-    if analysis is not None:
-        a = analysis
-    elif cache is not None and key in cache:
-        a = cache[key]
-    else:
-        a = analyze(loaded, variant=ref.variant, vars=point(ref))
-        if cache is not None:
-            cache[key] = a
+    Nothing here loads or analyses: the caller (``Analysis.checks``, or the study layer's
+    :func:`archcalc.study.check_reference` for an entry's own point) brings both.
+    """
+    a = analysis
     layers = [c for c in a.layers if not _excluded(c.name, ref.exclude)]
     if ref.exclude and len(layers) == len(a.layers):
         i = next((i for i, r in enumerate(loaded.spec.reference) if r is ref), None)
@@ -315,15 +309,6 @@ def check(spec, ref, cache: dict | None = None, analysis=None) -> Check:
     macs = sum(c.macs for c in layers)
     params = sum(c.params_by_kind.get(k, 0) for c in layers for k in kinds)
     return Check(ref, a, macs, params, parse_figure(ref.macs, ref.exact), parse_figure(ref.params, ref.exact))
-
-
-def check_all(spec) -> list[Check]:
-    """Every reference entry of ``spec``, compared."""
-    from archcalc.api import load
-
-    loaded = load(spec)
-    cache: dict = {}
-    return [check(loaded, ref, cache) for ref in loaded.spec.reference]
 
 
 def check_entries(loaded) -> None:
@@ -369,9 +354,6 @@ def input_only_vars(loaded) -> frozenset[str]:
 
 def same_point(loaded, ref, analysis) -> bool:
     """``ref`` was recorded at the point of ``analysis``: variant, vars and input shape agree."""
-    from archcalc.api import resolve
-    from archcalc.point import input_shape
-
     net = analysis.network
     if (ref.variant or loaded.spec.default_variant) != net.variant:
         return False
@@ -382,20 +364,21 @@ def same_point(loaded, ref, analysis) -> bool:
     return all(at.vars.get(k) == net.vars.get(k) for k in set(at.vars) | set(net.vars) if k not in skip)
 
 
-def matching(spec, analysis, source: str | None = None) -> list[Check]:
-    """The reference entries recorded at exactly the point ``analysis`` was computed at.
+def matching(loaded, analysis, source: str | None = None) -> list[Check]:
+    """The reference entries of ``loaded`` recorded at exactly the point ``analysis`` was computed at.
 
     With ``source`` (a key or a class), only that source's entries.
     """
-    from archcalc.api import load
-
-    loaded = load(spec)
     if analysis.symbolic or analysis.batch != 1:
         return []
-    out = [check(loaded, ref, analysis=analysis) for ref in loaded.spec.reference
-           if same_point(loaded, ref, analysis)]
+    out = [check(loaded, ref, analysis) for ref in loaded.spec.reference if same_point(loaded, ref, analysis)]
+    return of_source(out, source)
+
+
+def of_source(checks: list[Check], source: str | None = None) -> list[Check]:
+    """The checks of one ``source`` (a key or a class; None: all)."""
     if source in SOURCE_CLASSES:
-        out = [c for c in out if c.source_class == source]
-    elif source is not None:
-        out = [c for c in out if c.source_key == source]
-    return out
+        return [c for c in checks if c.source_class == source]
+    if source is not None:
+        return [c for c in checks if c.source_key == source]
+    return checks

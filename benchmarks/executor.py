@@ -7,7 +7,7 @@ float32, it times in the same process, on the same graph and the same weights:
 
 * ``ours``  — archcalc.executor (Numba depthwise kernel, im2col/1x1 + OpenBLAS) with ``threads``
   kernel threads (OpenBLAS itself single-threaded; see archcalc.executor.threads);
-* ``torch`` — the graph rebuilt from ``torch.nn.functional`` calls (archcalc.executor.torch_ref),
+* ``torch`` — the graph rebuilt from ``torch.nn.functional`` calls (archcalc.exporters.torch_ref),
   under ``torch.inference_mode`` with ``torch.set_num_threads`` = the same thread count;
 * ``naive`` — the executor with every conv2d replaced by ``sliding_window_view`` + ``np.einsum``
   (``optimize=True``, i.e. what a NumPy user would write).
@@ -85,7 +85,7 @@ def bench(label: str, spec: str, variant, resolution: int, threads: int, repeat:
     t_naive = min(timed(lambda: naive.run(x), 1), timed(lambda: naive.run(x), 1))
     t_torch = None
     if torch is not None:
-        from archcalc.executor.torch_ref import torch_forward
+        from archcalc.exporters.torch_ref import torch_forward
 
         torch.set_num_threads(threads)
         forward, xt = torch_forward(net, ours), torch.from_numpy(x)

@@ -80,7 +80,7 @@ def main() -> None:
         t_ex = timed(lambda ex=ex, x=x: ex.run(x), args.repeat)
         t_torch = None
         if torch is not None:
-            from archcalc.executor.torch_ref import torch_forward
+            from archcalc.exporters.torch_ref import torch_forward
 
             fwd, xt = torch_forward(a.network, ex), torch.from_numpy(x)
             with torch.inference_mode():

@@ -234,7 +234,7 @@ def main() -> None:
     with atheris.instrument_imports(include=["archcalc"]):
         import archcalc.api  # noqa: F401
         import archcalc.spec.expr  # noqa: F401
-        import archcalc.symbolic  # noqa: F401
+        import archcalc.proofs  # noqa: F401
     atheris.Setup([sys.argv[0], *rest], one_input)
     atheris.Fuzz()
 

@@ -185,7 +185,7 @@ def test_a_failed_rename_puts_back_the_files_already_replaced(tmp_path):
 
 
 def test_report_is_all_or_nothing_and_checks_targets_first(tmp_path, monkeypatch):
-    from archcalc.report import reports
+    from archcalc.study import reports
 
     out = tmp_path / "reports"
     out.mkdir()
@@ -211,7 +211,7 @@ def test_report_is_all_or_nothing_and_checks_targets_first(tmp_path, monkeypatch
 
 
 def test_report_into_a_new_directory_leaves_nothing_on_failure(tmp_path, monkeypatch):
-    from archcalc.report import reports
+    from archcalc.study import reports
 
     def fail(staged, specs):
         staged.write_text("compare.md", "x")

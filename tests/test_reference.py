@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from archcalc.api import analyze, load
 from archcalc.cli import app, main
-from archcalc.reference import check, matching, parse_figure, source_class, source_key
+from archcalc.reference import matching, parse_figure, source_class, source_key
+from archcalc.study import check_reference
 
 runner = CliRunner()
 
@@ -42,11 +43,11 @@ def test_resolution_matches_the_papers_160_row_not_the_224_one():
 
 def test_every_match_is_at_the_input_shape_costed():
     a = analyze("mobilenet", resolution=160)
-    found = matching("mobilenet", a)
+    found = matching(load("mobilenet"), a)
     assert {c.ref.vars["rho"] for c in found} == {"5/7"}
     assert {c.ref.source for c in found} == {"Howard et al. 2017, Table 7", "TF-slim mobilenet_v1.md"}
     # the same point by its var: the same entries
-    assert [c.ref for c in matching("mobilenet", analyze("mobilenet", vars={"rho": "5/7"}))] == [c.ref for c in found]
+    assert [c.ref for c in matching(load("mobilenet"), analyze("mobilenet", vars={"rho": "5/7"}))] == [c.ref for c in found]
 
 
 def test_a_point_with_no_recorded_figure_shows_none():
@@ -54,7 +55,7 @@ def test_a_point_with_no_recorded_figure_shows_none():
     assert "published" not in invoke("cost", "mobilenet_v2", "-r", "160", "--summary")
     out = invoke("cost", "mobilenet_v2", "-r", "160", "--set", "classes=1001", "--summary")
     assert "154M vs 154.1M: matches; top-1 68.8%" in out
-    assert not matching("mobilenet", analyze("mobilenet", resolution=200))
+    assert not matching(load("mobilenet"), analyze("mobilenet", resolution=200))
 
 
 def test_compare_and_sweep_at_resolutions():
@@ -138,7 +139,7 @@ def test_a_314_parameter_net_does_not_match_1M(tmp_path):
     p.write_text("name: tiny\ninput: [1, 1, 313]\nlayers:\n  - {op: flatten}\n  - {op: linear, out_features: 1}\n"
                  "reference:\n  - {source: 'Nobody 2020, Table 1', params: 1M}\n")
     loaded = load(p)
-    c = check(loaded, loaded.spec.reference[0])
+    c = check_reference(loaded, loaded.spec.reference[0])
     assert c.params == 314 and c.params_ok is False and not c.ok
 
 

@@ -164,7 +164,7 @@ def test_flopcounter_grouped_overcount_mobilenet_v2_224():
 def test_prove_dsc_training_ratio_holds():
     import sympy
 
-    from archcalc.symbolic.dsc import prove_dsc
+    from archcalc.proofs.dsc import prove_dsc
 
     p = prove_dsc(training=True)
     N, k = sympy.symbols("N k", positive=True)

@@ -20,6 +20,7 @@ from archcalc.cli.options import (
     check_format,
     overrides,
 )
+from archcalc.report.formats import names
 
 
 @app.command()
@@ -41,7 +42,7 @@ def breakdown(
     from archcalc.api import analyze
     from archcalc.report.breakdown import breakdown_table, check_grouping, plot_breakdown
 
-    check_format(fmt, ("table", "markdown", "latex", "csv"))
+    check_format(fmt, names(exclude=("json",)))
     check_grouping(by)
     if plot is not None:
         from archcalc.report.plots import check_path

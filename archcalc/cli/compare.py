@@ -10,7 +10,7 @@ from archcalc.cli import app
 from archcalc.cli.conventions import ConventionsOpt, parse_conventions
 from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, check_format, overrides
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.tables import FORMATS
+from archcalc.report.formats import names
 
 Columns = Annotated[str | None, typer.Option(
     "--columns", help="Comma-separated: input, params, weights, macs, flops, activations, peak, "
@@ -38,9 +38,10 @@ def compare(
     conventions: ConventionsOpt = None,
 ) -> None:
     """Compare networks side by side: params, MACs, FLOPs, memory and published figures (one source per row)."""
-    from archcalc.report.compare import compare_rows, convention_column, parse_columns, render_rows, sort_rows
+    from archcalc.report.compare import convention_column, parse_columns, render_rows, sort_rows
+    from archcalc.study import compare_rows
 
-    check_format(fmt, FORMATS + ("html",))
+    check_format(fmt, names(pages=True))
     check_target(out)
     cols = parse_columns(columns)
     if conventions is not None:

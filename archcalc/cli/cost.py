@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from typing import Annotated, Optional
 
@@ -16,7 +15,8 @@ from archcalc.cli.options import (
     Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
 )
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.tables import FORMATS
+from archcalc.report import formats
+from archcalc.report.formats import dumps
 
 
 @app.command()
@@ -42,10 +42,10 @@ def cost(
     convention: ConventionOpt = None,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
-    from archcalc.api import analyze, load
+    from archcalc.api import analyze
     from archcalc.reference import check_source
 
-    check_format(fmt, FORMATS + ("html",))
+    check_format(fmt, formats.names(pages=True))
     check_target(out)
     if convention is not None:
         check_convention(convention)
@@ -57,7 +57,7 @@ def cost(
         dtype=dtype, symbolic=symbolic or symbols is not None,
         symbols=symbols.split(",") if symbols else None,
     )
-    source = check_source(source, [load(a.spec_path)])
+    source = check_source(source, [a.loaded])
     pass_ = "training" if training and convention is not None else "inference"
     t = None
     if training:
@@ -74,7 +74,7 @@ def cost(
         if layer:
             names = {c.name for c in a.select(layer)}
             doc["layers"] = [r for r in doc["layers"] if r["name"] in names]
-        emit(json.dumps(doc, indent=2) + "\n", out)
+        emit(dumps(doc) + "\n", out)
     elif fmt == "html":
         from archcalc import __version__
         from archcalc.report.html import analysis_page, published_checks

@@ -17,15 +17,14 @@ def homework(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown, latex or json.")] = "text",
 ) -> None:
     """List the homework questions, or answer one (or --all) with its derivation."""
-    import json
-
-    from archcalc.symbolic.homework import QUESTIONS, answer, questions_table, render_all
-    from archcalc.symbolic.proof import FORMATS, render, to_dict
+    from archcalc.proofs.homework import QUESTIONS, answer, questions_table, render_all
+    from archcalc.report.formats import dumps
+    from archcalc.proofs.proof import FORMATS, render, to_dict
 
     check_format(fmt, FORMATS)
     if all_:
         if fmt == "json":
-            typer.echo(json.dumps({q: to_dict(answer(q)) for q in QUESTIONS}, indent=2, ensure_ascii=False))
+            typer.echo(dumps({q: to_dict(answer(q)) for q in QUESTIONS}, ascii=False))
         else:
             typer.echo(render_all(fmt), nl=False)
     elif question is None:

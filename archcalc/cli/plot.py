@@ -25,7 +25,8 @@ def accuracy(
 
     By default only entries at the variant's standard input and trained on ImageNet-1K are drawn.
     """
-    from archcalc.report.accuracy import accuracy_points, plot_accuracy, points_table, standard_points
+    from archcalc.report.accuracy import plot_accuracy, points_table, standard_points
+    from archcalc.study import accuracy_points
     from archcalc.report.plots import check_path
     from archcalc.spec.loader import bundled_specs
 

@@ -20,7 +20,7 @@ VariantOpt = Annotated[Optional[str], typer.Option("--variant", "-v", help="Vari
 
 def _emit(make: Callable[[], Any], fmt: str) -> None:
     """Check ``fmt`` first (a derivation can take seconds), then derive with ``make()`` and print it."""
-    from archcalc.symbolic.proof import FORMATS, render
+    from archcalc.proofs.proof import FORMATS, render
 
     check_format(fmt, FORMATS)
     typer.echo(render(make(), fmt), nl=False)
@@ -35,7 +35,7 @@ def dsc(spec: SpecOpt = None,
         fmt: ProofFormat = "text") -> None:
     """Depthwise separable vs standard convolution: the ratio 1/N + 1/k²."""
     from archcalc.errors import SpecError
-    from archcalc.symbolic.dsc import prove_dsc
+    from archcalc.proofs.dsc import prove_dsc
 
     if layer is not None and spec is None:
         raise SpecError("--layer needs --spec (the spec the layer belongs to)")
@@ -52,7 +52,7 @@ def compound_scaling(
     fmt: ProofFormat = "text",
 ) -> None:
     """Why compound scaling grows FLOPs by about 2^φ, and how EfficientNet B0…B7 deviate."""
-    from archcalc.symbolic.compound import DEFAULT_SPEC, prove_compound
+    from archcalc.proofs.compound import DEFAULT_SPEC, prove_compound
 
     _emit(lambda: prove_compound(spec or DEFAULT_SPEC, tolerance, step), fmt)
 
@@ -62,7 +62,7 @@ def width_multiplier(spec: SpecOpt = None, variant: VariantOpt = None,
                      symbol: Annotated[Optional[str], typer.Option("--symbol", help="The width var (default: width_mult, widen, alpha, ...).")] = None,
                      fmt: ProofFormat = "text") -> None:
     """Cost and params as an exact polynomial in the width multiplier; the quadratic share."""
-    from archcalc.symbolic.multipliers import prove_multiplier
+    from archcalc.proofs.multipliers import prove_multiplier
 
     _emit(lambda: prove_multiplier("width", spec or "mobilenet", variant, symbol), fmt)
 
@@ -72,6 +72,6 @@ def resolution_multiplier(spec: SpecOpt = None, variant: VariantOpt = None,
                           symbol: Annotated[Optional[str], typer.Option("--symbol", help="The resolution var (default: rho or resolution).")] = None,
                           fmt: ProofFormat = "text") -> None:
     """Cost as an exact polynomial in the resolution multiplier; the quadratic share."""
-    from archcalc.symbolic.multipliers import prove_multiplier
+    from archcalc.proofs.multipliers import prove_multiplier
 
     _emit(lambda: prove_multiplier("resolution", spec or "mobilenet", variant, symbol), fmt)

@@ -22,10 +22,10 @@ def report(
     check_format(fmt, ("files", "html"))
     log = lambda line: typer.echo(line, err=True)  # noqa: E731
     if fmt == "html":
-        from archcalc.report.site import write_site
+        from archcalc.study.site import write_site
 
         write_site(out or "reports/site", log=log)
         return
-    from archcalc.report.reports import write_reports
+    from archcalc.study.reports import write_reports
 
     write_reports(out or "reports", log=log)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Optional
 
 import typer
@@ -10,7 +9,7 @@ import typer
 from archcalc.cli import app
 from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, SpecArg, Variant, check_format, overrides
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.tables import FORMATS
+from archcalc.report.formats import dumps, names
 
 devices_app = typer.Typer(help="Device profiles for the roofline: list the bundled ones, or measure this machine.",
                           invoke_without_command=True, no_args_is_help=False)
@@ -37,7 +36,7 @@ def roofline(
     from archcalc.roofline import device as load_device
     from archcalc.roofline import roofline as run
 
-    check_format(fmt, FORMATS)
+    check_format(fmt, names())
     check_target(out)
     if plot is not None:
         from archcalc.report.plots import check_path
@@ -53,7 +52,7 @@ def roofline(
                "layers": [{"name": x.name, "op": x.op, "members": x.members, "flops": x.flops,
                            "bytes_read": x.bytes_read, "bytes_written": x.bytes_written, "intensity": x.intensity,
                            "bound": x.bound, "time_s": x.time_s} for x in r.layers]}
-        emit(json.dumps(doc, indent=2) + "\n", out)
+        emit(dumps(doc) + "\n", out)
     else:
         from archcalc.report.roofline import roofline_table
 
@@ -79,9 +78,9 @@ def devices(ctx: typer.Context, fmt: Format = "table") -> None:
         src = "; ".join(s.title + ("" if s.checked else " (not re-checked)") for s in d.sources)
         rows.append([d.name, d.kind, peaks, human_bytes(d.bandwidth) + "/s", src])
     if fmt == "json":
-        typer.echo(json.dumps([device(n).model_dump() for n in bundled_devices()], indent=2))
+        typer.echo(dumps([device(n).model_dump() for n in bundled_devices()]))
         return
-    check_format(fmt, ("table", "markdown", "latex", "csv"))
+    check_format(fmt, names(exclude=("json",)))
     typer.echo(render(["device", "kind", "peak FLOP/s", "bandwidth", "sources"], rows, fmt))
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 
 import typer
 
 from archcalc.cli import app
 from archcalc.cli.options import Format, check_format
+from archcalc.report.formats import dumps, names
 
 
 @app.command("specs")
@@ -25,9 +25,9 @@ def list_specs(fmt: Format = "table") -> None:
         rows.append([path.stem, s.name, ", ".join(variants),
                      ", ".join(k for k in s.vars)])
     if fmt == "json":
-        typer.echo(json.dumps([dict(zip(("spec", "name", "variants", "vars"), r)) for r in rows], indent=2))
+        typer.echo(dumps([dict(zip(("spec", "name", "variants", "vars"), r)) for r in rows]))
         return
-    check_format(fmt, ("table", "markdown", "latex", "csv"))
+    check_format(fmt, names(exclude=("json",)))
     typer.echo(render(["spec", "name", "variants", "vars"], rows, fmt))
 
 
@@ -36,4 +36,4 @@ def schema() -> None:
     """Print the JSON Schema of the spec format (for editor validation)."""
     from archcalc.spec.models import Spec
 
-    typer.echo(json.dumps(Spec.model_json_schema(), indent=2))
+    typer.echo(dumps(Spec.model_json_schema()))

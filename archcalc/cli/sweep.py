@@ -11,7 +11,7 @@ from archcalc.cli.compare import Columns, Sort, Source
 from archcalc.cli.options import Batch, Dtype, Format, SpecArg, check_format
 from archcalc.errors import SpecError
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.tables import FORMATS
+from archcalc.report.formats import names
 
 SWEEP_COLUMNS = ("input", "params", "macs", "flops", "published", "deviation", "top1")
 
@@ -37,9 +37,10 @@ def sweep(
 ) -> None:
     """Sweep a spec over a grid of vars (e.g. MobileNet's alpha x rho grid) and tabulate every point."""
     from archcalc.report.compare import parse_columns, render_rows, sort_rows
-    from archcalc.report.sweep import axes_from_options, sweep_rows
+    from archcalc.report.sweep import axes_from_options
+    from archcalc.study import sweep_rows
 
-    check_format(fmt, FORMATS + ("html",))
+    check_format(fmt, names(pages=True))
     check_target(out)
     cols = parse_columns(columns, SWEEP_COLUMNS)
     axes = axes_from_options(set_, variant=variant, alpha=alpha, rho=rho, resolution=resolution)

@@ -7,7 +7,6 @@ command, so ``archcalc cost`` stays fast.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -25,6 +24,7 @@ from archcalc.cli.options import (
     overrides,
 )
 from archcalc.errors import SpecError
+from archcalc.report.formats import dumps, names
 
 LAYER_HEADERS = ["layer", "op", "static shape", "executed shape", "static MACs", "counted MACs",
                  "static acts", "observed acts", "static params", "allocated params", "static buffers",
@@ -50,10 +50,10 @@ def validate(
     fmt: Format = "table",
 ) -> None:
     """Execute a network on random weights and compare shapes, MACs, activations, params and peak memory."""
-    from archcalc.executor.validate import parse_limit
-    from archcalc.executor.validate import validate as run_validation
+    from archcalc.validate import parse_limit
+    from archcalc.validate import validate as run_validation
 
-    check_format(fmt, ("table", "markdown", "latex", "csv", "json"))
+    check_format(fmt, names())
     if not 0 <= seed < 2**63:
         raise SpecError(f"--seed must be an integer in [0, 2**63), got {seed}")
     limits = {"max_macs": parse_limit(max_macs, "--max-macs"), "max_bytes": parse_limit(max_bytes, "--max-bytes")}
@@ -66,7 +66,7 @@ def validate(
         return
     report = run_validation(spec, variant, overrides(set_, alpha, rho), resolution, batch, seed, **limits)
     if fmt == "json":
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        typer.echo(dumps(report.to_dict()))
     else:
         typer.echo(_report_text(report, fmt, per_layer))
     if not report.ok:
@@ -76,8 +76,8 @@ def validate(
 def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -> None:
     """Validate every bundled configuration; a spec's native resolution caps ``--resolution``."""
     from archcalc.errors import ArchcalcError
-    from archcalc.executor.validate import configurations, native_resolution
-    from archcalc.executor.validate import validate as run_validation
+    from archcalc.validate import configurations, native_resolution
+    from archcalc.validate import validate as run_validation
     from archcalc.spec.expr import parse_value
     from archcalc.spec.loader import bundled_specs
 
@@ -92,7 +92,7 @@ def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -
                 errors.append((path.stem, variant, str(e)))
     ok = all(r.ok for _, r in reports) and not errors
     if fmt == "json":
-        typer.echo(json.dumps({"ok": ok, "runs": [dict(r.to_dict(), spec=s) for s, r in reports],
+        typer.echo(dumps({"ok": ok, "runs": [dict(r.to_dict(), spec=s) for s, r in reports],
                                "errors": [{"spec": s, "variant": v, "error": m} for s, v, m in errors]},
                               indent=2))
     else:

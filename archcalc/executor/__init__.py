@@ -8,12 +8,13 @@ only ``archcalc validate`` and the tests do, never ``archcalc cost``.
 * :mod:`~archcalc.executor.run` — :class:`Executor`: the forward pass, liveness-based
   freeing and the measured peak;
 * :mod:`~archcalc.executor.threads` — OpenBLAS thread count for a run;
-* :mod:`~archcalc.executor.torch_ref` — the same graph in PyTorch (optional oracle);
-* :mod:`~archcalc.executor.validate` — static model vs execution, layer by layer.
+* :mod:`~archcalc.exporters.torch_ref` — the same graph in PyTorch (optional oracle).
+
+The executor is an independent derivation: it never imports the cost model
+(``cost``, ``api``); :mod:`archcalc.validate`, above both, compares the two.
 """
 
 from archcalc.executor.dispatch import KERNELS
 from archcalc.executor.run import ExecutionError, Executor, Run
-from archcalc.executor.validate import Report, validate
 
-__all__ = ["KERNELS", "ExecutionError", "Executor", "Report", "Run", "validate"]
+__all__ = ["KERNELS", "ExecutionError", "Executor", "Run"]

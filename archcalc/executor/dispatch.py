@@ -124,9 +124,11 @@ KERNELS: dict[type[Op], Kernel] = {}
 
 
 def kernel(*classes: type[Op]) -> Callable[[Kernel], Kernel]:
-    """Register the decorated function as the executor of ``classes``."""
+    """Register the decorated function as the executor of ``classes`` (twice is an error)."""
     def register(fn: Kernel) -> Kernel:
         for cls in classes:
+            if cls in KERNELS:
+                raise TypeError(f"an executor kernel for {cls.__name__} is registered twice")
             KERNELS[cls] = fn
         return fn
     return register

@@ -27,7 +27,7 @@ Dispatch by op class and weight creation live in :mod:`archcalc.executor.dispatc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -62,7 +62,6 @@ class Run:
     peak_at: str
     output: np.ndarray
     input_bytes: int
-    extra: dict = field(default_factory=dict)
 
     def params_by_kind(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -91,16 +90,6 @@ def held_bytes(arrays) -> int:
     return sum(owners.values())
 
 
-def pending_consumers(net: Network) -> dict[str, int]:
-    """For every tensor, the number of distinct layers that read it."""
-    count = {INPUT: 0}
-    for lay in net.layers:
-        count[lay.name] = 0
-        for src in set(lay.inputs):
-            count[src] += 1
-    return count
-
-
 class Executor:
     """A network with seeded random weights, made on the first run and reused after."""
 
@@ -116,7 +105,7 @@ class Executor:
         for lay in net.layers:
             if type(lay.op) not in self.kernels:
                 raise ExecutionError(lay.name, lay.op.op, LookupError(
-                    f"no executor kernel for {type(lay.op).__name__}; register one in archcalc/executor/run.py"), [])
+                    f"no executor kernel for {type(lay.op).__name__}; register one in archcalc/executor/dispatch.py (archcalc.executor.dispatch.kernel)"), [])
         self.params = [Params(np.random.default_rng([seed, i])) for i in range(len(net.layers))]
 
     def input(self, batch: int = 1) -> np.ndarray:
@@ -132,7 +121,7 @@ class Executor:
             return self._forward(x)
 
     def _forward(self, x: np.ndarray) -> Run:
-        pending = pending_consumers(self.net)
+        pending = self.net.consumer_counts()
         live = {INPUT: x}
         peak, peak_at = held_bytes(live.values()), INPUT
         if pending[INPUT] == 0:

@@ -33,6 +33,9 @@ from archcalc.ops.base import Op, numel
 class Activation(Op):
     """A pointwise activation: shape kept, FLOPs = numel x ``per_element``."""
 
+    kind: ClassVar[str] = "activation"
+    example: ClassVar[tuple] = ({}, ((3, 4, 4),))
+
     per_element: ClassVar[dict[str, int]] = {}
 
     def flops(self, ins, out):

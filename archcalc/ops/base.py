@@ -19,14 +19,13 @@ expressions alike (DESIGN.md, "One formula, two modes").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, ClassVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, StrictFloat, StrictInt, StrictStr
 from typing_extensions import TypeAliasType
 
 from archcalc.errors import Loc, ShapeError
-from archcalc.spec.expr import is_symbolic
+from archcalc.values import as_int, as_pair, div, is_symbolic, numel  # noqa: F401 (re-exported)
 
 Shape = tuple
 # A raw spec value before evaluation: a number, a bool, an expression string or a list of raw
@@ -35,6 +34,9 @@ Raw = TypeAliasType("Raw", Union[StrictBool, StrictInt, StrictFloat, StrictStr, 
 
 FLOP_KINDS = ("add", "mul", "div", "compare", "exp")
 PARAM_KINDS = ("weights", "biases", "norm_affine", "other")
+#: the layer kinds an op declares (``Op.kind``; conv's depends on its fields: ``Op.layer_kind``)
+LAYER_KINDS = ("conv", "depthwise", "pointwise", "grouped", "linear", "norm", "activation", "pool",
+               "merge", "shape", "scale")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,14 @@ class Op(EntryBase):
     conv_linear: ClassVar[bool] = False
     #: per field, literal words that are not expressions (``padding: same``).
     words: ClassVar[dict[str, frozenset[str]]] = {}
+    #: the layer kind, one of :data:`LAYER_KINDS` (breakdowns, proofs); declared by every op.
+    kind: ClassVar[str] = ""
+    #: a small valid instance for the contract tests: (fields without ``op``, input shapes).
+    example: ClassVar[tuple] = ()
+
+    def layer_kind(self, ins: list[Shape]) -> str:
+        """This layer's kind at its input shapes (the class's :attr:`kind` unless fields decide)."""
+        return self.kind
 
     def fields(self) -> dict[str, Any]:
         """The op's own (formula) fields, without the entry keys."""
@@ -91,59 +101,6 @@ class Op(EntryBase):
 
 
 # ---------------------------------------------------------------- helpers --
-def numel(shape: Shape):
-    """Number of elements of a per-sample shape.
-
-    >>> numel((3, 4, 5))
-    60
-    """
-    n = 1
-    for d in shape:
-        n = n * d
-    return n
-
-
-def div(a, b):
-    """Exact quotient on ints (already checked to divide) and sympy alike."""
-    if isinstance(a, int) and isinstance(b, int):
-        return a // b
-    return a / b
-
-
-def as_int(value, what: str, *, minimum: int = 1):
-    """Check that a resolved value is an integer >= minimum (sympy passes unchecked)."""
-    if is_symbolic(value):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, Fraction, float)):
-        raise ShapeError(f"{what} must be an integer, got {value!r}")
-    if isinstance(value, (Fraction, float)):
-        if value != int(value):
-            raise ShapeError(
-                f"{what} = {_show(value)} is not an integer; round it explicitly in the spec "
-                f"(round(...), int(...), floor(...) or make_divisible(...))"
-            )
-        value = int(value)
-    if value < minimum:
-        raise ShapeError(f"{what} must be >= {minimum}, got {value}")
-    return value
-
-
-def as_pair(value, what: str, *, minimum: int = 1) -> tuple:
-    """An int or a two-element list, as a (height, width) pair of checked ints."""
-    if isinstance(value, list):
-        if len(value) != 2:
-            raise ShapeError(f"{what} must be an integer or a pair [h, w], got {value!r}")
-        return (as_int(value[0], what, minimum=minimum), as_int(value[1], what, minimum=minimum))
-    v = as_int(value, what, minimum=minimum)
-    return (v, v)
-
-
-def _show(v) -> str:
-    if isinstance(v, Fraction):
-        return f"{v} (= {float(v):.6g})"
-    return repr(v)
-
-
 def spatial(shape: Shape, who: str) -> tuple:
     """The (C, H, W) of an input that must be a feature map."""
     if len(shape) != 3:

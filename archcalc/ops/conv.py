@@ -28,7 +28,7 @@ from pydantic import Field
 
 from archcalc.errors import ShapeError
 from archcalc.ops.base import Ctx, Op, Raw, as_int, as_pair, div, numel, same_pad, spatial, window_out
-from archcalc.spec.expr import is_symbolic
+from archcalc.values import is_symbolic
 
 
 class WindowOp(Op):
@@ -71,6 +71,8 @@ class Conv2d(WindowOp):
     """2-D convolution (``torch.nn.Conv2d``); ``groups: in_channels`` makes it depthwise."""
 
     op: Literal["conv2d"]
+    kind: ClassVar[str] = "conv"
+    example: ClassVar[tuple] = ({"out_channels": 8, "kernel_size": 3, "padding": 1, "groups": 2}, ((4, 7, 7),))
     out_channels: Raw
     kernel_size: Raw
     stride: Raw = 1
@@ -80,6 +82,20 @@ class Conv2d(WindowOp):
     bias: Raw = True
 
     conv_linear: ClassVar = True
+
+
+    def layer_kind(self, ins):
+        """``depthwise`` (groups == input channels > 1: the one definition), ``grouped``
+        (other groups > 1), ``pointwise`` (1x1, one group) or ``conv``.
+
+        >>> Conv2d(op="conv2d", out_channels=32, kernel_size=3, groups=32).layer_kind([(32, 8, 8)])
+        'depthwise'
+        """
+        if self.groups != 1 and self.groups == ins[0][0]:
+            return "depthwise"
+        if self.groups != 1:
+            return "grouped"
+        return "pointwise" if self.kernel_size in (1, [1, 1], (1, 1)) else "conv"
 
     def output_shape(self, ins, ctx):
         cin, h, w = self.spatial_out(ins[0], ctx)

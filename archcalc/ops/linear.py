@@ -24,6 +24,8 @@ class Linear(Op):
     """Fully connected layer; on a feature map it is applied per position."""
 
     op: Literal["linear"]
+    kind: ClassVar[str] = "linear"
+    example: ClassVar[tuple] = ({"out_features": 5}, ((12,),))
     out_features: Raw
     bias: Raw = True
 

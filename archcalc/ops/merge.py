@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 
 from archcalc.errors import ShapeError
 from archcalc.ops.base import Op, numel
-from archcalc.spec.expr import is_symbolic
+from archcalc.values import is_symbolic
 
 
 def _same(a, b) -> bool:
@@ -36,6 +36,8 @@ class Add(Op):
     """Elementwise sum of two or more tensors of one shape (a residual connection)."""
 
     op: Literal["add"]
+    kind: ClassVar[str] = "merge"
+    example: ClassVar[tuple] = ({}, ((3, 4, 4), (3, 4, 4)))
     arity: ClassVar = (2, None)
 
     def output_shape(self, ins, ctx):
@@ -56,6 +58,8 @@ class Concat(Op):
     """Concatenation along channels (DenseNet)."""
 
     op: Literal["concat"]
+    kind: ClassVar[str] = "merge"
+    example: ClassVar[tuple] = ({}, ((3, 4, 4), (2, 4, 4)))
     arity: ClassVar = (2, None)
 
     def output_shape(self, ins, ctx):
@@ -76,6 +80,8 @@ class Mul(Op):
     """Elementwise product; a [C, 1, 1] gate broadcasts over H and W."""
 
     op: Literal["mul"]
+    kind: ClassVar[str] = "merge"
+    example: ClassVar[tuple] = ({}, ((3, 4, 4), (3, 1, 1)))
     arity: ClassVar = (2, 2)
 
     def output_shape(self, ins, ctx):

@@ -19,18 +19,20 @@ True
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from archcalc.errors import ShapeError
 from archcalc.ops.base import Op, Raw, as_int, numel
 from archcalc.ops.linear import positions
-from archcalc.spec.expr import is_symbolic
+from archcalc.values import is_symbolic
 
 
 class BatchNorm(Op):
     """Batch normalisation at inference (running statistics)."""
 
     op: Literal["batchnorm"]
+    kind: ClassVar[str] = "norm"
+    example: ClassVar[tuple] = ({}, ((4, 5, 5),))
     eps: Raw = 1e-5
     affine: Raw = True
 
@@ -59,6 +61,8 @@ class LayerNorm(Op):
     """Layer normalisation over the channels at each position."""
 
     op: Literal["layernorm"]
+    kind: ClassVar[str] = "norm"
+    example: ClassVar[tuple] = ({}, ((4, 5, 5),))
     eps: Raw = 1e-6
     affine: Raw = True
 
@@ -73,6 +77,8 @@ class GroupNorm(Op):
     """Group normalisation: statistics over (C / num_groups, H, W) per group."""
 
     op: Literal["groupnorm"]
+    kind: ClassVar[str] = "norm"
+    example: ClassVar[tuple] = ({"num_groups": 2}, ((4, 5, 5),))
     num_groups: Raw
     eps: Raw = 1e-5
     affine: Raw = True

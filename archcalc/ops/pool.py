@@ -12,7 +12,7 @@ and 1 div (padding taps included, ``count_include_pad``); global_avgpool, per ch
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from archcalc.errors import ShapeError
 from archcalc.ops.base import Op, Raw, as_pair, numel, spatial
@@ -35,6 +35,8 @@ class MaxPool(WindowOp):
     """Max pooling (``torch.nn.MaxPool2d``): ``k_h*k_w - 1`` compare per output element."""
 
     op: Literal["maxpool"]
+    kind: ClassVar[str] = "pool"
+    example: ClassVar[tuple] = ({"kernel_size": 3, "stride": 2, "padding": 1}, ((3, 7, 7),))
     kernel_size: Raw
     stride: Raw | None = None
     padding: Raw = 0
@@ -54,6 +56,8 @@ class AvgPool(WindowOp):
     """Average pooling (``torch.nn.AvgPool2d``): ``k_h*k_w - 1`` add and 1 div per output element."""
 
     op: Literal["avgpool"]
+    kind: ClassVar[str] = "pool"
+    example: ClassVar[tuple] = ({"kernel_size": 2, "stride": 2}, ((3, 6, 6),))
     kernel_size: Raw
     stride: Raw | None = None
     padding: Raw = 0
@@ -73,6 +77,8 @@ class GlobalAvgPool(Op):
     """Average over H and W: ``[C, H, W] -> [C, 1, 1]`` (``nn.AdaptiveAvgPool2d(1)``)."""
 
     op: Literal["global_avgpool"]
+    kind: ClassVar[str] = "pool"
+    example: ClassVar[tuple] = ({}, ((3, 5, 5),))
 
     def output_shape(self, ins, ctx):
         c, _, _ = spatial(ins[0], "global_avgpool")

@@ -11,7 +11,7 @@ multiplies each channel by a learnable scalar: ``other = C`` params, 1 mul per e
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from archcalc.ops.base import Op, Raw, numel
 
@@ -20,6 +20,8 @@ class Flatten(Op):
     """``[C, H, W] -> [C*H*W]`` (``torch.nn.Flatten``); free."""
 
     op: Literal["flatten"]
+    kind: ClassVar[str] = "shape"
+    example: ClassVar[tuple] = ({}, ((3, 2, 2),))
 
     def output_shape(self, ins, ctx):
         return (numel(ins[0]),)
@@ -29,12 +31,16 @@ class Identity(Op):
     """The identity (``torch.nn.Identity``); free."""
 
     op: Literal["identity"]
+    kind: ClassVar[str] = "shape"
+    example: ClassVar[tuple] = ({}, ((3, 4, 4),))
 
 
 class Dropout(Op):
     """Dropout: the identity at inference."""
 
     op: Literal["dropout"]
+    kind: ClassVar[str] = "shape"
+    example: ClassVar[tuple] = ({}, ((3, 4, 4),))
     p: Raw = 0.5
 
 
@@ -42,6 +48,8 @@ class DropPath(Op):
     """Stochastic depth on a residual branch: the identity at inference."""
 
     op: Literal["drop_path"]
+    kind: ClassVar[str] = "shape"
+    example: ClassVar[tuple] = ({}, ((3, 4, 4),))
     p: Raw = 0.0
 
 
@@ -49,6 +57,8 @@ class LayerScale(Op):
     """Per-channel learnable scale (ConvNeXt's gamma), ``x * gamma[c]``."""
 
     op: Literal["layer_scale"]
+    kind: ClassVar[str] = "scale"
+    example: ClassVar[tuple] = ({}, ((3, 4, 4),))
     init: Raw = 1e-6
 
     def params(self, ins):

@@ -21,8 +21,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from archcalc.reference import point as reference_point
-from archcalc.report.compare import analyze_cached
 
 _COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf", "#393b79", "#637939")
@@ -75,30 +73,11 @@ def _strip_parens(text: str) -> str:
     return re.sub(r"\s*\([^()]*\)", "", text).strip()
 
 
-def _label(ref) -> str:
+def point_label(ref) -> str:
+    """A reference entry's point for a legend: ``'50, alpha=0.5'`` (``'default'`` for none)."""
     parts = [ref.variant] if ref.variant else []
     parts += [f"{k}={v}" for k, v in ref.vars.items()]
     return ", ".join(str(p) for p in parts) or "default"
-
-
-def accuracy_points(specs: list[Any], cache: dict | None = None) -> list[Point]:
-    """Every reference entry with a top-1 (and no ``exclude``), costed at its own point."""
-    from archcalc.api import load
-
-    cache = {} if cache is None else cache
-    out = []
-    for spec in specs:
-        loaded = load(spec)
-        for ref in loaded.spec.reference:
-            if ref.top1 is None or ref.exclude:
-                continue
-            vars_ = reference_point(ref)
-            a = analyze_cached(loaded, ref.variant, vars_, cache=cache)
-            base = analyze_cached(loaded, ref.variant, {}, cache=cache) if vars_ else a
-            out.append(Point(loaded.path.stem, loaded.spec.name, ref.variant, dict(ref.vars), _label(ref),
-                             a.totals["macs"], a.totals["params"], ref.top1, ref.source,
-                             a.network.input_shape == base.network.input_shape, ref.pretrain))
-    return out
 
 
 def series(points: list[Point]) -> dict[tuple[str, str], list[Point]]:

@@ -1,18 +1,20 @@
 """Where the parameters and the computation go: costs grouped by op, block, stage or layer type.
 
 ``--by kind`` is the MobileNet paper's Table 2 ("resource per layer type"): it
-tells depthwise convolutions (``groups == in_channels``), pointwise 1x1
-convolutions, other (standard or grouped) convolutions and fully connected
-layers apart, from each layer's resolved geometry. Shares are given of the
-total MACs, of all params, and of the *weights* alone (conv and linear
-kernels, the paper's convention: no biases, no BN).
+tells depthwise convolutions, pointwise 1x1 convolutions, other (standard or
+grouped) convolutions and fully connected layers apart by the kind each op
+declares (:meth:`archcalc.ops.Op.layer_kind`). Shares are given of the total
+MACs, of all params, and of the *weights* alone (conv and linear kernels, the
+paper's convention: no biases, no BN).
 
 >>> from types import SimpleNamespace as NS
->>> layer_type(NS(op=NS(op="conv2d", kernel_size=3, groups=32), in_shapes=[(32, 112, 112)]))
+>>> from archcalc.ops.conv import Conv2d
+>>> from archcalc.ops.linear import Linear
+>>> layer_type(NS(op=Conv2d(op="conv2d", out_channels=32, kernel_size=3, groups=32), in_shapes=[(32, 112, 112)]))
 'depthwise conv 3x3'
->>> layer_type(NS(op=NS(op="conv2d", kernel_size=1, groups=1), in_shapes=[(32, 112, 112)]))
+>>> layer_type(NS(op=Conv2d(op="conv2d", out_channels=64, kernel_size=1), in_shapes=[(32, 112, 112)]))
 'conv 1x1'
->>> layer_type(NS(op=NS(op="linear", out_features=1000), in_shapes=[(1024,)]))
+>>> layer_type(NS(op=Linear(op="linear", out_features=1000), in_shapes=[(1024,)]))
 'fully connected'
 """
 
@@ -33,28 +35,21 @@ def _pair(v: Any) -> tuple:
 
 
 def layer_type(layer) -> str:
-    """The layer's type in the MobileNet paper's sense, from its resolved fields.
-
-    A kernel op with ``groups`` is a convolution: depthwise when ``groups``
-    equals its input channels (and is above 1), grouped when ``groups > 1``,
-    otherwise standard; a 1x1 standard convolution is pointwise. An op with
-    ``out_features`` is fully connected. Anything else is its op name.
+    """The layer's type in the MobileNet paper's sense, from the kind its op declares
+    (:meth:`archcalc.ops.Op.layer_kind`): ``depthwise conv 3x3``, ``grouped conv 3x3``,
+    ``conv 1x1`` (pointwise and standard convs), ``fully connected``; otherwise its op name.
     """
     op = layer.op
-    groups = getattr(op, "groups", None)
-    kernel = getattr(op, "kernel_size", None)
-    if groups is not None and kernel is not None:
-        kh, kw = _pair(kernel)
-        size = f"{kh}x{kw}"
-        cin = layer.in_shapes[0][0]
-        if groups > 1 and groups == cin:
-            return f"depthwise conv {size}"
-        if groups > 1:
-            return f"grouped conv {size}"
-        return f"conv {size}"
-    if getattr(op, "out_features", None) is not None:
+    kind = op.layer_kind(layer.in_shapes)
+    if kind in _CONV_LABELS:
+        kh, kw = _pair(op.kernel_size)
+        return f"{_CONV_LABELS[kind]} {kh}x{kw}"
+    if kind == "linear":
         return "fully connected"
     return op.op
+
+
+_CONV_LABELS = {"depthwise": "depthwise conv", "grouped": "grouped conv", "pointwise": "conv", "conv": "conv"}
 
 
 def check_grouping(by: str) -> str:

@@ -6,7 +6,7 @@ was printed for exactly that point (``published``, ``deviation``, ``top1``).
 The same rows serve ``archcalc compare``, ``archcalc sweep`` and the reports.
 
 Published figures are the reference entries recorded at exactly the row's
-point (:func:`archcalc.reference.matching`; ``{alpha: 1}`` matches MobileNet at
+point (:meth:`archcalc.api.Analysis.checks`; ``{alpha: 1}`` matches MobileNet at
 its defaults); params are compared in the source's own convention.
 
 >>> split_spec_arg("specs/resnet.yaml:50")
@@ -19,13 +19,14 @@ its defaults); params are compared in the source's own convention.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from archcalc.conventions import ARCHCALC
 from archcalc.errors import SpecError
+from archcalc.reference import choose
+from archcalc.report.formats import dumps
 from archcalc.report.tables import human, human_bytes, latex_escape, render, shape_str
 
 #: the columns a user can ask for, in display order
@@ -43,7 +44,7 @@ class Row:
     macs_check: Any = None  # archcalc.reference.Check with a published MACs figure, or None
     params_check: Any = None
     top1: tuple[float, str] | None = None  # (top-1 %, source)
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # "source": the key of the row's one published source
 
 
 def split_spec_arg(arg: str) -> tuple[str, str | None]:
@@ -76,18 +77,17 @@ def _preference(c) -> tuple:
     return (c.ref.deviation is not None, bool(c.ref.exclude))
 
 
-def attach_references(row: Row, loaded, source: str | None = None) -> Row:
-    """Fill ``row``'s published MACs / params checks and top-1 from the entries at its point.
+def attach_references(row: Row, source: str | None = None) -> Row:
+    """Fill ``row``'s published MACs / params checks and top-1 from the entries at its point
+    (the analysis's own :meth:`~archcalc.api.Analysis.checks`).
 
     Every figure of the row comes from one source (:func:`archcalc.reference.choose`):
     ``source`` (a key or a class) or by default the spec's paper, other papers, then
     official implementations. The chosen source's key is ``row.extra["source"]``.
     """
-    from archcalc.reference import choose, matching
-
     if row.analysis.symbolic:
         return row
-    chosen = choose(loaded, matching(loaded, row.analysis), source)
+    chosen = choose(row.analysis.loaded, row.analysis.checks(), source)
     if chosen:
         row.extra["source"] = chosen[0].source_key
     for c in sorted(chosen, key=_preference):
@@ -288,7 +288,7 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
             doc["presets"] = [{"name": p.name, "unit": p.unit, "tool": p.tool, "tool_version": p.tool_version}
                               for p in map(get, presets)]
         doc["rows"] = [dict(zip(raw_headers, map(_plain, v))) for v in raw]
-        return json.dumps(doc, indent=2) + "\n"
+        return dumps(doc, indent=2) + "\n"
     if fmt == "csv":
         return render(raw_headers, [[_plain(x) for x in v] for v in raw], "csv")
     shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
@@ -332,52 +332,3 @@ def _plain(v: Any) -> Any:
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     return str(v)
-
-
-# -------------------------------------------------------------------- rows --
-def compare_rows(items: list[str], vars: dict[str, str] | None = None, resolution: Any = None,
-                 batch: Any = 1, dtype: str = "fp32", cache: dict | None = None,
-                 source: str | None = None) -> list[Row]:
-    """One row per ``SPEC[:VARIANT]``, labelled (network, variant), with matching references.
-
-    ``source`` (a source key or class) picks the published figures' source for every row.
-    """
-    from archcalc.api import load
-    from archcalc.reference import check_source
-
-    check_source(source, [load(split_spec_arg(i)[0]) for i in items])
-
-    rows, used = [], set()
-    for item in items:
-        path, variant = split_spec_arg(item)
-        loaded = load(path)
-        used |= set(loaded.spec.vars)
-        own = {k: v for k, v in (vars or {}).items() if k in loaded.spec.vars}
-        a = analyze_cached(loaded, variant, own, resolution, batch, dtype, cache)
-        label = ", ".join(x for x in (a.network.variant, _point_label(loaded, a)) if x) or "default"
-        rows.append(attach_references(Row([loaded.spec.name, label], a), loaded, source))
-    unknown = sorted(set(vars or {}) - used)
-    if unknown:
-        raise SpecError(f"--set {', '.join(unknown)}: no compared spec has such a var")
-    return rows
-
-
-def _point_label(loaded, a) -> str:
-    """``alpha=3/4, rho=6/7`` for the vars that differ from the spec's defaults."""
-    from archcalc.api import resolve
-
-    base = resolve(loaded, a.network.variant).vars
-    return ", ".join(f"{k}={v}" for k, v in a.network.vars.items() if repr(base.get(k)) != repr(v))
-
-
-def analyze_cached(loaded, variant, vars_, resolution=None, batch=1, dtype="fp32", cache=None):
-    """``archcalc.api.analyze`` memoised in ``cache`` (a dict) by every argument."""
-    from archcalc.api import analyze
-
-    key = (str(loaded.path), variant, tuple(sorted(vars_.items())), resolution, str(batch), dtype)
-    if cache is not None and key in cache:
-        return cache[key]
-    a = analyze(loaded, variant=variant, vars=vars_, resolution=resolution, batch=batch, dtype=dtype)
-    if cache is not None:
-        cache[key] = a
-    return a

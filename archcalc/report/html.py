@@ -587,10 +587,8 @@ def index_page(title: str, entries: Sequence[tuple[str, str, str]], version: str
 # ------------------------------------------------------------------- glue --
 def published_checks(a: Any, source: str | None = None) -> list[dict]:
     """The published figures recorded at the analysed point (of ``source``, a key or a class), one dict per figure."""
-    from archcalc.reference import matching
-
     out = []
-    for c in matching(a.spec_path, a, source) if a.spec_path and not a.symbolic else []:
+    for c in a.checks(source):
         for quantity, got, fig, ok in (("MACs", c.macs, c.macs_fig, c.macs_ok),
                                        ("params", c.params, c.params_fig, c.params_ok)):
             if fig is not None:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from archcalc.errors import SpecError
-from archcalc.report.compare import Row, analyze_cached, attach_references
+from archcalc.report.compare import Row
 from archcalc.spec.expr import parse_value
 
 VARIANT = "variant"  #: axis name that sweeps variants instead of a var
@@ -115,28 +115,6 @@ def progress(items: list, stream=None, min_items: int = 8) -> Iterator:
     if show:
         stream.write(f"\r[{'#' * 30}] {len(items)}/{len(items)}\n")
         stream.flush()
-
-
-def sweep_rows(spec: Any, axes: list[tuple[str, list[str]]], fixed: dict[str, str] | None = None,
-               batch: Any = 1, dtype: str = "fp32", cache: dict | None = None,
-               show_progress: bool = True, source: str | None = None) -> list[Row]:
-    """One row per grid point, labelled by the axis values, with published figures matched
-    (from ``source``, a source key or class, when given)."""
-    from archcalc.api import load
-    from archcalc.reference import check_source
-
-    loaded = load(spec)
-    check_source(source, [loaded])
-    points = grid(axes)
-    rows = []
-    for point in progress(points) if show_progress else points:
-        variant = point.get(VARIANT)
-        vars_ = dict(fixed or {})
-        vars_.update({k: v for k, v in point.items() if k not in (VARIANT, RESOLUTION)})
-        resolution = point.get(RESOLUTION)
-        a = analyze_cached(loaded, variant, vars_, resolution, batch, dtype, cache)
-        rows.append(attach_references(Row([point[n] for n, _ in axes], a), loaded, source))
-    return rows
 
 
 def series(rows: list[Row], axes: list[tuple[str, list[str]]]) -> list[tuple[str, list[Row]]]:

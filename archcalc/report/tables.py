@@ -9,19 +9,12 @@ exact integers in CSV (and JSON, which ``Analysis.to_json`` writes).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from fractions import Fraction
 from typing import Any, Sequence
 
-from tabulate import tabulate
-
-FORMATS = ("table", "markdown", "latex", "csv", "json")
-_TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
-_NUMERIC = re.compile(r"[-+]?[0-9][0-9,.]*\s*(%|[KMGT]|[KMG]iB)?|-")
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+from archcalc.report import formats
+from archcalc.report.formats import Table, latex_escape, latex_tabular  # noqa: F401 (re-exported)
 
 
 def human(n: Any, digits: int = 4) -> str:
@@ -96,64 +89,12 @@ def unicode_math(text: str) -> str:
 
 def render(headers: list[str], rows: list[list[Any]], fmt: str, raw_rows: list[list[Any]] | None = None,
            colalign: Sequence[str] | None = None) -> str:
-    """Render rows in one of FORMATS (CSV uses ``raw_rows``, exact values, when given).
+    """Render rows in a registered table format (:mod:`archcalc.report.formats`; CSV and
+    JSON use ``raw_rows``, exact values, when given).
 
     ``colalign`` ("left"/"right"/"center" per column) right-aligns number columns.
     """
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(headers)
-        for r in raw_rows if raw_rows is not None else rows:
-            w.writerow(["" if v is None else v for v in r])
-        return buf.getvalue()
-    if fmt not in _TABLEFMT:
-        raise ValueError(f"unknown table format {fmt!r}")
-    if fmt == "latex":
-        return latex_tabular(headers, rows, colalign)
-    return tabulate(rows, headers=headers, tablefmt=_TABLEFMT[fmt], disable_numparse=True,
-                    colalign=colalign)
-
-
-def latex_escape(text: str) -> str:
-    r"""Escape LaTeX's special characters in plain text.
-
-    >>> latex_escape("stage1.block_0 & 5%")
-    'stage1.block\\_0 \\& 5\\%'
-    """
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
-
-
-def latex_tabular(headers: Sequence[str], rows: list[list[Any]], colalign: Sequence[str] | None = None) -> str:
-    r"""A booktabs ``tabular``; cells of the form ``$...$`` are math and kept as they are.
-
-    >>> print(latex_tabular(["a", "b"], [["x_1", r"$\alpha^{2}$"]], ["left", "right"]))
-    \begin{tabular}{lr}
-    \toprule
-    a    &            b \\
-    \midrule
-    x\_1 & $\alpha^{2}$ \\
-    \bottomrule
-    \end{tabular}
-    """
-    if colalign is None:  # numbers (4.2M, -0.26%, 3x224x224 excluded) to the right
-        colalign = ["right" if rows and all(_NUMERIC.fullmatch(str(r[i])) for r in rows) else "left"
-                    for i in range(len(headers))]
-    spec = "".join({"right": "r", "center": "c"}.get(a, "l") for a in colalign)
-
-    def cell(v: Any) -> str:
-        text = "" if v is None else str(v)
-        if len(text) >= 2 and text.startswith("$") and text.endswith("$"):
-            return text
-        return latex_escape(text)
-
-    table = [[cell(h) for h in headers]] + [[cell(v) for v in row] for row in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
-    body = [" & ".join(c.rjust(w) if a == "right" else c.ljust(w) for c, w, a in zip(r, widths, colalign))
-            + " \\\\" for r in table]
-    lines = [f"\\begin{{tabular}}{{{spec}}}", "\\toprule", body[0], "\\midrule", *body[1:],
-             "\\bottomrule", "\\end{tabular}"]
-    return "\n".join(lines)
+    return formats.render(Table(headers, rows, raw_rows, colalign), fmt)
 
 
 def _shape_cell(shape: Sequence, fmt: str) -> str:

@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from archcalc.errors import ExprError, StructuralSymbolError
+from archcalc.values import is_symbolic  # noqa: F401 (re-exported)
 
 MAX_EXPR_CHARS = 2000
 MAX_EXPR_NODES = 400
@@ -46,14 +47,6 @@ def _sympy():
     import sympy
 
     return sympy
-
-
-def is_symbolic(x: Value) -> bool:
-    """True when ``x`` is a sympy object with free symbols (or a relational)."""
-    mod = type(x).__module__
-    if not mod.startswith("sympy"):
-        return False
-    return bool(getattr(x, "free_symbols", ()))
 
 
 def free_names(x: Value) -> frozenset[str]:

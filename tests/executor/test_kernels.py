@@ -648,3 +648,17 @@ def test_torch_avgpool(torch, k, s, p, cip):
         torch.from_numpy(x), k, s, p, count_include_pad=cip
     ).numpy()
     np.testing.assert_allclose(y, ref, rtol=EW_RTOL, atol=EW_ATOL)
+
+
+def test_gelu_kernels_meet_the_proved_tanh_error_bound():
+    """The float32 gelu / gelu_tanh kernels differ by the maximum the GELU proof derives
+    (homework 'gelu': 4.73e-4 at x = +-2.19), to float32 resolution."""
+    from archcalc.proofs.homework import gelu_max_error
+
+    xm, err = gelu_max_error()
+    grid = np.linspace(-8, 8, 160001, dtype=np.float32)
+    ex = np.asarray(K.gelu(grid)[0], dtype=np.float64)
+    ap = np.asarray(K.gelu_tanh(grid)[0], dtype=np.float64)
+    diff = np.abs(ex - ap)
+    assert abs(float(diff.max()) - err) < 2e-6
+    assert abs(abs(float(grid[int(diff.argmax())])) - abs(xm)) < 0.05

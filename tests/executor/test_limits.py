@@ -8,7 +8,7 @@ from archcalc.api import analyze
 from archcalc.errors import LimitError
 import importlib
 
-v = importlib.import_module("archcalc.executor.validate")  # the package re-exports a function of that name
+v = importlib.import_module("archcalc.validate")
 
 BIG_CONV = """
 name: big conv

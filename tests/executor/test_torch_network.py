@@ -24,7 +24,7 @@ torch = pytest.importorskip("torch")
 
 from archcalc.api import analyze
 from archcalc.executor.run import Executor
-from archcalc.executor.torch_ref import torch_forward
+from archcalc.exporters.torch_ref import torch_forward
 from archcalc.spec.loader import bundled_specs
 
 CASES = [("mobilenet", None), ("resnet", "50"), ("densenet", "121"), ("efficientnet", "b0"),

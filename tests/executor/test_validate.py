@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 from archcalc.cli import main
-from archcalc.executor.validate import configurations, native_resolution, validate
+from archcalc.validate import configurations, native_resolution, validate
 from archcalc.spec.loader import bundled_specs
 
 RESOLUTION = 64

@@ -13,8 +13,9 @@ import pytest
 
 from archcalc.errors import SpecError
 from archcalc.reference import parse_figure
-from archcalc.report.compare import compare_rows, pct, render_rows, sort_rows, split_spec_arg
-from archcalc.report.sweep import grid, split_list, sweep_rows
+from archcalc.report.compare import pct, render_rows, sort_rows, split_spec_arg
+from archcalc.report.sweep import grid, split_list
+from archcalc.study import compare_rows, sweep_rows
 
 
 def test_split_spec_arg():

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from archcalc.api import analyze
 from archcalc.cli import app, main
 from archcalc.report.html import _groups, analysis_page, published_checks
-from archcalc.report.site import write_site
+from archcalc.study.site import write_site
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 runner = CliRunner()

@@ -1,6 +1,6 @@
 """The committed reports/ are current: regenerate into tmp_path and compare byte for byte.
 
-If this fails, run ``python -m archcalc report --out reports/`` and commit the result.
+If this fails, run ``python docs/update_reports.py`` (or ``archcalc report --out reports/``) and commit the result.
 PNG files are compared only for existence and format: raster output depends on
 the FreeType build, so byte equality across machines is not a fair test; the
 SVG of the same figure (text kept as text, fixed hash salt, no date) is compared.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from archcalc.report.reports import write_reports
+from archcalc.study.reports import write_reports
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 TEXT = {".md", ".tex", ".csv", ".svg", ".txt", ".json"}
@@ -34,13 +34,13 @@ def test_reports_exist():
     names = {p.name for p in REPORTS.glob("*")}
     for name in ("architectures.md", "compare.md", "compare.tex", "mobilenet_grid.md", "breakdown.md",
                  "accuracy.png", "accuracy.svg"):
-        assert name in names, f"reports/{name} missing: run `python -m archcalc report`"
+        assert name in names, f"reports/{name} missing: run `python docs/update_reports.py`"
 
 
 def test_text_reports_current(regenerated):
     stale = [p.name for p in committed("text")
              if not (regenerated / p.name).exists() or (regenerated / p.name).read_bytes() != p.read_bytes()]
-    assert not stale, f"stale reports {stale}: run `python -m archcalc report --out reports/` and commit"
+    assert not stale, f"stale reports {stale}: run `python docs/update_reports.py` and commit"
 
 
 def test_no_report_missing_from_repo(regenerated):

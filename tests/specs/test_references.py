@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from archcalc.api import analyze, load
-from archcalc.reference import check
+from archcalc.study import check_reference
 from archcalc.spec.loader import bundled_specs
 
 SPECS = bundled_specs()
@@ -34,7 +34,7 @@ def test_every_variant_builds(spec, variant):
 def test_reference_figure(spec, index):
     loaded = load(spec)
     ref = loaded.spec.reference[index]
-    c = check(loaded, ref)
+    c = check_reference(loaded, ref)
     where = f"{spec} {ref.variant or ''} {ref.vars} ({ref.source})"
     if ref.deviation:
         # A documented deviation must really deviate, or the note is stale.

@@ -8,7 +8,7 @@ import sys
 import pytest
 import sympy
 
-from archcalc.symbolic.compound import grid, prove_compound, stack_steps
+from archcalc.proofs.compound import grid, prove_compound, stack_steps
 
 
 def test_stack_identity():

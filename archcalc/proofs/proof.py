@@ -17,14 +17,14 @@ deriving. Renderers: ``text`` (unicode math), ``markdown`` (``$$…$$``),
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from archcalc.report.formats import check as check_format, dumps, names
 from archcalc.report.tables import GREEK
 from archcalc.report.tables import unicode_math as unicode_text
 
-FORMATS = ("text", "markdown", "latex", "json")
+FORMATS = names(prose=True)  #: text, markdown, latex, json (archcalc.report.formats)
 
 # Unicode that may appear in prose or table cells, as LaTeX (pdflatex has no unicode math).
 _UNI_LATEX = {
@@ -88,10 +88,7 @@ def equal(lhs, rhs) -> bool:
 # ----------------------------------------------------------- rendering --
 def render(proof: Proof, fmt: str = "text") -> str:
     """Render a proof as text, markdown, latex or json."""
-    if fmt not in FORMATS:
-        from archcalc.errors import SpecError
-
-        raise SpecError(f"unknown --format '{fmt}' (choose from {', '.join(FORMATS)})")
+    check_format(fmt, FORMATS)
     return {"text": to_text, "markdown": to_markdown, "latex": to_latex, "json": to_json}[fmt](proof)
 
 
@@ -254,4 +251,4 @@ def to_dict(proof: Proof) -> dict[str, Any]:
 
 def to_json(proof: Proof) -> str:
     """``to_dict`` as indented JSON."""
-    return json.dumps(to_dict(proof), indent=2, ensure_ascii=False) + "\n"
+    return dumps(to_dict(proof), ascii=False) + "\n"

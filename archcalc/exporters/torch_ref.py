@@ -16,7 +16,6 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from archcalc.executor.run import Executor, pending_consumers
 from archcalc.graph import INPUT, Network
 from archcalc.ops.activation import (
     Gelu,
@@ -41,8 +40,11 @@ TORCH_OPS: dict[type, Callable] = {}
 
 
 def torch_op(*classes):
+    """Register the decorated function as the torch equivalent of ``classes`` (twice is an error)."""
     def register(fn):
         for cls in classes:
+            if cls in TORCH_OPS:
+                raise TypeError(f"a torch equivalent for {cls.__name__} is registered twice")
             TORCH_OPS[cls] = fn
         return fn
     return register
@@ -139,15 +141,16 @@ def _layer_scale(op, w, shape):
     return lambda xs: xs[0] * (g if xs[0].dim() == 4 else g.view(1, -1))
 
 
-def torch_forward(net: Network, executor: Executor) -> Callable:
-    """``x (torch NCHW float32) -> output`` over the executor's weights (run it once first)."""
+def torch_forward(net: Network, executor) -> Callable:
+    """``x (torch NCHW float32) -> output`` over the weights of ``executor`` (an
+    :class:`archcalc.executor.Executor` that has run once; only its ``params`` are read)."""
     steps = []
     for lay, params in zip(net.layers, executor.params):
         w = {k: torch.from_numpy(a) for k, a in params.arrays.items()}
         if not w and params.kinds:
             raise ValueError("the executor's weights were released; use keep_weights=True and run it once")
         steps.append((lay.name, lay.inputs, TORCH_OPS[type(lay.op)](lay.op, w, lay.in_shapes[0])))
-    consumers = pending_consumers(net)
+    consumers = net.consumer_counts()
 
     def forward(x):
         pending = dict(consumers)

@@ -5,7 +5,7 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from archcalc.symbolic.multipliers import prove_multiplier
+from archcalc.proofs.multipliers import prove_multiplier
 
 
 @pytest.fixture(scope="module")

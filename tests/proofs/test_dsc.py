@@ -8,7 +8,7 @@ import sympy
 from typer.testing import CliRunner
 
 from archcalc.cli import app
-from archcalc.symbolic.dsc import dsc_steps, layer_check, prove_dsc
+from archcalc.proofs.dsc import dsc_steps, layer_check, prove_dsc
 
 
 def test_symbolic_ratio():
@@ -67,7 +67,7 @@ def test_cli_layer_errors():
 def test_stride_two_layer_note_does_not_claim_stride_one():
     # MobileNet block11 has a stride-2 depthwise conv (Table 1: 14x14x512 -> 7x7x1024); the note used to
     # say "stride 1 ... make it the input size too" for every layer.
-    from archcalc.symbolic.dsc import prove_dsc
+    from archcalc.proofs.dsc import prove_dsc
 
     p = prove_dsc(spec="mobilenet", layer="block11.sep")
     assert p.holds and p.results["layer"]["stride"] == 2 and p.results["layer"]["D_f"] == 7

@@ -22,9 +22,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from archcalc.api import analyze
 from archcalc.errors import GraphError
 from archcalc.ops.conv import Conv2d
-from archcalc.symbolic.proof import Proof, Step, Table, equal
+from archcalc.proofs.proof import Proof, Step, Table, equal
 
 DEFAULT_SPEC = "mobilenet"
 DEFAULT_LAYER = "block6.sep"  # 14x14x512 -> 512, the paper's Table 3 layer
@@ -119,8 +120,7 @@ def find_separable(a, name: str):
         cin, h, w = lay.out_shape
         for j in range(i + 1, len(layers)):
             nxt = layers[j]
-            if isinstance(nxt.op, Conv2d) and nxt.op.kernel_size in (1, [1, 1]) and nxt.op.groups == 1 \
-                    and tuple(nxt.in_shapes[0]) == (cin, h, w):
+            if nxt.op.layer_kind(nxt.in_shapes) == "pointwise" and tuple(nxt.in_shapes[0]) == (cin, h, w):
                 return (lay, a.layers[i]), (nxt, a.layers[j])
         break
     convs = [lay.name for lay in layers if _is_depthwise(lay)]
@@ -143,13 +143,12 @@ def name_list(names: list[str], shown: int = 8) -> str:
 
 
 def _is_depthwise(lay) -> bool:
-    op = lay.op
-    return isinstance(op, Conv2d) and op.groups != 1 and op.groups == lay.in_shapes[0][0] == lay.out_shape[0]
+    """A depthwise conv (the op's declared kind) with as many output as input channels."""
+    return lay.op.layer_kind(lay.in_shapes) == "depthwise" and lay.out_shape[0] == lay.in_shapes[0][0]
 
 
 def layer_check(spec: str = DEFAULT_SPEC, layer: str = DEFAULT_LAYER, **point) -> tuple[Table, bool, dict]:
     """Compare the formula with archcalc's per-layer costs of a real layer and a standard-conv replacement."""
-    from archcalc.api import analyze
     from archcalc.report.tables import human
 
     a = analyze(spec, **point)

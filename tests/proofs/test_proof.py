@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import sympy
 
-from archcalc.symbolic.proof import Proof, Step, Table, equal, latex_text, render, unicode_math
+from archcalc.proofs.proof import Proof, Step, Table, equal, latex_text, render, unicode_math
 
 
 def _proof():
@@ -78,5 +78,5 @@ def test_markdown_has_display_math():
 def test_unknown_format_is_a_user_error():
     from archcalc.errors import SpecError
 
-    with pytest.raises(SpecError, match="unknown --format"):
+    with pytest.raises(SpecError, match="unknown format"):
         render(_proof(), "pdf")

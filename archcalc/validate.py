@@ -1,4 +1,4 @@
-"""Compare the static model with an execution, layer by layer.
+"""Compare the static model with an execution, layer by layer (above both ``api`` and ``executor``).
 
 The static side is an :class:`archcalc.api.Analysis` (computed by the cost
 model); the executed side is a :class:`archcalc.executor.run.Run`. This module
@@ -88,7 +88,6 @@ class Report:
     peak: dict[str, Any]
     seconds: float
     error: str | None = None
-    extra: dict = field(default_factory=dict)
     buffers: dict[str, int | None] = field(default_factory=dict)  # "static" / "allocated" -> BN buffer elements
 
     @property

@@ -16,8 +16,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from archcalc.api import analyze, load, resolve
 from archcalc.errors import SpecError
-from archcalc.symbolic.proof import Proof, Step, Table, equal, greek
+from archcalc.proofs.proof import Proof, Step, Table, equal, greek
 
 WIDTH_VARS = ("width_mult", "widen", "alpha", "width", "growth")
 RESOLUTION_VARS = ("rho", "resolution")
@@ -108,8 +109,6 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
     """Cost and params as polynomials in the width (or resolution) var, collected by degree."""
     import sympy
 
-    from archcalc.api import analyze, load, resolve
-
     if kind not in ("width", "resolution"):
         raise SpecError(f"unknown multiplier '{kind}' (choose width or resolution)")
     loaded = load(spec)
@@ -193,8 +192,6 @@ def degree_steps(label: str, expr, x, base: dict, needs_quadratic: bool) -> tupl
 def spot_checks(loaded, variant, kind, name, macs, weights, syms, base, numeric) -> tuple[list[list], bool]:
     """Formula vs numeric engine at the base point and the paper's multiplier values (when the base is 1)."""
     import sympy
-
-    from archcalc.api import analyze
 
     x = syms[name]
     values = [str(base[x])]

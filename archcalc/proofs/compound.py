@@ -19,10 +19,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from archcalc.api import analyze, load
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
-from archcalc.symbolic.dsc import conv_cost
-from archcalc.symbolic.proof import Proof, Step, Table, equal
+from archcalc.proofs.dsc import conv_cost
+from archcalc.proofs.proof import Proof, Step, Table, equal
 
 ALPHA, BETA, GAMMA = Fraction(6, 5), Fraction(11, 10), Fraction(23, 20)  # paper §3.3
 DEFAULT_SPEC = "efficientnet"
@@ -91,7 +92,7 @@ def layer_kind(lay) -> str | None:
     if not isinstance(lay.op, Conv2d):
         return None
     cin, h, w = lay.in_shapes[0]
-    if lay.op.groups != 1:
+    if lay.op.layer_kind(lay.in_shapes) == "depthwise":
         return "depthwise conv"
     if not lay.blocks:
         return "stem conv" if lay.op.kernel_size not in (1, [1, 1]) else "head conv"
@@ -125,8 +126,6 @@ def _drop_max(expr):
 def ideal_model(spec=DEFAULT_SPEC):
     """Per-kind B0 MACs as polynomials in width_mult and resolution (the ideal continuous model)."""
     import sympy
-
-    from archcalc.api import analyze
 
     a = analyze(spec, variant="b0", symbolic=True, symbols=["width_mult", "resolution"])
     w, R = sympy.symbols("width_mult resolution", positive=True)
@@ -171,7 +170,6 @@ def check_family(spec):
     The argument needs the released models as variants ``b0``, ``b1``, … (``b0`` the baseline)
     and the scaling coefficients as vars.
     """
-    from archcalc.api import load
     from archcalc.errors import SpecError
 
     loaded = load(spec)
@@ -187,8 +185,6 @@ def check_family(spec):
 
 def _official(loaded) -> dict:
     """The numeric analyses of the released models: every variant named b…, by name."""
-    from archcalc.api import analyze
-
     names = [v for v in loaded.spec.variants if v.startswith("b")]
     return {v: analyze(loaded, variant=v) for v in names}
 
@@ -240,8 +236,6 @@ def _coeffs(a) -> tuple[Fraction, Fraction, Fraction]:
 
 def ratio_table(kinds, w, R, official, loaded) -> Table:
     """MACs / B0 MACs: 2^φ, 1.92^φ, the ideal network, the spec's rounded φ-model, the official Bn."""
-    from archcalc.api import analyze
-
     b0 = official["b0"].totals["macs"]
     paper = ALPHA * BETA**2 * GAMMA**2
     rows = []
@@ -335,8 +329,6 @@ def check_grid(tolerance: float, step: float) -> list[tuple[Fraction, ...]]:
 
 def grid_table(kinds, w, R, spec, b0_macs, tolerance: float, step: float) -> Table:
     """The paper's grid search, cost half: each candidate's measured MACs ratio at φ = 1 on the B0 spec."""
-    from archcalc.api import analyze, load
-
     candidates = check_grid(tolerance, step)
     loaded = load(spec)
     rows = []

@@ -1,7 +1,7 @@
 """``archcalc report --format html``: the bundled reports as self-contained pages, with an index.
 
 Pages (deterministic, like the text reports): ``index.html``; ``compare.html``
-(the comparison table of :data:`archcalc.report.reports.COMPARE`);
+(the comparison table of :data:`archcalc.study.reports.COMPARE`);
 ``mobilenet_grid.html`` (MobileNet's alpha x rho grid); ``architectures.html``
 (every variant of every bundled spec); one cost page per compared network.
 Every page is built before the first file is written, so a failure writes nothing.
@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from archcalc.report.compare import Row, analyze_cached, attach_references, compare_rows, split_spec_arg
+from archcalc.report.compare import Row, attach_references, split_spec_arg
 from archcalc.report.html import analysis_page, index_page, published_checks, rows_html
-from archcalc.report.reports import COMPARE_COLUMNS, GRID_COLUMNS, compare_items, grid_rows, variants_of
+from archcalc.study import analyze_cached, compare_rows, load_cached
+from archcalc.study.reports import COMPARE_COLUMNS, GRID_COLUMNS, compare_items, grid_rows, variants_of
 
 
 def slug(text: str) -> str:
@@ -29,8 +30,6 @@ def slug(text: str) -> str:
 
 def site_pages(specs, version: str) -> dict[str, str]:
     """File name -> page text for every page of the site."""
-    from archcalc.api import load
-
     cache: dict = {}
     pages: dict[str, str] = {}
     entries: list[tuple[str, str, str]] = []
@@ -47,10 +46,10 @@ def site_pages(specs, version: str) -> dict[str, str]:
         entries.append(("mobilenet_grid.html", "MobileNet grid", "the 16-model alpha x rho grid"))
     arch: list[Row] = []
     for path in specs:
-        loaded = load(path)
+        loaded = load_cached(path)
         for variant in variants_of(loaded):
             a = analyze_cached(loaded, variant, {}, cache=cache)
-            arch.append(attach_references(Row([loaded.spec.name, variant or "default"], a), loaded))
+            arch.append(attach_references(Row([loaded.spec.name, variant or "default"], a)))
     pages["architectures.html"] = rows_html("Bundled architectures (every variant at its default vars)",
                                             ["network", "variant"], arch, COMPARE_COLUMNS, version=version)
     entries.append(("architectures.html", "Architectures", "one row per variant of every bundled spec"))

@@ -1,0 +1,8 @@
+"""Exporters: a built network in another framework's terms.
+
+* :mod:`~archcalc.exporters.torch_ref` — the same graph as ``torch.nn.functional`` calls
+  on the executor's weights (optional, needs PyTorch): an output oracle and a benchmark baseline.
+
+An exporter reads a :class:`~archcalc.graph.Network` and the ops; it never imports the cost
+model, the API, the reports or the CLI (import-linter contracts in pyproject.toml).
+"""
