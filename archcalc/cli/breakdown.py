@@ -35,7 +35,7 @@ def breakdown(
     dtype: Dtype = "fp32",
     fmt: Format = "table",
     all_groups: Annotated[bool, typer.Option("--all", help="Also list groups with no MACs and no params.")] = False,
-    plot: Annotated[str | None, typer.Option("--plot", help="Draw per-layer MACs/params bars to FILE.png|svg|pdf.")] = None,
+    plot: Annotated[str | None, typer.Option("--plot", help="Draw MACs/params bars per group of --by to FILE.png|svg|pdf.")] = None,
 ) -> None:
     """Break a network's MACs, params and weights down by op, block, stage or layer type."""
     from archcalc.api import analyze
@@ -51,4 +51,4 @@ def breakdown(
                 batch=batch, dtype=dtype)
     typer.echo(breakdown_table(a, by, fmt, skip_empty=not all_groups), nl=False)
     if plot is not None:
-        typer.echo(f"wrote {plot_breakdown(a, plot)}", err=True)
+        typer.echo(f"wrote {plot_breakdown(a, plot, by, skip_empty=not all_groups)}", err=True)

@@ -191,8 +191,9 @@ def label_points(ax, labels: Sequence[tuple[float, float, str]]) -> list:
 
 
 def plot_layers(names: Sequence[str], macs: Sequence[int], params: Sequence[int], kinds: Sequence[str],
-                title: str, path: str | Path, caption: str = CAPTION, batch: object = 1) -> Path:
-    """Per-layer bars of MACs (top) and params (bottom), coloured by layer type."""
+                title: str, path: str | Path, caption: str = CAPTION, batch: object = 1,
+                xlabel: str = "layer (document order)", legend: bool = True) -> Path:
+    """Bars of MACs (top) and params (bottom) per named item (layer or group), coloured by ``kinds``."""
     plt = pyplot()
     n = len(names)
     fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(min(16, max(7.5, 0.14 * n + 2)), 6.5))
@@ -210,11 +211,12 @@ def plot_layers(names: Sequence[str], macs: Sequence[int], params: Sequence[int]
     ax2.set_xticks(xs[::step])
     ax2.set_xticklabels(names[::step], rotation=90, fontsize=5 if n > 40 else 7)
     fig.align_ylabels((ax1, ax2))
-    ax2.set_xlabel("layer (document order)" + (f", every {step}th labelled" if step > 1 else ""))
+    ax2.set_xlabel(xlabel + (f", every {step}th labelled" if step > 1 else ""))
     ax1.set_title(title)
     from matplotlib.patches import Patch
 
-    ax1.legend(handles=[Patch(color=cmap(i % 10), label=k) for i, k in enumerate(order)], fontsize=7)
+    if legend:
+        ax1.legend(handles=[Patch(color=cmap(i % 10), label=k) for i, k in enumerate(order)], fontsize=7)
     fig.subplots_adjust(bottom=0.3, left=0.1, right=0.98, top=0.94, hspace=0.08)
     add_caption(fig, caption, width=140)
     return save(fig, path)
