@@ -214,6 +214,10 @@ def header_lines(a) -> list[str]:
     if a.symbolic:
         lines.append(f"Symbolic (ideal model) in {', '.join(a.symbols) or 'no symbols'}: "
                      "sizes are H/stride, channels unrounded, floor/ceil/round the identity.")
+        held = a.extra.get("held")
+        if held:
+            lines.append("Held at the point (structural: they decide repeat counts or branches): "
+                         + ", ".join(f"{k}={v}" for k, v in held.items()) + ".")
     return lines
 
 
