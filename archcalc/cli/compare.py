@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, check_format, overrides
+from archcalc.cli.options import (
+    Batch, Caption, Dtype, Format, Label, Resolution, Sets, check_caption, check_format, latex_float, overrides,
+)
 from archcalc.cli.output import Out, check_target, emit
 from archcalc.report.tables import FORMATS
 
@@ -34,6 +36,8 @@ def compare(
     source: Source = None,
     fmt: Format = "table",
     out: Out = None,
+    caption: Caption = None,
+    label: Label = None,
 ) -> None:
     """Compare networks side by side: params, MACs, FLOPs, memory and published figures (one source per row)."""
     from archcalc.report.compare import compare_rows, parse_columns, render_rows, sort_rows
@@ -41,6 +45,7 @@ def compare(
     check_format(fmt, FORMATS + ("html",))
     check_target(out)
     cols = parse_columns(columns)
+    check_caption(fmt, caption, label)
     rows = sort_rows(compare_rows(specs, overrides(set_), resolution, batch, dtype, source=source), sort)
     if fmt == "html":
         from archcalc import __version__
@@ -49,4 +54,4 @@ def compare(
         title = "Comparison: " + ", ".join(" ".join(str(x) for x in r.labels) for r in rows)
         emit(rows_html(title, ["network", "variant"], rows, cols, version=__version__), out)
     else:
-        emit(render_rows(["network", "variant"], rows, cols, fmt), out)
+        emit(latex_float(render_rows(["network", "variant"], rows, cols, fmt), fmt, caption, label), out)

@@ -11,7 +11,8 @@ import typer
 from archcalc.cli import app
 from archcalc.cli.compare import Source
 from archcalc.cli.options import (
-    Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
+    Alpha, Batch, Caption, Dtype, Format, Label, Resolution, Rho, Sets, SpecArg, Variant, check_caption,
+    check_format, latex_float, overrides,
 )
 from archcalc.cli.output import Out, check_target, emit
 from archcalc.report.tables import FORMATS
@@ -37,6 +38,8 @@ def cost(
     training: Annotated[bool, typer.Option("--training", help="Add forward+backward cost and training memory.")] = False,
     optimizer: Annotated[str, typer.Option("--optimizer", help="With --training: sgd, sgd-momentum, adam or adamw (optimizer state).")] = "sgd",
     input_grad: Annotated[bool, typer.Option("--input-grad", help="With --training: also compute the gradient of the network input.")] = False,
+    caption: Caption = None,
+    label: Label = None,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
     from archcalc.api import analyze, load
@@ -44,6 +47,7 @@ def cost(
 
     check_format(fmt, FORMATS + ("html",))
     check_target(out)
+    check_caption(fmt, caption, label)
     a = analyze(
         spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution, batch=batch,
         dtype=dtype, symbolic=symbolic or symbols is not None,
@@ -72,7 +76,7 @@ def cost(
 
         emit(analysis_page(a, published_checks(a, source), __version__), out)
     else:
-        text = a.table(fmt, per_layer, layer, source)
+        text = latex_float(a.table(fmt, per_layer, layer, source), fmt, caption, label)
         if t is not None:
             from archcalc.report.training import training_section
 

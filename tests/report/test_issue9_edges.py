@@ -47,3 +47,93 @@ def test_breakdown_plot_draws_the_groups_of_by(tmp_path, monkeypatch):
     bd.plot_breakdown(a, tmp_path / "s.png", "stage")
     assert seen["names"] == ["stem", "layer1", "layer2", "layer3", "layer4", "fc"]
     assert sum(seen["macs"]) == a.totals["macs"]
+
+
+# ------------------------------------------------------------ LaTeX and CSV --
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from archcalc.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_latex_symbols_are_upright_and_shapes_use_times():
+    from archcalc.report.tables import cost_table
+
+    sym = cost_table(analyze("mobilenet", symbolic=True), "latex")
+    assert r"1024 \alpha \mathrm{classes}" in sym and " c l a s s e s" not in sym
+    assert r"$32 \alpha {\times} 112 \rho {\times} 112 \rho$" in sym
+    num = cost_table(analyze("mobilenet"), "latex")
+    assert r"conv0                & conv2d          & $32{\times}112{\times}112$ &" in num
+    assert "32x112x112" not in num.split(r"\begin{tabular}")[1]
+
+
+@pytest.mark.parametrize("cmd", [["cost", "mobilenet", "--summary"], ["breakdown", "mobilenet"],
+                                 ["compare", "mobilenet", "resnet:50"], ["sweep", "mobilenet", "--alpha", "1,0.5"]])
+def test_caption_and_label_make_a_table_float(cmd):
+    r = _cli(*cmd, "--format", "latex", "--caption", "Costs & shares", "--label", "tab:x")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    i = lines.index(r"\begin{table}[t]")
+    assert lines[i + 1:i + 4] == [r"\centering", r"\caption{Costs \& shares}", r"\label{tab:x}"]
+    assert lines.index(r"\end{table}") > max(j for j, line in enumerate(lines) if line.startswith(r"\end{tabular}"))
+    assert r.stdout.count(r"\begin{table}") == 1
+
+
+def test_caption_needs_latex_and_a_clean_label(capsys):
+    from archcalc.cli import main
+
+    for argv, message in ((["cost", "mobilenet", "--caption", "x"], "add --format latex"),
+                          (["cost", "mobilenet", "--format", "latex", "--label", "tab x"], "--label 'tab x'")):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        err = capsys.readouterr()
+        assert e.value.code == 2 and message in err.err and err.out == ""
+
+
+def test_latex_footnote_names_no_repository_path():
+    r = _cli("compare", "mobilenet", "resnet:50", "--format", "latex")
+    note = next(line for line in r.stdout.splitlines() if line.startswith(r"\parbox"))
+    assert ".md" not in note and "docs/" not in note
+    assert r"Input $3{\times}224{\times}224$" in note
+
+
+def test_csv_cells_are_numbers_with_a_unit_column():
+    import csv
+    import io
+
+    r = _cli("compare", "mobilenet", "resnet:50", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    mn, rn = rows
+    assert (mn["pub. MACs"], mn["pub. MACs unit"], mn["pub. params"], mn["pub. params unit"]) == ("569", "M", "4.2", "M")
+    assert (rn["pub. MACs"], rn["pub. MACs unit"]) == ("4.1", "G")
+    # deviations rounded to 2 decimals: 568,740,352 vs 569M is -0.0456...%
+    assert mn["MACs dev. (%)"] == "-0.05" and rn["MACs dev. (%)"] == "-0.26"
+    for row in rows:
+        for k in ("params", "MACs", "pub. MACs", "pub. params", "MACs dev. (%)", "top-1 %"):
+            float(row[k])  # every one a number
+
+
+def test_sorting_by_published_uses_the_full_value():
+    from archcalc.report.compare import column_values, compare_rows
+
+    rows = compare_rows(["mobilenet", "resnet:50"])
+    assert column_values(rows, "published") == [569_000_000, 4_100_000_000]
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="pdflatex not installed")
+def test_paper_ready_latex_compiles(tmp_path):
+    import subprocess
+
+    parts = []
+    for cmd in (["cost", "mobilenet", "--symbolic", "--summary"], ["cost", "resnet", "-v", "18", "--layer", "layer1.*"],
+                ["breakdown", "resnet", "-v", "50", "--by", "block"], ["compare", "mobilenet", "efficientnet:b0"]):
+        r = _cli(*cmd, "--format", "latex", "--caption", "A & B: 3x224x224", "--label", f"tab:{cmd[0]}")
+        assert r.exit_code == 0, r.output
+        parts.append(r.stdout)
+    (tmp_path / "doc.tex").write_text(r"\documentclass{article}\usepackage{booktabs,graphicx}\begin{document}"
+                                      + "\n".join(parts) + r"\end{document}")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
