@@ -137,3 +137,49 @@ def test_paper_ready_latex_compiles(tmp_path):
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
+
+
+# ------------------------------------------------------------------- plots --
+def test_plot_accuracy_prints_nothing_on_stdout(tmp_path):
+    r = _cli("plot", "accuracy", "mobilenet", "-o", str(tmp_path / "a.png"))
+    assert r.exit_code == 0 and r.stdout == "" and (tmp_path / "a.png").stat().st_size > 0
+    r = _cli("plot", "accuracy", "mobilenet", "-o", str(tmp_path / "a.png"), "--table", "--format", "csv")
+    assert r.stdout.splitlines()[1] == "MobileNet v1,alpha=1,568740352,4231976,70.6,\"Howard et al. 2017, Table 6 (and Tables 4, 7, 8)\""
+
+
+def test_crowded_labels_are_moved_apart_not_dropped():
+    from archcalc.report.plots import label_points, pyplot
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(4, 3))
+    pts = [(1 + 0.01 * i, 1 + 0.01 * (i % 3), f"point-{i}") for i in range(16)] + [(5, 5, "far")]
+    ax.plot([p[0] for p in pts], [p[1] for p in pts], "o")
+    drawn = label_points(ax, pts)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(a, renderer) for a in drawn]  # the text, without its leader line
+    assert [a.get_text() for a in drawn] == [p[2] for p in pts]  # every label, none dropped
+    overlapping = [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+    assert overlapping == []
+    plt.close(fig)
+
+
+def test_sweep_plot_labels_every_line_and_every_point(tmp_path, monkeypatch):
+    from archcalc.report import plots
+    from archcalc.report.sweep import axes_from_options, plot_sweep, sweep_rows
+
+    seen = []
+    real = plots.label_points
+
+    def spy(ax, labels, lines=()):
+        drawn = real(ax, labels, lines)
+        seen.extend(a.get_text() for a in drawn)
+        return drawn
+
+    monkeypatch.setattr(plots, "label_points", spy)
+    axes = axes_from_options(None, alpha="1,0.75,0.5,0.25", rho="1,6/7,5/7,4/7")
+    plot_sweep(sweep_rows("mobilenet", axes, show_progress=False), axes, "params", "macs", tmp_path / "g.png")
+    assert [t for t in seen if t.startswith("alpha=")] == ["alpha=1", "alpha=0.75", "alpha=0.5", "alpha=0.25"]
+    assert sorted(t for t in seen if t.startswith("rho=")) == sorted([f"rho={r}" for r in ("1", "6/7", "5/7", "4/7")] * 4)
