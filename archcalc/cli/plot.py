@@ -29,11 +29,10 @@ def accuracy(
     By default only entries at the variant's standard input and trained on ImageNet-1K are drawn.
     Writes the figure (its path on stderr) and prints nothing on stdout unless --table is given.
     """
+    from archcalc.cli.options import check_format
     from archcalc.report.accuracy import accuracy_points, plot_accuracy, points_table, standard_points
     from archcalc.report.plots import check_path
     from archcalc.spec.loader import bundled_specs
-
-    from archcalc.cli.options import check_format
 
     check_format(fmt, ("table", "markdown", "latex", "csv"))
     check_path(out)

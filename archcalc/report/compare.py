@@ -208,7 +208,8 @@ CELLS: dict[str, list[Cell]] = {
         Cell("pub. MACs unit", lambda r: "", lambda r: printed(_fig(r.macs_check, "macs_fig"))[1] or None,
              raw_only=True),
         Cell("pub. params", lambda r: _published(r.params_check, "params_fig", "params"),
-             lambda r: printed(_fig(r.params_check, "params_fig"))[0]),
+             lambda r: printed(_fig(r.params_check, "params_fig"))[0],
+             value=lambda r: r.params_check.params_fig.value if r.params_check else None),
         Cell("pub. params unit", lambda r: "", lambda r: printed(_fig(r.params_check, "params_fig"))[1] or None,
              raw_only=True),
     ],
@@ -226,8 +227,11 @@ def headers_for(columns: tuple[str, ...], raw: bool = False) -> list[str]:
     return [cell.raw_header if raw else cell.header for c in columns for cell in CELLS[c] if raw or not cell.raw_only]
 
 
-def cells(row: Row, columns: tuple[str, ...], raw: bool = False) -> list[Any]:
-    """One row's cells for the chosen columns (exact values with ``raw``)."""
+def cells(row: Row, columns: tuple[str, ...], raw: bool = False, sortable: bool = False) -> list[Any]:
+    """One row's cells for the chosen columns (exact values with ``raw``; with ``sortable`` the
+    values to sort by, one per shown cell: a published figure's full value, not its printed digits)."""
+    if sortable:
+        return [(cell.value or cell.raw)(row) for c in columns for cell in CELLS[c] if not cell.raw_only]
     return [(cell.raw if raw else cell.show)(row) for c in columns for cell in CELLS[c] if raw or not cell.raw_only]
 
 
