@@ -185,6 +185,34 @@ def printed(fig) -> tuple[int | float | None, str]:
     return (float(digits) if "." in digits else int(digits)), unit
 
 
+_PUBLISHED = ("pub. MACs", "pub. params")
+
+
+def csv_numeric(headers: list[str], rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """CSV cells as numbers: a published figure (``'569M'``) split into its printed number and a
+    unit column after it (``569``, ``M``); percentages rounded to 2 decimals, as the tables print them.
+
+    >>> csv_numeric(["pub. MACs", "MACs dev. (%)"], [["569M", -0.0456323]])
+    (['pub. MACs', 'pub. MACs unit', 'MACs dev. (%)'], [[569, 'M', -0.05]])
+    """
+    out_h: list[str] = []
+    for h in headers:
+        out_h += [h, f"{h} unit"] if h in _PUBLISHED else [h]
+    out_rows = []
+    for row in rows:
+        cells_: list[Any] = []
+        for h, v in zip(headers, row):
+            if h in _PUBLISHED:
+                number, unit = printed(None if v is None else type("F", (), {"text": v})())
+                cells_ += [number, unit or None]
+            elif h.endswith("(%)"):
+                cells_.append(_round2(v))
+            else:
+                cells_.append(_plain(v))
+        out_rows.append(cells_)
+    return out_h, out_rows
+
+
 def _fig(check, attr: str):
     return getattr(check, attr) if check is not None else None
 
@@ -203,15 +231,11 @@ CELLS: dict[str, list[Cell]] = {
                   lambda r: _t(r)["peak_activation_bytes"], "bytes")],
     "published": [
         Cell("pub. MACs", lambda r: _published(r.macs_check, "macs_fig", "macs"),
-             lambda r: printed(_fig(r.macs_check, "macs_fig"))[0],
+             lambda r: r.macs_check.macs_fig.text if r.macs_check else None,
              value=lambda r: r.macs_check.macs_fig.value if r.macs_check else None),
-        Cell("pub. MACs unit", lambda r: "", lambda r: printed(_fig(r.macs_check, "macs_fig"))[1] or None,
-             raw_only=True),
         Cell("pub. params", lambda r: _published(r.params_check, "params_fig", "params"),
-             lambda r: printed(_fig(r.params_check, "params_fig"))[0],
+             lambda r: r.params_check.params_fig.text if r.params_check else None,
              value=lambda r: r.params_check.params_fig.value if r.params_check else None),
-        Cell("pub. params unit", lambda r: "", lambda r: printed(_fig(r.params_check, "params_fig"))[1] or None,
-             raw_only=True),
     ],
     "deviation": [
         Cell("MACs dev.", lambda r: pct(_macs_dev(r)), _macs_dev, "%"),
@@ -302,8 +326,7 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
         return json.dumps({"conventions": conventions_note(rows),
                            "rows": [dict(zip(raw_headers, map(_plain, v))) for v in raw]}, indent=2) + "\n"
     if fmt == "csv":
-        pcts = [h.endswith("(%)") for h in raw_headers]
-        return render(raw_headers, [[_round2(x) if p else _plain(x) for x, p in zip(v, pcts)] for v in raw], "csv")
+        return render(*csv_numeric(raw_headers, raw), "csv")
     shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
     body = render(label_headers + headers_for(columns), shown, fmt)
     note = conventions_note(rows)
