@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
 from archcalc.conventions import ARCHCALC
 from archcalc.cost import LayerCost, by_op, layer_costs, totals
-from archcalc.errors import GraphError, ShapeError, SpecError, StructuralSymbolError
+from archcalc.errors import ArchcalcError, GraphError, ShapeError, SpecError, StructuralSymbolError
 from archcalc.graph import Network, build
 from archcalc.memory import DTYPE_BYTES
 from archcalc.ops import Ctx
@@ -54,6 +54,8 @@ class Analysis:
     symbols: tuple[str, ...] = ()
     loaded: LoadedSpec | None = None
     point: Point | None = None
+    #: symbolic mode: derived structural vars held at their value so their inputs stay symbols
+    held: dict[str, Any] = field(default_factory=dict)
 
     @property
     def spec_path(self) -> str | None:
@@ -124,6 +126,7 @@ class Analysis:
             "dtype": self.dtype,
             "symbolic": self.symbolic,
             "symbols": list(self.symbols),
+            "held": {k: conv(v) for k, v in self.held.items()},
             "model_kind": "ideal" if self.symbolic else "exact",
             "conventions": self.conventions,
             "totals": conv(self.totals),
@@ -231,11 +234,12 @@ def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -
         if not symbolic:
             net = _build(loaded, point, point.vars, Ctx(ideal=False))
             chosen: tuple[str, ...] = ()
+            frozen: dict[str, Any] = {}
         else:
             # The point must be a valid network before it is generalised: symbolic mode never
             # prints formulas (negative channel counts ...) for a spec numeric mode rejects.
             _build(loaded, point, point.vars, Ctx(ideal=False))
-            net, chosen = _build_symbolic(loaded, point, symbols)
+            net, chosen, frozen = _build_symbolic(loaded, point, symbols)
     except (ShapeError, GraphError) as e:
         # The spec line is where it broke; say which of the user's settings led there.
         given = dict(vars or {}) | ({"resolution": resolution} if resolution is not None else {})
@@ -243,9 +247,13 @@ def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -
             e.message += " (with " + ", ".join(f"{k}={v}" for k, v in given.items()) + ")"
         raise
     costs = layer_costs(net, batch)
+    tot = totals(net, costs, batch, dtype)
+    if frozen:  # a free var read only by a held var (EfficientNet's alpha) is no symbol of the result
+        used = {str(x) for k in ("params", "macs", "flops") for x in getattr(tot[k], "free_symbols", ())}
+        chosen = tuple(n for n in chosen if n in used)
     return Analysis(
-        net, costs, totals(net, costs, batch, dtype), by_op(costs, symbolic), batch, dtype,
-        symbolic, chosen, loaded, point,
+        net, costs, tot, by_op(costs, symbolic), batch, dtype,
+        symbolic, chosen, loaded, point, frozen,
     )
 
 
@@ -255,6 +263,39 @@ def _build(loaded: LoadedSpec, point: Point, values: dict, ctx: Ctx) -> Network:
     except SpecError as e:
         raise e.located(loaded.source.loc(("input",))) from None
     return build(loaded, values, shape, ctx, point.variant)
+
+
+def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[str, Any]]:
+    """The default symbols: the free vars, minus those that decide structure directly.
+
+    A *derived* var that decides structure (EfficientNet's ``depth_mult: alpha ** phi``
+    sets repeat counts) is held at its value at the point instead, so the free vars it
+    reads (``phi``) stay symbols wherever else they are used (``width_mult: beta ** phi``,
+    ``resolution: round(224 * gamma ** phi)``). Which vars are structural is found by
+    building once with every numeric var, derived ones included, as its own symbol.
+    Returns the symbol names and the held vars with their values.
+    """
+    import sympy
+
+    names = free_vars(point)
+    derived = [k for k, v in point.raw.items() if k not in names and isinstance(v, str)
+               and type(point.vars[k]).__name__ in ("int", "Fraction", "float")]
+    cand = names + derived
+    while True:
+        held = {k: point.vars[k] for k in derived if k not in cand}
+        bound = {n: sympy.Symbol(n, positive=True) for n in cand} | held
+        try:
+            values = evaluate_vars(loaded, point.raw, bound, point.vars)
+            _build(loaded, point, values, Ctx(ideal=True))
+            break
+        except StructuralSymbolError as e:
+            culprits = set(e.symbols) & set(cand)
+            if not culprits:
+                break  # reported by the real build
+            cand = [n for n in cand if n not in culprits]
+        except ArchcalcError:
+            return names, {}  # a placeholder cannot stand for a derived var here: drop, as before
+    return [n for n in names if n in cand], {k: point.vars[k] for k in derived if k not in cand}
 
 
 def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | None):
@@ -267,13 +308,14 @@ def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | N
             if n not in point.vars:
                 raise SpecError(f"--symbols: {loaded.spec.name} has no var '{n}' "
                                 f"(its vars: {', '.join(point.vars)})")
+        frozen: dict[str, Any] = {}
     else:
-        names = free_vars(point)
+        names, frozen = _default_symbols(loaded, point)
     while True:
-        bound = {n: sympy.Symbol(n, positive=True) for n in names}
+        bound = {n: sympy.Symbol(n, positive=True) for n in names} | frozen
         try:
             values = evaluate_vars(loaded, point.raw, bound, point.vars)
-            return _build(loaded, point, values, Ctx(ideal=True)), tuple(names)
+            return _build(loaded, point, values, Ctx(ideal=True)), tuple(names), frozen
         except StructuralSymbolError as e:
             culprits = sorted(e.symbols & set(names))
             if explicit or not culprits:

@@ -177,9 +177,38 @@ def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any]
             values[k] = evaluate(v, values)
         except SpecError as e:
             if "unknown name" in e.message and k in loaded.spec.vars:
-                e.message += " (vars are evaluated in order: a var can use only the vars above it)"
+                e.message = string_hint(k, v, e.message, loaded.spec.vars) or (
+                    e.message + " (vars are evaluated in order: a var can use only the vars above it)")
             raise e.located((where or {}).get(k) or loaded.source.loc(("vars", k))) from None
     return values
+
+
+def string_hint(name: str, value: Any, message: str, declared: Any = ()) -> str | None:
+    """For a var written as bare words (``acts: [relu, hardswish]``), how to write strings.
+
+    Every string in a spec is an expression, so a bare word is a *name*; a string
+    value needs quotes inside the YAML string. Returns ``None`` unless the unknown
+    name is one of the bare words and no var of that name is ``declared`` (one
+    declared further down is an ordering mistake, not a string).
+
+    >>> print(string_hint("acts", ["relu", "hardswish"], "unknown name 'relu'").rpartition("string: ")[2])
+    acts: ["'relu'", "'hardswish'"]
+    """
+    items = value if isinstance(value, list) else [value]
+    words = [x for x in items if isinstance(x, str) and x.isidentifier()]
+    unknown = next((w for w in words if f"unknown name '{w}'" in message and w not in declared), None)
+    if unknown is None:
+        return None
+
+    def show(x: Any) -> str:
+        if isinstance(x, str) and x.isidentifier():
+            return f"\"'{x}'\""
+        return f'"{x}"' if isinstance(x, str) else str(x)
+
+    fix = "[" + ", ".join(show(x) for x in items) + "]" if isinstance(value, list) else show(value)
+    return (f"var '{name}': {unknown} is read as an expression, a name, and no var '{unknown}' is defined "
+            f"above it; to give {'strings' if isinstance(value, list) else 'a string'}, quote "
+            f"{'them' if isinstance(value, list) else 'it'} inside the YAML string: {name}: {fix}")
 
 
 def free_vars(point: Point) -> list[str]:

@@ -10,14 +10,18 @@ from archcalc.cli import app
 from archcalc.cli.options import (
     Alpha,
     Batch,
+    Caption,
     Dtype,
     Format,
+    Label,
     Resolution,
     Rho,
     Sets,
     SpecArg,
     Variant,
+    check_caption,
     check_format,
+    latex_float,
     overrides,
 )
 from archcalc.report.formats import names
@@ -36,7 +40,9 @@ def breakdown(
     dtype: Dtype = "fp32",
     fmt: Format = "table",
     all_groups: Annotated[bool, typer.Option("--all", help="Also list groups with no MACs and no params.")] = False,
-    plot: Annotated[str | None, typer.Option("--plot", help="Draw per-layer MACs/params bars to FILE.png|svg|pdf.")] = None,
+    plot: Annotated[str | None, typer.Option("--plot", help="Draw MACs/params bars per group of --by to FILE.png|svg|pdf.")] = None,
+    caption: Caption = None,
+    label: Label = None,
 ) -> None:
     """Break a network's MACs, params and weights down by op, block, stage or layer type."""
     from archcalc.api import analyze
@@ -44,12 +50,13 @@ def breakdown(
 
     check_format(fmt, names(exclude=("json",)))
     check_grouping(by)
+    check_caption(fmt, caption, label)
     if plot is not None:
         from archcalc.report.plots import check_path
 
         check_path(plot)
     a = analyze(spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution,
                 batch=batch, dtype=dtype)
-    typer.echo(breakdown_table(a, by, fmt, skip_empty=not all_groups), nl=False)
+    typer.echo(latex_float(breakdown_table(a, by, fmt, skip_empty=not all_groups), fmt, caption, label), nl=False)
     if plot is not None:
-        typer.echo(f"wrote {plot_breakdown(a, plot)}", err=True)
+        typer.echo(f"wrote {plot_breakdown(a, plot, by, skip_empty=not all_groups)}", err=True)

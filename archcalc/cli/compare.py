@@ -8,7 +8,9 @@ import typer
 
 from archcalc.cli import app
 from archcalc.cli.conventions import ConventionsOpt, parse_conventions
-from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, check_format, overrides
+from archcalc.cli.options import (
+    Batch, Caption, Dtype, Format, Label, Resolution, Sets, check_caption, check_format, latex_float, overrides,
+)
 from archcalc.cli.output import Out, check_target, emit
 from archcalc.report.formats import names
 
@@ -36,6 +38,8 @@ def compare(
     fmt: Format = "table",
     out: Out = None,
     conventions: ConventionsOpt = None,
+    caption: Caption = None,
+    label: Label = None,
 ) -> None:
     """Compare networks side by side: params, MACs, FLOPs, memory and published figures (one source per row)."""
     from archcalc.report.compare import convention_column, parse_columns, render_rows, sort_rows
@@ -44,6 +48,7 @@ def compare(
     check_format(fmt, names(pages=True))
     check_target(out)
     cols = parse_columns(columns)
+    check_caption(fmt, caption, label)
     if conventions is not None:
         presets = tuple(convention_column(n) for n in parse_conventions(conventions))
         cols = (parse_columns(columns, ()) if columns else ()) + presets
@@ -57,4 +62,4 @@ def compare(
         title = "Comparison: " + ", ".join(" ".join(str(x) for x in r.labels) for r in rows)
         emit(rows_html(title, ["network", "variant"], rows, cols, version=__version__), out)
     else:
-        emit(render_rows(["network", "variant"], rows, cols, fmt), out)
+        emit(latex_float(render_rows(["network", "variant"], rows, cols, fmt), fmt, caption, label), out)

@@ -12,7 +12,8 @@ from archcalc.cli.compare import Source
 from archcalc.errors import SpecError
 from archcalc.cli.conventions import ConventionOpt, check_convention
 from archcalc.cli.options import (
-    Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
+    Alpha, Batch, Caption, Dtype, Format, Label, Resolution, Rho, Sets, SpecArg, Variant, check_caption,
+    check_format, latex_float, overrides,
 )
 from archcalc.cli.output import Out, check_target, emit
 from archcalc.report import formats
@@ -40,6 +41,8 @@ def cost(
     optimizer: Annotated[str, typer.Option("--optimizer", help="With --training: sgd, sgd-momentum, adam or adamw (optimizer state).")] = "sgd",
     input_grad: Annotated[bool, typer.Option("--input-grad", help="With --training: also compute the gradient of the network input.")] = False,
     convention: ConventionOpt = None,
+    caption: Caption = None,
+    label: Label = None,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
     from archcalc.api import analyze
@@ -47,6 +50,7 @@ def cost(
 
     check_format(fmt, formats.names(pages=True))
     check_target(out)
+    check_caption(fmt, caption, label)
     if convention is not None:
         check_convention(convention)
         if fmt == "html":
@@ -81,7 +85,7 @@ def cost(
 
         emit(analysis_page(a, published_checks(a, source), __version__), out)
     else:
-        text = a.table(fmt, per_layer, layer, source, convention, pass_, input_grad)
+        text = latex_float(a.table(fmt, per_layer, layer, source, convention, pass_, input_grad), fmt, caption, label)
         if t is not None:
             from archcalc.report.training import training_section
 

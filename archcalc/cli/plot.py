@@ -20,19 +20,26 @@ def accuracy(
     all_points: Annotated[bool, typer.Option(
         "--all", help="Also draw entries at a non-standard input size (e.g. 384²) or pre-trained on "
                       "ImageNet-21K/22K.")] = False,
+    table: Annotated[bool, typer.Option(
+        "--table", help="Also print the plotted points (network, point, MACs, params, top-1, source) on stdout.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Format of --table: table, markdown, latex or csv.")] = "table",
 ) -> None:
     """MACs (log axis) vs published ImageNet top-1 of the reference entries, one line per family.
 
     By default only entries at the variant's standard input and trained on ImageNet-1K are drawn.
+    Writes the figure (its path on stderr) and prints nothing on stdout unless --table is given.
     """
+    from archcalc.cli.options import check_format
     from archcalc.report.accuracy import plot_accuracy, points_table, standard_points
     from archcalc.study import accuracy_points
     from archcalc.report.plots import check_path
     from archcalc.spec.loader import bundled_specs
 
+    check_format(fmt, ("table", "markdown", "latex", "csv"))
     check_path(out)
     points = accuracy_points(specs or bundled_specs())
     if not all_points:
         points = standard_points(points)
-    typer.echo(points_table(points, "table"))
+    if table:
+        typer.echo(points_table(points, fmt), nl=fmt != "csv")
     typer.echo(f"wrote {plot_accuracy(points, out, all_points)}", err=True)

@@ -8,7 +8,7 @@ import typer
 
 from archcalc.cli import app
 from archcalc.cli.compare import Columns, Sort, Source
-from archcalc.cli.options import Batch, Dtype, Format, SpecArg, check_format
+from archcalc.cli.options import Batch, Caption, Dtype, Format, Label, SpecArg, check_caption, check_format, latex_float
 from archcalc.errors import SpecError
 from archcalc.cli.output import Out, check_target, emit
 from archcalc.report.formats import names
@@ -34,6 +34,8 @@ def sweep(
     x: Annotated[str, typer.Option("--x", help="Column on the plot's x axis.")] = "params",
     y: Annotated[str, typer.Option("--y", help="Column on the plot's y axis.")] = "macs",
     out: Out = None,
+    caption: Caption = None,
+    label: Label = None,
 ) -> None:
     """Sweep a spec over a grid of vars (e.g. MobileNet's alpha x rho grid) and tabulate every point."""
     from archcalc.report.compare import parse_columns, render_rows, sort_rows
@@ -43,6 +45,7 @@ def sweep(
     check_format(fmt, names(pages=True))
     check_target(out)
     cols = parse_columns(columns, SWEEP_COLUMNS)
+    check_caption(fmt, caption, label)
     axes = axes_from_options(set_, variant=variant, alpha=alpha, rho=rho, resolution=resolution)
     if plot is not None:
         from archcalc.report.plots import check_path
@@ -62,7 +65,7 @@ def sweep(
         title = f"{name}: sweep over " + " x ".join(f"{n} in {{{', '.join(v)}}}" for n, v in axes)
         emit(rows_html(title, labels, sort_rows(rows, sort), cols, axes, __version__), out)
     else:
-        emit(render_rows(labels, sort_rows(rows, sort), cols, fmt), out)
+        emit(latex_float(render_rows(labels, sort_rows(rows, sort), cols, fmt), fmt, caption, label), out)
     if plot is not None:
         from archcalc.report.sweep import plot_sweep
 

@@ -39,7 +39,41 @@ def pick_symbol(spec_vars: dict, kind: str, symbol: str | None = None) -> str:
                     "name one with --symbol")
 
 
-def regime_point(kinds: dict, base: dict) -> dict:
+def spec_range(loaded, name: str) -> list:
+    """The values a var takes at the spec's defaults and over its variants, sorted (one value: no range).
+
+    EfficientNet's variants give ``width_mult`` 1.0 ... 2.0 and ``resolution``
+    224 ... 600 (B0-B7); MobileNet's variants do not vary ``alpha``.
+    """
+    from archcalc.api import resolve
+
+    points = [None] if loaded.spec.default_variant is None else []
+    values = set()
+    for v in points + list(loaded.spec.variants):
+        x = resolve(loaded, v).vars.get(name)
+        if isinstance(x, (int, Fraction)) and not isinstance(x, bool):
+            values.add(Fraction(x))
+    return sorted(values)
+
+
+def multiplier_range(loaded, name: str, kind: str, base) -> tuple[list, str]:
+    """The range a multiplier is proved and spot-checked on, and where it comes from.
+
+    The spec's own range when its variants vary the var (EfficientNet B0-B7); else,
+    for a multiplier whose base is 1, the MobileNet paper's values (α ∈ {1, 3/4, 1/2,
+    1/4}, ρ ∈ {1, 6/7, 5/7, 4/7}); else the base point alone.
+    """
+    own = spec_range(loaded, name)
+    if len(own) <= 1 and base == 1:
+        own, where = [Fraction(1)] + [Fraction(v) for v in POINTS[kind]], "the MobileNet paper's multiplier range"
+    elif len(own) <= 1:
+        return [Fraction(str(base))], "the spec's own point only"
+    else:
+        where = f"{loaded.spec.name}'s own range over its variants"
+    return own, f"{where} ({name} ∈ {{{', '.join(str(v) for v in own)}}})"
+
+
+def regime_point(kinds: dict, base: dict, ranges: dict | None = None) -> dict:
     """The point whose branch of every ``Max``/``Min`` the formula uses: each multiplier at its smallest spot-check value.
 
     ``kinds`` maps each symbol to "width" or "resolution". The spot-checks (α ∈ {1, 3/4, 1/2, 1/4},
@@ -51,7 +85,11 @@ def regime_point(kinds: dict, base: dict) -> dict:
 
     at = dict(base)
     for x, kind in kinds.items():
-        if base[x] == 1:
+        values = (ranges or {}).get(x)
+        if values:  # the end of the range farthest from the base
+            lo, hi = sympy.Rational(str(min(values))), sympy.Rational(str(max(values)))
+            at[x] = lo if abs(base[x] - lo) >= abs(hi - base[x]) else hi
+        elif base[x] == 1:
             at[x] = min(sympy.Rational(v) for v in POINTS[kind])
     return at
 
@@ -125,7 +163,12 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
     x = syms[name]
     base = {syms[s]: sympy.nsimplify(point[s]) if not isinstance(point[s], Fraction)
             else sympy.Rational(point[s].numerator, point[s].denominator) for s in syms}
-    regime = regime_point({syms[s]: kind if s == name else other_kind for s in syms}, base)
+    kinds = {syms[s]: kind if s == name else other_kind for s in syms}
+    ranges, sources = {}, {}
+    for s in syms:
+        if s in (name, *others):
+            ranges[syms[s]], sources[s] = multiplier_range(loaded, s, kinds[syms[s]], base[syms[s]])
+    regime = regime_point(kinds, base, ranges)
     ends = (base, regime)
     macs, made_m = resolve_minmax(sympy.sympify(a.totals["macs"]), ends)
     weights, made_w = resolve_minmax(sympy.sympify(a.totals["params_by_kind"]["weights"]), ends)
@@ -142,7 +185,7 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
         steps += more
         ok = ok and key_ok
         results[f"quadratic_share_{key}"] = str(share)
-    rows, spot_ok = spot_checks(loaded, variant, kind, name, macs, weights, syms, base, numeric)
+    rows, spot_ok = spot_checks(loaded, variant, kind, name, macs, weights, syms, base, numeric, ranges.get(x))
     ok = ok and spot_ok
     steps.append(Step("Numeric spot-checks: at the spec's own point the polynomial equals the numeric engine's "
                       "exact count" + (" ✓" if spot_ok else " ✗") + "; elsewhere it does wherever the ideal model "
@@ -155,9 +198,10 @@ def prove_multiplier(kind: str, spec: str = "mobilenet", variant: str | None = N
                       [name, "MACs (formula)", "MACs (numeric)", "weights (formula)", "weights (numeric)", "equal"], rows)],
         notes=["MACs of conv and linear layers (padded taps included); params by archcalc's kinds.",
                "Symbolic mode is the ideal model: where channels or sizes are rounded the exact count differs."]
-              + (["max/min resolved for " + ", ".join(f"{s} between {regime[s]} and {base[s]}" for s in base)
-                  + " (the paper's multiplier range): "
-                  + "; ".join(resolved) + "; outside that range the polynomial differs"] if resolved else []),
+              + [f"Range of {s}: {src}." for s, src in sources.items()]
+              + (["max/min resolved for " + ", ".join(f"{s} between {min(regime[s], base[s])} and "
+                                                      f"{max(regime[s], base[s])}" for s in base)
+                  + ": " + "; ".join(resolved) + "; outside that range the polynomial differs"] if resolved else []),
         title=f"{kind.capitalize()} multiplier: {loaded.spec.name}",
     )
 
@@ -189,13 +233,17 @@ def degree_steps(label: str, expr, x, base: dict, needs_quadratic: bool) -> tupl
     return steps, share, ok and (share > Fraction(1, 2) or not needs_quadratic)
 
 
-def spot_checks(loaded, variant, kind, name, macs, weights, syms, base, numeric) -> tuple[list[list], bool]:
-    """Formula vs numeric engine at the base point and the paper's multiplier values (when the base is 1)."""
+def spot_checks(loaded, variant, kind, name, macs, weights, syms, base, numeric,
+                values_range: list | None = None) -> tuple[list[list], bool]:
+    """Formula vs numeric engine at the base point and the other values of the multiplier's range
+    (:func:`multiplier_range`; the paper's α/ρ values when none is given and the base is 1)."""
     import sympy
 
     x = syms[name]
     values = [str(base[x])]
-    if base[x] == 1:
+    if values_range is not None:
+        values += [str(v) for v in values_range if str(v) != str(base[x])]
+    elif base[x] == 1:
         values += list(POINTS[kind])
     rows, ok = [], True
     for v in values:

@@ -173,7 +173,9 @@ def _latex_expr(expr: Any, aligned: bool) -> str:
     parts = list(expr) if isinstance(expr, tuple) else [expr]
     if len(parts) == 1 and isinstance(parts[0], sympy.Equality):
         parts = [parts[0].lhs, parts[0].rhs]
-    tex = [p if isinstance(p, str) else sympy.latex(sympy.sympify(p)) for p in parts]
+    from archcalc.report.tables import latex_math
+
+    tex = [p if isinstance(p, str) else latex_math(sympy.sympify(p)) for p in parts]
     if not aligned:
         return " = ".join(tex)
     if len(tex) == 1:

@@ -162,20 +162,24 @@ def plot_accuracy(points: list[Point], path, all_points: bool = False) -> Any:
         style = "none" if key in unconnected else ("-", "--", ":", "-.")[seen[net] % 4]
         styles.append({"color": _COLORS[nets.index(net) % len(_COLORS)],
                        "marker": "os^Dv<>p"[seen[net] % 8], "linestyle": style})
-    data = [(f"{net} ({label})", [p.macs for p in ps], [p.top1 for p in ps], [_short(p) for p in ps])
+    data = [(f"{net} ({label})", [p.macs for p in ps], [p.top1 for p in ps], [_short(p, ps) for p in ps])
             for (net, label), ps in lines.items()]
     scope = ("every published top-1, whatever the input size or pre-training data" if all_points else
              "each model at its standard input size, trained on ImageNet-1K only (no 384² or ImageNet-22K "
              "pre-trained entries)")
     caption = (CAPTION + f" Top-1 as published (single crop, ImageNet-1k val) for {scope}, by the source in "
                "each legend entry (per network, the source with the most entries); MACs are archcalc's count "
-               "at that model's variant and input, not the printed figure. Labels that would overlap are left out.")
+               "at that model's variant and input, not the printed figure.")
     return plot_series(data, "macs", "top1", "ImageNet top-1 accuracy vs MACs", path, caption, logx=True,
                        styles=styles)
 
 
-def _short(p: Point) -> str:
-    return p.variant or ""
+def _short(p: Point, line: list[Point]) -> str:
+    """A point's label on the figure: its variant, else the vars that vary along its line (``alpha=0.75``)."""
+    if p.variant:
+        return p.variant
+    varying = [k for k in p.vars if len({repr(q.vars.get(k)) for q in line}) > 1]
+    return ", ".join(f"{k}={p.vars[k]}" for k in varying or p.vars)
 
 
 def points_table(points: list[Point], fmt: str = "markdown") -> str:

@@ -59,12 +59,33 @@ def check_grouping(by: str) -> str:
     return by
 
 
+def block_of(cost) -> str:
+    """The block a layer belongs to for ``--by block``: its outermost block call below the stage.
+
+    A stage that is itself a block call (ResNet's ``layer1``, a ``stage`` block
+    repeating bottlenecks) is not the block: its residual units (``layer1.0``)
+    are. A layer inside no block below the stage is grouped under its stage
+    (``stem``), as in ``--by stage``.
+
+    >>> from types import SimpleNamespace as NS
+    >>> block_of(NS(name="layer1.0.conv1", blocks=("layer1", "layer1.0")))
+    'layer1.0'
+    >>> block_of(NS(name="stage2.block0.mbconv.se.reduce", blocks=("stage2.block0.mbconv", "stage2.block0.mbconv.se")))
+    'stage2.block0.mbconv'
+    >>> block_of(NS(name="stem.conv", blocks=()))
+    'stem'
+    """
+    stage = cost.name.split(".")[0]
+    inner = [b for b in cost.blocks if b != stage]
+    return inner[0] if inner else stage
+
+
 def group_key(cost, layer, by: str) -> str:
-    """The group of one layer: its op, outermost block call, stage (first name part) or type."""
+    """The group of one layer: its op, block (:func:`block_of`), stage (first name part) or type."""
     if by == "op":
         return cost.op
     if by == "block":
-        return cost.blocks[0] if cost.blocks else cost.name
+        return block_of(cost)
     if by == "stage":
         return cost.name.split(".")[0]
     return layer_type(layer)
@@ -140,14 +161,23 @@ def _frac(part: int, whole: int) -> float | None:
     return float(Fraction(part * 100, whole)) if whole else None
 
 
-def plot_breakdown(a, path) -> Any:
-    """Per-layer bars of MACs and params (conv and linear layers, coloured by type)."""
+def plot_breakdown(a, path, by: str = "kind", skip_empty: bool = True) -> Any:
+    """Bars of MACs and params per group of ``--by`` (the table's rows, in the same order).
+
+    Groups are coloured by their stage with ``--by block`` and each by its own
+    colour otherwise.
+    """
     from archcalc.report.plots import conventions_caption, plot_layers
 
-    picked = [(c, lay) for c, lay in zip(a.layers, a.network.layers) if c.macs or c.params_by_kind.get("weights")]
+    shares = breakdown(a, by)
+    if skip_empty:
+        shares = [s for s in shares if s.macs or s.params]
     net = a.network
-    title = f"{net.name}{f' [{net.variant}]' if net.variant else ''}: MACs and params per layer"
-    return plot_layers([c.name for c, _ in picked], [c.macs for c, _ in picked], [c.params for c, _ in picked],
-                       [layer_type(lay) for _, lay in picked], title, path,
-                       conventions_caption(a.batch, a.dtype)
-                       + " Layers without weights (norm, activation, pooling) are not drawn.", batch=a.batch)
+    what = "layer type" if by == "kind" else by
+    title = f"{net.name}{f' [{net.variant}]' if net.variant else ''}: MACs and params per {what}"
+    colours = [s.group.split(".")[0] for s in shares] if by == "block" else [s.group for s in shares]
+    legend = by == "block" or len(shares) <= 12
+    omitted = " Groups with neither MACs nor params are not drawn." if skip_empty else ""
+    return plot_layers([s.group for s in shares], [s.macs for s in shares], [s.params for s in shares],
+                       colours, title, path, conventions_caption(a.batch, a.dtype) + omitted, batch=a.batch,
+                       xlabel=f"{what} (document order)", legend=legend)

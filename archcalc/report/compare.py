@@ -19,6 +19,7 @@ its defaults); params are compared in the source's own convention.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -27,7 +28,7 @@ from archcalc.conventions import ARCHCALC
 from archcalc.errors import SpecError
 from archcalc.reference import choose
 from archcalc.report.formats import dumps
-from archcalc.report.tables import human, human_bytes, latex_escape, render, shape_str
+from archcalc.report.tables import human, human_bytes, latex_escape, latex_shape, render, shape_str
 
 #: the columns a user can ask for, in display order
 COLUMNS = ("input", "params", "weights", "macs", "flops", "activations", "peak",
@@ -143,6 +144,8 @@ class Cell(NamedTuple):
     show: Callable[[Row], Any]
     raw: Callable[[Row], Any]
     unit: str = ""  # unit of ``raw`` when the header does not say it ("%", "bytes")
+    raw_only: bool = False  # a CSV/JSON column only (the unit of a published figure)
+    value: Callable[[Row], Any] | None = None  # the value to sort and plot by, when not ``raw``
 
     @property
     def raw_header(self) -> str:
@@ -156,6 +159,62 @@ def _macs_dev(r: Row) -> Any:
 
 def _params_dev(r: Row) -> Any:
     return r.params_check and r.params_check.params_deviation_pct
+
+
+def _round2(v: Any) -> Any:
+    """A percentage for CSV: rounded to 2 decimals, as the tables print it (JSON keeps it exact)."""
+    return v if v is None or isinstance(v, str) else round(float(v), 2)
+
+
+_PRINTED = re.compile(r"([0-9]*\.?[0-9]+)\s*([KMGBT]?)")
+
+
+def printed(fig) -> tuple[int | float | None, str]:
+    """A published figure as printed, split into a number and its unit: ``'4.2M'`` -> (4.2, 'M').
+
+    >>> from types import SimpleNamespace as NS
+    >>> printed(NS(text="569M")), printed(NS(text="4.2M")), printed(NS(text="25557032")), printed(None)
+    ((569, 'M'), (4.2, 'M'), (25557032, ''), (None, ''))
+    """
+    if fig is None:
+        return None, ""
+    m = _PRINTED.fullmatch(str(fig.text).strip())
+    if not m:
+        return None, ""
+    digits, unit = m.groups()
+    return (float(digits) if "." in digits else int(digits)), unit
+
+
+_PUBLISHED = ("pub. MACs", "pub. params")
+
+
+def csv_numeric(headers: list[str], rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """CSV cells as numbers: a published figure (``'569M'``) split into its printed number and a
+    unit column after it (``569``, ``M``); percentages rounded to 2 decimals, as the tables print them.
+
+    >>> csv_numeric(["pub. MACs", "MACs dev. (%)"], [["569M", -0.0456323]])
+    (['pub. MACs', 'pub. MACs unit', 'MACs dev. (%)'], [[569, 'M', -0.05]])
+    """
+    out_h: list[str] = []
+    for h in headers:
+        out_h += [h, f"{h} unit"] if h in _PUBLISHED else [h]
+    out_rows = []
+    for row in rows:
+        cells_: list[Any] = []
+        for h, v in zip(headers, row):
+            if h in _PUBLISHED:
+                number, unit = printed(None if v is None else type("F", (), {"text": v})())
+                cells_ += [number, unit or None]
+            elif h.endswith("(%)"):
+                cells_.append(_round2(v))
+            else:
+                cells_.append(_plain(v))
+        out_rows.append(cells_)
+    return out_h, out_rows
+
+
+def _fig(check, attr: str):
+    return getattr(check, attr) if check is not None else None
 
 
 #: column key -> its cells; raw values go to CSV and JSON under ``Cell.raw_header``
@@ -172,9 +231,11 @@ CELLS: dict[str, list[Cell]] = {
                   lambda r: _t(r)["peak_activation_bytes"], "bytes")],
     "published": [
         Cell("pub. MACs", lambda r: _published(r.macs_check, "macs_fig", "macs"),
-             lambda r: r.macs_check.macs_fig.text if r.macs_check else None),
+             lambda r: r.macs_check.macs_fig.text if r.macs_check else None,
+             value=lambda r: r.macs_check.macs_fig.value if r.macs_check else None),
         Cell("pub. params", lambda r: _published(r.params_check, "params_fig", "params"),
-             lambda r: r.params_check.params_fig.text if r.params_check else None),
+             lambda r: r.params_check.params_fig.text if r.params_check else None,
+             value=lambda r: r.params_check.params_fig.value if r.params_check else None),
     ],
     "deviation": [
         Cell("MACs dev.", lambda r: pct(_macs_dev(r)), _macs_dev, "%"),
@@ -213,12 +274,17 @@ def _cells_of(column: str) -> list[Cell]:
 
 def headers_for(columns: tuple[str, ...], raw: bool = False) -> list[str]:
     """Headers of the chosen columns (CSV/JSON names, with units, with ``raw``)."""
-    return [cell.raw_header if raw else cell.header for c in columns for cell in _cells_of(c)]
+    return [cell.raw_header if raw else cell.header for c in columns for cell in _cells_of(c)
+            if raw or not cell.raw_only]
 
 
-def cells(row: Row, columns: tuple[str, ...], raw: bool = False) -> list[Any]:
-    """One row's cells for the chosen columns (exact values with ``raw``)."""
-    return [(cell.raw if raw else cell.show)(row) for c in columns for cell in _cells_of(c)]
+def cells(row: Row, columns: tuple[str, ...], raw: bool = False, sortable: bool = False) -> list[Any]:
+    """One row's cells for the chosen columns (exact values with ``raw``; with ``sortable`` the
+    values to sort by, one per shown cell: a published figure's full value, not its printed digits)."""
+    if sortable:
+        return [(cell.value or cell.raw)(row) for c in columns for cell in _cells_of(c) if not cell.raw_only]
+    return [(cell.raw if raw else cell.show)(row) for c in columns for cell in _cells_of(c)
+            if raw or not cell.raw_only]
 
 
 def sort_rows(rows: list[Row], key: str | None) -> list[Row]:
@@ -240,8 +306,9 @@ def column_values(rows: list[Row], column: str) -> list[Any]:
     """The exact values of a column's first cell over ``rows`` (for sorting and plots)."""
     if column not in CELLS and not column.startswith(CONVENTION_PREFIX):
         raise SpecError(f"unknown column '{column}' (choose from {', '.join(COLUMNS)})")
-    raw = _cells_of(column)[0].raw
-    return [raw(r) for r in rows]
+    cell = _cells_of(column)[0]
+    get = cell.value or cell.raw
+    return [get(r) for r in rows]
 
 
 # ------------------------------------------------------------------ output --
@@ -271,9 +338,11 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
     """Render labelled rows in table, markdown, latex, csv or json (with the conventions).
 
     CSV and JSON hold exact values under headers that name their unit
-    (``MACs dev. (%)``); the other formats show human units in the cells. Published
-    cells bring the ``source`` column with them (unless ``source_column`` is false:
-    the caller names the sources otherwise).
+    (``MACs dev. (%)``; CSV rounds percentages to 2 decimals, JSON keeps them exact;
+    published figures are numbers as printed, their unit in a column of its own);
+    the other formats show human units in the cells. Published cells bring the
+    ``source`` column with them (unless ``source_column`` is false: the caller
+    names the sources otherwise).
     """
     if source_column:
         columns = with_source(columns)
@@ -290,7 +359,7 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
         doc["rows"] = [dict(zip(raw_headers, map(_plain, v))) for v in raw]
         return dumps(doc, indent=2) + "\n"
     if fmt == "csv":
-        return render(raw_headers, [[_plain(x) for x in v] for v in raw], "csv")
+        return render(*csv_numeric(raw_headers, raw), "csv")
     shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
     body = render(label_headers + headers_for(columns), shown, fmt)
     note = conventions_note(rows)
@@ -308,23 +377,27 @@ def render_rows(label_headers: list[str], rows: list[Row], columns: tuple[str, .
 
 
 def latex_table(tabular: str, note: str, caption: str | None = None) -> str:
-    """A booktabs ``table`` float: the tabular, a footnote with the conventions, a caption."""
-    lines = [r"% needs \usepackage{booktabs,graphicx}", r"\begin{table}[t]", r"\centering", r"\small",
-             r"\resizebox{\linewidth}{!}{%", tabular.strip() + "}", r"\par\smallskip",
-             r"\parbox{\linewidth}{\footnotesize " + latex_text(note) + "}"]
+    """A booktabs ``table`` float: a caption (above, as tables have it), the tabular, a footnote
+    with the conventions."""
+    lines = [r"% needs \usepackage{booktabs,graphicx}", r"\begin{table}[t]", r"\centering"]
     if caption:
         lines.append(r"\caption{" + latex_text(caption) + "}")
-    lines.append(r"\end{table}")
+    lines += [r"\small", r"\resizebox{\linewidth}{!}{%", tabular.strip() + "}", r"\par\smallskip",
+              r"\parbox{\linewidth}{\footnotesize " + latex_text(note) + "}", r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 
-def latex_text(text: str) -> str:
-    r"""Plain prose for LaTeX: special characters escaped, a spaced `` x `` set as ``$\times$``.
+_REPO_PATH = re.compile(r"\s*\((?:see )?[\w.-]+(?:/[\w.-]+)*\.(?:md|yaml|py)\)")
 
-    >>> latex_text("FLOPs = 2 x MACs; 5% of C x H x W")
-    'FLOPs = 2 $\\times$ MACs; 5\\% of C $\\times$ H $\\times$ W'
+
+def latex_text(text: str) -> str:
+    r"""Plain prose for a paper: special characters escaped, `` x `` and ``3x224x224`` as math,
+    and no parenthesised repository path (``(docs/conventions.md)``): a paper cites no file of ours.
+
+    >>> latex_text("FLOPs = 2 x MACs (docs/conventions.md); 5% of C x H x W, input 3x224x224")
+    'FLOPs = 2 $\\times$ MACs; 5\\% of C $\\times$ H $\\times$ W, input $3{\\times}224{\\times}224$'
     """
-    return latex_escape(text).replace(" x ", r" $\times$ ")
+    return latex_shape(latex_escape(_REPO_PATH.sub("", text))).replace(" x ", r" $\times$ ")
 
 
 def _plain(v: Any) -> Any:

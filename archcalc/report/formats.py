@@ -137,6 +137,18 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
+_SHAPE = re.compile(r"\b(\d+(?:x\d+)+)\b")
+
+
+def latex_shape(text: str) -> str:
+    r"""``32x112x112`` as paper-ready math: ``$32{\times}112{\times}112$`` (other text unchanged).
+
+    >>> print(latex_shape("input 3x224x224, batch 1"))
+    input $3{\times}224{\times}224$, batch 1
+    """
+    return _SHAPE.sub(lambda m: "$" + m.group(1).replace("x", r"{\times}") + "$", text)
+
+
 def latex_tabular(headers: Sequence[str], rows: list[list[Any]], colalign: Sequence[str] | None = None) -> str:
     r"""A booktabs ``tabular``; cells of the form ``$...$`` are math and kept as they are.
 
@@ -158,7 +170,7 @@ def latex_tabular(headers: Sequence[str], rows: list[list[Any]], colalign: Seque
         text = "" if v is None else str(v)
         if len(text) >= 2 and text.startswith("$") and text.endswith("$"):
             return text
-        return latex_escape(text)
+        return latex_shape(latex_escape(text))
 
     table = [[cell(h) for h in headers]] + [[cell(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(headers))]

@@ -632,7 +632,7 @@ def rows_html(title: str, label_headers: list[str], rows: Sequence[Any], columns
     columns = with_source(columns)  # published cells name their one source per row
     headers = label_headers + headers_for(columns)
     shown = [[str(x) for x in r.labels] + cells(r, columns) for r in rows]
-    raw = [list(r.labels) + cells(r, columns, raw=True) for r in rows]
+    raw = [list(r.labels) + cells(r, columns, sortable=True) for r in rows]
     points = [(r.analysis.totals["macs"], r.top1[0], ", ".join(str(x) for x in r.labels))
               for r in rows if r.top1 and isinstance(r.analysis.totals["macs"], int) and r.analysis.totals["macs"] > 0]
     grid = ""

@@ -128,15 +128,20 @@ def _format_axis(axis, column: str) -> None:
 
 def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequence[str]]],
                 x: str, y: str, title: str, path: str | Path, caption: str = CAPTION,
-                logx: bool = False, styles: Sequence[dict] | None = None, batch: object = 1) -> Path:
+                logx: bool = False, styles: Sequence[dict] | None = None, batch: object = 1,
+                line_labels: bool = False) -> Path:
     """Lines of (label, xs, ys, point labels): ``y`` against ``x``, annotated, captioned.
 
     ``styles`` optionally gives each line's matplotlib keywords (color, marker, linestyle);
-    ``batch`` is the batch the counts were made at (it names the axes' unit).
+    ``batch`` is the batch the counts were made at (it names the axes' unit). With
+    ``line_labels`` each line's label is also written beside its last point, in its colour.
+    Every point label is drawn (:func:`label_points` moves them apart).
     """
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(11, 5.8) if len(series) > 6 else (7.5, 5.2))
     labels: list[list[tuple[float, float, str]]] = []
+    paths: list[list[tuple[float, float]]] = []
+    ends: list[tuple] = []
     ax.set_prop_cycle(color=[plt.get_cmap("tab20")(i % 20) for i in range(0, 40, 2)]
                       + [plt.get_cmap("tab20")(i) for i in range(1, 20, 2)])
     for i, (label, xs, ys, names) in enumerate(series):
@@ -144,8 +149,12 @@ def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequen
         if not pts:
             continue
         style = {"marker": "o", **(styles[i] if styles else {})}
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], markersize=4, linewidth=1.2, label=label, **style)
+        (drawn,) = ax.plot([p[0] for p in pts], [p[1] for p in pts], markersize=4, linewidth=1.2, label=label,
+                           **style)
         labels.append([(px, py, n) for px, py, n in pts if n])
+        paths.append([(px, py) for px, py, _ in pts] if style.get("linestyle") != "none" else [])
+        if line_labels:
+            ends.append((pts[-1][0], pts[-1][1], label, drawn.get_color()))
     if logx:
         ax.set_xscale("log")
     _format_axis(ax.xaxis, x)
@@ -159,40 +168,94 @@ def plot_series(series: Sequence[tuple[str, Sequence[Any], Sequence[Any], Sequen
     else:
         ax.legend(fontsize=7, loc="best")
         fig.subplots_adjust(bottom=0.2, left=0.11, right=0.98, top=0.93)
-    label_points(ax, [p for line in labels for p in line[-1:]] + [p for line in labels for p in line[:-1]])
+    label_points(ax, ends + [p for line in labels for p in line[-1:]] + [p for line in labels for p in line[:-1]],
+                 paths)
     add_caption(fig, caption)
     return save(fig, path)
 
 
-#: where a point label may go, tried in order: (dx, dy) in points and horizontal alignment
-_LABEL_SPOTS = ((3, 3, "left"), (3, -9, "left"), (-3, 3, "right"), (-3, -9, "right"), (0, 6, "center"))
+#: label offsets tried around a point, nearest ring first: radii in points, angles in degrees
+_RADII = (4, 9, 15, 22, 30, 40, 52, 66, 82, 100, 120)
+_ANGLES = (45, -45, 135, -135, 0, 180, 90, -90, 22, -22, 158, -158, 68, -68, 112, -112)
+#: what a label box may not cover, by weight: another label, a marker, outside the axes, a line
+_COST = {"label": 50, "marker": 6, "outside": 200, "line": 1}
 
 
-def label_points(ax, labels: Sequence[tuple[float, float, str]]) -> list:
-    """Annotate points (in priority order) where the text overlaps no label drawn before.
+def _ring(radius: float) -> list[tuple[float, float]]:
+    import math
 
-    Each label tries the spots of :data:`_LABEL_SPOTS` around its point; a
-    label with no free spot is left out (the legend and the data table name
-    every point). Returns the annotations drawn.
+    return [(radius * math.cos(math.radians(a)), radius * math.sin(math.radians(a))) for a in _ANGLES]
+
+
+def label_points(ax, labels: Sequence[tuple], lines: Sequence[Sequence[tuple[float, float]]] = ()) -> list:
+    """Annotate every point, moving labels apart instead of dropping them (a deterministic repel).
+
+    ``labels`` are ``(x, y, text)`` or ``(x, y, text, color)`` in priority order.
+    Each label tries offsets on rings of growing radius around its point and
+    takes the first spot that covers no label placed before, no marker and no
+    drawn line (``lines``: the data points of each line), inside the axes; when
+    every spot covers something it takes the least-covered one. A label placed
+    off the first ring gets a thin leader line to its point. Returns the
+    annotations, one per label.
     """
-    renderer = ax.figure.canvas.get_renderer()
-    drawn, boxes = [], []
-    for x, y, text in labels:
-        for dx, dy, ha in _LABEL_SPOTS:
-            a = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha,
-                            fontsize=6, color="0.3")
-            box = a.get_window_extent(renderer).expanded(1.05, 1.1)
-            if not any(box.overlaps(b) for b in boxes):
-                boxes.append(box)
-                drawn.append(a)
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    fig.canvas.draw()  # final limits and layout: display coordinates are only right after a draw
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData.transform
+    scale = fig.dpi / 72.0
+    axbox = ax.get_window_extent(renderer)
+    markers = [tuple(to_px((x, y))) for x, y, *_ in labels]
+    samples = []
+    for line in lines:
+        pts = [tuple(to_px(p)) for p in line]
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+            n = min(400, max(1, int(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 // 4)))
+            samples += [(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n) for k in range(n + 1)]
+    placed: list = []
+    drawn = []
+    for i, (x, y, text, *rest) in enumerate(labels):
+        color = rest[0] if rest else "0.3"
+        probe = ax.annotate(text, (x, y), fontsize=6)
+        ext = probe.get_window_extent(renderer)
+        w, h = ext.width * 1.08 + 2, ext.height * 1.1 + 1
+        probe.remove()
+        px, py = markers[i]
+        best = None
+        for radius in _RADII:
+            for dx, dy in _ring(radius):
+                ox, oy = dx * scale, dy * scale
+                x0 = px + ox - (0 if dx > 0.5 else w if dx < -0.5 else w / 2)
+                y0 = py + oy - (0 if dy > 0.5 else h if dy < -0.5 else h / 2)
+                box = Bbox.from_bounds(x0, y0, w, h)
+                cost = _COST["outside"] * (not (axbox.x0 <= x0 and x0 + w <= axbox.x1
+                                                and axbox.y0 <= y0 and y0 + h <= axbox.y1))
+                cost += _COST["label"] * sum(box.overlaps(b) for b in placed)
+                cost += _COST["marker"] * sum(1 for j, (mx, my) in enumerate(markers) if j != i
+                                              and x0 - 2 <= mx <= x0 + w + 2 and y0 - 2 <= my <= y0 + h + 2)
+                cost += _COST["line"] * min(5, sum(1 for sx, sy in samples
+                                                   if x0 <= sx <= x0 + w and y0 <= sy <= y0 + h))
+                if best is None or cost < best[0]:
+                    best = (cost, radius, dx, dy, box)
+                if cost == 0:
+                    break
+            if best[0] == 0:
                 break
-            a.remove()
+        _, radius, dx, dy, box = best
+        ha = "left" if dx > 0.5 else "right" if dx < -0.5 else "center"
+        va = "bottom" if dy > 0.5 else "top" if dy < -0.5 else "center"
+        arrow = {"arrowstyle": "-", "color": "0.6", "lw": 0.5, "shrinkA": 0, "shrinkB": 2} if radius > _RADII[1] else None
+        drawn.append(ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha, va=va,
+                                 fontsize=6, color=color, arrowprops=arrow))
+        placed.append(box)
     return drawn
 
 
 def plot_layers(names: Sequence[str], macs: Sequence[int], params: Sequence[int], kinds: Sequence[str],
-                title: str, path: str | Path, caption: str = CAPTION, batch: object = 1) -> Path:
-    """Per-layer bars of MACs (top) and params (bottom), coloured by layer type."""
+                title: str, path: str | Path, caption: str = CAPTION, batch: object = 1,
+                xlabel: str = "layer (document order)", legend: bool = True) -> Path:
+    """Bars of MACs (top) and params (bottom) per named item (layer or group), coloured by ``kinds``."""
     plt = pyplot()
     n = len(names)
     fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(min(16, max(7.5, 0.14 * n + 2)), 6.5))
@@ -210,11 +273,12 @@ def plot_layers(names: Sequence[str], macs: Sequence[int], params: Sequence[int]
     ax2.set_xticks(xs[::step])
     ax2.set_xticklabels(names[::step], rotation=90, fontsize=5 if n > 40 else 7)
     fig.align_ylabels((ax1, ax2))
-    ax2.set_xlabel("layer (document order)" + (f", every {step}th labelled" if step > 1 else ""))
+    ax2.set_xlabel(xlabel + (f", every {step}th labelled" if step > 1 else ""))
     ax1.set_title(title)
     from matplotlib.patches import Patch
 
-    ax1.legend(handles=[Patch(color=cmap(i % 10), label=k) for i, k in enumerate(order)], fontsize=7)
+    if legend:
+        ax1.legend(handles=[Patch(color=cmap(i % 10), label=k) for i, k in enumerate(order)], fontsize=7)
     fig.subplots_adjust(bottom=0.3, left=0.1, right=0.98, top=0.94, hspace=0.08)
     add_caption(fig, caption, width=140)
     return save(fig, path)

@@ -141,4 +141,5 @@ def plot_sweep(rows: list[Row], axes: list[tuple[str, list[str]]], x: str, y: st
     name = first.network.name if first else ""
     batch, dtype = (first.batch, first.dtype) if first else (1, "fp32")
     grid_text = " x ".join(f"{n} in {{{', '.join(v)}}}" for n, v in axes)
-    return plot_series(lines, x, y, f"{name}: {grid_text}", path, conventions_caption(batch, dtype), batch=batch)
+    return plot_series(lines, x, y, f"{name}: {grid_text}", path, conventions_caption(batch, dtype), batch=batch,
+                       line_labels=len(lines) > 1)

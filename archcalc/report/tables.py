@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from archcalc.report import formats
-from archcalc.report.formats import Table, latex_escape, latex_tabular  # noqa: F401 (re-exported)
+from archcalc.report.formats import Table, latex_escape, latex_shape, latex_tabular  # noqa: F401 (re-exported)
 
 
 def human(n: Any, digits: int = 4) -> str:
@@ -64,10 +64,75 @@ def expr_str(v: Any, fmt: str) -> str:
     import sympy
 
     if fmt == "latex":
-        return f"${sympy.latex(v)}$"
+        return f"${latex_math(v)}$"
     if fmt == "table":
         return unicode_math(str(v))
     return str(v)
+
+
+def latex_math(v: Any) -> str:
+    r"""A sympy value as LaTeX math, multi-letter names upright: ``\mathrm{classes}``, not c·l·a·s·s·e·s.
+
+    Greek names stay Greek (``\alpha``), one-letter names italic (``k``); a subscript
+    of more than one letter is upright too (``P_std`` is ``P_{\mathrm{std}}``).
+
+    >>> import sympy
+    >>> latex_math(1280 * sympy.Symbol("classes") + sympy.Symbol("alpha") ** 2 * sympy.Symbol("width_mult"))
+    '\\alpha^{2} \\mathrm{width\\_mult} + 1280 \\mathrm{classes}'
+    """
+    import sympy
+
+    expr = sympy.sympify(v)
+    names = {}
+
+    def upright(text: str) -> str:
+        return r"\mathrm{" + text.replace("_", r"\_") + "}"
+
+    for sym in getattr(expr, "free_symbols", ()):
+        head, _, sub = sym.name.partition("_")
+        if len(head) == 1 or head in GREEK_LATEX:  # P_std -> P_{\mathrm{std}}, alpha -> \alpha
+            if sub:
+                base = "\\" + head if head in GREEK_LATEX else head
+                names[sym] = base + "_{" + (upright(sub) if len(sub) > 1 else sub) + "}"
+        else:
+            names[sym] = upright(sym.name)
+    return sympy.latex(expr, symbol_names=names)
+
+
+#: names sympy already renders as Greek letters
+GREEK_LATEX = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+                         "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
+                         "psi", "omega"})
+
+
+def latex_float(latex: str, caption: str | None = None, label: str | None = None) -> str:
+    r"""Put a LaTeX table into a ``table`` float with ``\caption`` and ``\label`` (above the tabular).
+
+    A bare ``tabular`` (with its ``%`` comment lines before it) is wrapped in
+    ``\begin{table}[t] \centering ... \end{table}``; a ``table`` float already
+    there gets the caption and label added after its ``\centering``. With
+    neither caption nor label the text is returned unchanged.
+    """
+    if caption is None and label is None:
+        return latex
+    if label is not None and not re.fullmatch(r"[A-Za-z0-9:._/-]+", label):
+        from archcalc.errors import SpecError
+
+        raise SpecError(f"--label '{label}': use letters, digits and : . _ / - only (e.g. tab:mobilenet)")
+    if not latex:
+        return latex
+    from archcalc.report.compare import latex_text
+
+    head = ([r"\caption{" + latex_text(caption) + "}"] if caption is not None else []) + (
+        [r"\label{" + label + "}"] if label is not None else [])
+    lines = latex.rstrip("\n").split("\n")
+    if r"\begin{table}[t]" in lines:
+        i = lines.index(r"\centering", lines.index(r"\begin{table}[t]"))
+        return "\n".join(lines[:i + 1] + head + lines[i + 1:]) + "\n"
+    start = next(i for i, line in enumerate(lines) if line.startswith(r"\begin{tabular}"))
+    end = max(i for i, line in enumerate(lines) if line.startswith(r"\end{tabular}"))
+    out = lines[:start] + [r"\begin{table}[t]", r"\centering", *head] + lines[start:end + 1] + [r"\end{table}"]
+    return "\n".join(out + lines[end + 1:]) + "\n"
 
 
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -100,7 +165,7 @@ def render(headers: list[str], rows: list[list[Any]], fmt: str, raw_rows: list[l
 def _shape_cell(shape: Sequence, fmt: str) -> str:
     """A shape cell: ``64x56x56``, or LaTeX math when a size is symbolic."""
     if fmt == "latex" and any(type(d).__module__.startswith("sympy") for d in shape):
-        return "$" + r" \times ".join(expr_str(d, fmt).strip("$") for d in shape) + "$"
+        return "$" + r" {\times} ".join(expr_str(d, fmt).strip("$") for d in shape) + "$"
     return shape_str(shape)
 
 
@@ -174,6 +239,10 @@ def header_lines(a) -> list[str]:
     if a.symbolic:
         lines.append(f"Symbolic (ideal model) in {', '.join(a.symbols) or 'no symbols'}: "
                      "sizes are H/stride, channels unrounded, floor/ceil/round the identity.")
+        held = a.held
+        if held:
+            lines.append("Held at the point (structural: they decide repeat counts or branches): "
+                         + ", ".join(f"{k}={v}" for k, v in held.items()) + ".")
     return lines
 
 

@@ -649,6 +649,9 @@ def _use_target(rel: str, base: Path, roots: list[Path]) -> Path:
         target = _real(root / rel[len(BUNDLED_PREFIX):])
         if not target.is_relative_to(root):
             raise SpecError(f"use: '{_short(rel)[1:-1]}' leaves the bundled specs")
+        if not target.is_file():
+            have = ", ".join(f"{BUNDLED_PREFIX}blocks/{q.name}" for q in sorted((root / "blocks").glob("*.yaml")))
+            raise SpecError(f"use: no bundled block file '{_short(rel)[1:-1]}' (bundled: {have})")
         return target
     if Path(rel).is_absolute():
         raise SpecError(f"use: '{_short(rel)[1:-1]}' is an absolute path; use: takes paths relative to "

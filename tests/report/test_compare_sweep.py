@@ -38,7 +38,7 @@ def test_compare_latex_is_booktabs_with_conventions():
     rows = compare_rows(["mobilenet", "mobilenet:shallow"])
     tex = render_rows(["network", "variant"], rows, ("params", "macs", "published"), "latex")
     for part in (r"\toprule", r"\midrule", r"\bottomrule", r"\begin{tabular}", "mult-adds", "batch 1", "fp32",
-                 "3x224x224"):
+                 r"$3{\times}224{\times}224$"):
         assert part in tex
     # shallow MobileNet: Table 5 prints 307M mult-adds
     assert "307M" in tex
