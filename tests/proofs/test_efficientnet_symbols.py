@@ -16,7 +16,7 @@ def sym():
 
 def test_default_symbols_keep_phi_and_hold_the_structural_depth(sym):
     assert {"phi", "beta", "gamma", "classes"} <= set(sym.symbols) and "alpha" not in sym.symbols
-    assert sym.extra["held"] == {"depth_mult": 1}
+    assert sym.held == {"depth_mult": 1}
     macs = sympy.sympify(sym.totals["macs"])
     assert {"phi", "beta", "gamma", "classes"} <= {str(s) for s in macs.free_symbols}
     from archcalc.report.tables import header_lines
@@ -45,7 +45,7 @@ def test_formula_equals_the_numeric_engine_where_the_ideal_model_is_exact(sym):
 
 def test_other_specs_keep_their_symbols():
     assert analyze("mobilenet", symbolic=True).symbols == ("alpha", "rho", "classes")
-    assert "held" not in analyze("mobilenet", symbolic=True).extra
+    assert analyze("mobilenet", symbolic=True).held == {}
 
 
 def test_resolution_multiplier_proof_states_efficientnets_own_range():

@@ -117,7 +117,8 @@ def test_csv_cells_are_numbers_with_a_unit_column():
 
 
 def test_sorting_by_published_uses_the_full_value():
-    from archcalc.report.compare import column_values, compare_rows
+    from archcalc.report.compare import column_values
+    from archcalc.study import compare_rows
 
     rows = compare_rows(["mobilenet", "resnet:50"])
     assert column_values(rows, "published") == [569_000_000, 4_100_000_000]
@@ -169,7 +170,8 @@ def test_crowded_labels_are_moved_apart_not_dropped():
 
 def test_sweep_plot_labels_every_line_and_every_point(tmp_path, monkeypatch):
     from archcalc.report import plots
-    from archcalc.report.sweep import axes_from_options, plot_sweep, sweep_rows
+    from archcalc.report.sweep import axes_from_options, plot_sweep
+    from archcalc.study import sweep_rows
 
     seen = []
     real = plots.label_points
