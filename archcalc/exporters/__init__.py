@@ -1,0 +1,1 @@
+"""Exporters: a spec as something else (PyTorch source and modules)."""
