@@ -36,6 +36,7 @@ from archcalc.ops.activation import (
     Softmax,
     Tanh,
 )
+from archcalc.ops.bridge import AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, Chunk, Mean
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
 from archcalc.ops.merge import Add, Concat, Mul
@@ -272,3 +273,25 @@ def _mul(op, xs, p: Params):
 def _layer_scale(op: LayerScale, xs, p: Params):
     gamma = p.get("gamma", "other", (xs[0].shape[1],), constant(float(op.init)))
     return K.layer_scale(xs[0], gamma)
+
+
+@kernel(AdaptiveAvgPool, AdaptiveMaxPool)
+def _adaptive_pool(op, xs, p: Params):
+    mode = "avg" if isinstance(op, AdaptiveAvgPool) else "max"
+    return K.adaptive_pool2d(xs[0], tuple(int(v) for v in op.output_shape([xs[0].shape[1:]], None)[1:]), mode)
+
+
+@kernel(Chunk)
+def _chunk(op: Chunk, xs, p: Params):
+    start, stop = op.bounds(xs[0].shape[1])
+    return K.chunk(xs[0], start, stop)
+
+
+@kernel(ChannelShuffle)
+def _channel_shuffle(op: ChannelShuffle, xs, p: Params):
+    return K.channel_shuffle(xs[0], int(op.groups))
+
+
+@kernel(Mean)
+def _mean(op: Mean, xs, p: Params):
+    return K.mean_hw(xs[0], bool(op.keepdim))

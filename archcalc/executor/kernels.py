@@ -39,7 +39,11 @@ from numba import njit
 from archcalc.executor.threads import parallel_ranges
 
 __all__ = [
+    "adaptive_pool2d",
     "add",
+    "channel_shuffle",
+    "chunk",
+    "mean_hw",
     "avgpool2d",
     "batchnorm",
     "concat",
@@ -646,3 +650,42 @@ def layer_scale(x, gamma):
     """Per-channel scale (axis 1)."""
     x = _f32(x)
     return x * _f32(gamma).reshape(_chan_shape(x)), 0
+
+
+def _adaptive_starts(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive-pool regions ``[floor(i*size/out), ceil((i+1)*size/out))``."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def adaptive_pool2d(x, output_size, mode="avg"):
+    """Adaptive average / max pooling to ``output_size`` (oh, ow); 0 MACs."""
+    x = _f32(x)
+    n, c, h, w = x.shape
+    oh, ow = _pair(output_size)
+    out = np.empty((n, c, oh, ow), _F32)
+    rows, cols = _adaptive_starts(h, oh), _adaptive_starts(w, ow)
+    for i, (r0, r1) in enumerate(rows):
+        for j, (c0, c1) in enumerate(cols):
+            region = x[:, :, r0:r1, c0:c1]
+            out[:, :, i, j] = region.mean(axis=(2, 3), dtype=np.float64) if mode == "avg" else region.max(axis=(2, 3))
+    return out, 0
+
+
+def chunk(x, start: int, stop: int):
+    """Channels ``start:stop`` (a piece of ``torch.chunk``), copied; 0 MACs."""
+    return np.ascontiguousarray(_f32(x)[:, start:stop]).copy(), 0
+
+
+def channel_shuffle(x, groups: int):
+    """ShuffleNet's channel shuffle: (g, C/g) -> (C/g, g); 0 MACs."""
+    x = _f32(x)
+    n, c = x.shape[:2]
+    rest = x.shape[2:]
+    y = x.reshape((n, groups, c // groups) + rest).swapaxes(1, 2).reshape(x.shape)
+    return np.ascontiguousarray(y).copy(), 0
+
+
+def mean_hw(x, keepdim=False):
+    """Mean over H and W; 0 MACs."""
+    y = _f32(x).mean(axis=(2, 3), keepdims=bool(keepdim), dtype=np.float64).astype(_F32)
+    return y, 0

@@ -29,6 +29,7 @@ from archcalc.ops.activation import (
     Softmax,
     Tanh,
 )
+from archcalc.ops.bridge import AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, Chunk, Mean
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
 from archcalc.ops.merge import Add, Concat, Mul
@@ -137,6 +138,28 @@ def _mul(op, w, shape):
 def _layer_scale(op, w, shape):
     g = w["gamma"].view(1, -1, 1, 1)
     return lambda xs: xs[0] * (g if xs[0].dim() == 4 else g.view(1, -1))
+
+
+@torch_op(AdaptiveAvgPool, AdaptiveMaxPool)
+def _adaptive(op, w, shape):
+    size = tuple(int(v) for v in op.output_shape([shape], None)[1:])
+    fn = F.adaptive_avg_pool2d if isinstance(op, AdaptiveAvgPool) else F.adaptive_max_pool2d
+    return lambda xs: fn(xs[0], size)
+
+
+@torch_op(Chunk)
+def _chunk(op, w, shape):
+    return lambda xs: xs[0].chunk(int(op.chunks), 1)[int(op.index)]
+
+
+@torch_op(ChannelShuffle)
+def _channel_shuffle(op, w, shape):
+    return lambda xs: F.channel_shuffle(xs[0], int(op.groups))
+
+
+@torch_op(Mean)
+def _mean(op, w, shape):
+    return lambda xs: xs[0].mean((2, 3), keepdim=bool(op.keepdim))
 
 
 def torch_forward(net: Network, executor: Executor) -> Callable:

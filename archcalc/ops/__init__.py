@@ -11,6 +11,7 @@ from typing import get_args
 from archcalc.ops.activation import (
     Gelu, Hardsigmoid, Hardswish, Relu, Relu6, Sigmoid, Silu, Softmax, Tanh,
 )
+from archcalc.ops.bridge import AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, Chunk, Mean
 from archcalc.ops.base import FLOP_KINDS, PARAM_KINDS, Ctx, Op, Shape, numel
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
@@ -23,7 +24,8 @@ OPS: tuple[type[Op], ...] = (
     Conv2d, Linear,
     BatchNorm, LayerNorm, GroupNorm,
     Relu, Relu6, Gelu, Silu, Sigmoid, Hardswish, Hardsigmoid, Tanh, Softmax,
-    MaxPool, AvgPool, GlobalAvgPool,
+    MaxPool, AvgPool, GlobalAvgPool, AdaptiveAvgPool, AdaptiveMaxPool, Mean,
+    Chunk, ChannelShuffle,
     Add, Concat, Mul,
     Flatten, Dropout, DropPath, Identity, LayerScale,
 )

@@ -74,6 +74,25 @@ def group_norm(rng):
     return {"num_groups": g, "affine": bool(rng.random() < 0.7)}, [fmap(rng, g * int(rng.integers(1, 4)))]
 
 
+def adaptive_size(rng):
+    """Output sizes below, equal to and above the input's (regions overlap or repeat)."""
+    if rng.random() < 0.3:
+        return [int(rng.integers(1, 12)), int(rng.integers(1, 12))]
+    return int(rng.integers(1, 12))
+
+
+def chunk(rng):
+    c = int(rng.integers(2, 12))
+    n = int(rng.integers(1, c + 1))
+    pieces = -(-c // -(-c // n))  # torch.chunk may make fewer pieces than asked
+    return {"chunks": n, "index": int(rng.integers(0, pieces))}, [fmap(rng, c)]
+
+
+def channel_shuffle(rng):
+    g = int(rng.integers(1, 4))
+    return {"groups": g}, [fmap(rng, g * int(rng.integers(1, 4)))]
+
+
 #: op name -> rng -> (fields, per-sample input shapes). Activations share one example.
 EXAMPLES = {
     "conv2d": conv,
@@ -94,6 +113,11 @@ EXAMPLES = {
     "drop_path": lambda rng: ({"p": 0.1}, [any_shape(rng)]),
     "identity": lambda rng: ({}, [any_shape(rng)]),
     "layer_scale": lambda rng: ({"init": 1e-6}, [fmap(rng)]),
+    "adaptive_avgpool": lambda rng: ({"output_size": adaptive_size(rng)}, [fmap(rng)]),
+    "adaptive_maxpool": lambda rng: ({"output_size": adaptive_size(rng)}, [fmap(rng)]),
+    "chunk": chunk,
+    "channel_shuffle": channel_shuffle,
+    "mean": lambda rng: ({"keepdim": bool(rng.random() < 0.5)}, [fmap(rng)]),
 }
 
 

@@ -60,3 +60,25 @@ def test_output_and_flops_match_torch(spec, variant):
     assert err <= 1e-3 * scale, f"max |diff| {err:.3g} vs output scale {scale:.3g}"
     # torch counts 2 FLOPs per multiply-accumulate of conv / matmul
     assert counter.get_total_flops() == 2 * sum(r.macs for r in run.layers)
+
+
+@pytest.mark.parametrize("fields,shape", [
+    ({"op": "adaptive_avgpool", "output_size": 7}, (5, 2, 3)),
+    ({"op": "adaptive_avgpool", "output_size": [3, 2]}, (4, 7, 5)),
+    ({"op": "adaptive_maxpool", "output_size": 3}, (3, 5, 8)),
+    ({"op": "chunk", "chunks": 3, "index": 2}, (13, 4, 4)),
+    ({"op": "channel_shuffle", "groups": 3}, (12, 3, 3)),
+    ({"op": "mean", "keepdim": False}, (6, 5, 4)),
+])
+def test_importer_ops_match_torch(fields, shape):
+    """The executor's kernels for the importer's ops equal PyTorch's functions on random input."""
+    from archcalc.executor.dispatch import KERNELS, Params
+    from archcalc.executor.torch_ref import TORCH_OPS
+    from archcalc.ops import REGISTRY
+
+    op = REGISTRY[fields["op"]](**fields)
+    x = np.random.default_rng(3).standard_normal((2,) + shape).astype(np.float32)
+    y, macs = KERNELS[type(op)](op, [x], Params(np.random.default_rng(0)))
+    ref = TORCH_OPS[type(op)](op, {}, shape)([torch.from_numpy(x)]).numpy()
+    assert y.shape == ref.shape and macs == 0
+    np.testing.assert_allclose(y, ref, rtol=1e-6, atol=1e-6)

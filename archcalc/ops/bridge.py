@@ -1,0 +1,129 @@
+"""Ops the PyTorch/ONNX importers need: adaptive pools, chunk, channel_shuffle, mean.
+
+adaptive_avgpool / adaptive_maxpool (``nn.AdaptiveAvgPool2d(output_size)``): output
+``[C, oh, ow]``; output cell ``(i, j)`` reduces rows ``floor(i*H/oh) .. ceil((i+1)*H/oh)``
+and the same columns (PyTorch's regions, which overlap when ``H`` is not a multiple of
+``oh`` and repeat rows when ``H < oh``). With ``R = sum_i rows_i`` and ``S = sum_j cols_j``
+the taps per channel are ``R * S``: avg costs add ``C*(R*S - oh*ow)`` and div ``C*oh*ow``;
+max costs compare ``C*(R*S - oh*ow)``. In the ideal model ``R = H``, ``S = W``.
+
+chunk (``x.chunk(chunks, 1)[index]``): channel slice ``index`` of ``ceil(C / chunks)``
+channels (the last one may be smaller); free. channel_shuffle (ShuffleNet,
+``F.channel_shuffle(x, groups)``): a channel permutation; free. mean (``x.mean((2, 3))``):
+``[C]`` (or ``[C, 1, 1]`` with ``keepdim``), costs as global_avgpool.
+
+>>> from archcalc.ops.base import Ctx
+>>> AdaptiveAvgPool(op="adaptive_avgpool", output_size=7).output_shape([(512, 2, 2)], Ctx())
+(512, 7, 7)
+>>> AdaptiveAvgPool(op="adaptive_avgpool", output_size=7).flops([(512, 2, 2)], (512, 7, 7))
+{'add': 7680, 'div': 25088}
+>>> Chunk(op="chunk", chunks=2, index=1).output_shape([(116, 28, 28)], Ctx())
+(58, 28, 28)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from archcalc.errors import ShapeError
+from archcalc.ops.base import Op, Raw, as_int, as_pair, div, spatial
+from archcalc.spec.expr import is_symbolic
+
+
+def adaptive_extents(size: int, out: int) -> list[int]:
+    """PyTorch's adaptive-pool region sizes along one axis.
+
+    >>> adaptive_extents(5, 3)
+    [2, 3, 2]
+    """
+    return [-(-((i + 1) * size) // out) - (i * size) // out for i in range(out)]
+
+
+class _AdaptivePool(Op):
+    output_size: Raw
+
+    def output_shape(self, ins, ctx):
+        c, _, _ = spatial(ins[0], self.op)
+        oh, ow = as_pair(self.output_size, f"{self.op} output_size")
+        return (c, oh, ow)
+
+    def taps(self, ins, out):
+        """(taps per channel, output cells per channel)."""
+        c, h, w = ins[0]
+        _, oh, ow = out
+        if any(is_symbolic(v) for v in (h, w, oh, ow)):
+            return h * w, oh * ow
+        return sum(adaptive_extents(h, oh)) * sum(adaptive_extents(w, ow)), oh * ow
+
+
+class AdaptiveAvgPool(_AdaptivePool):
+    """Adaptive average pooling to ``output_size`` (``nn.AdaptiveAvgPool2d``)."""
+
+    op: Literal["adaptive_avgpool"]
+
+    def flops(self, ins, out):
+        taps, cells = self.taps(ins, out)
+        c = ins[0][0]
+        return {"add": c * (taps - cells), "div": c * cells}
+
+
+class AdaptiveMaxPool(_AdaptivePool):
+    """Adaptive max pooling to ``output_size`` (``nn.AdaptiveMaxPool2d``)."""
+
+    op: Literal["adaptive_maxpool"]
+
+    def flops(self, ins, out):
+        taps, cells = self.taps(ins, out)
+        return {"compare": ins[0][0] * (taps - cells)}
+
+
+class Chunk(Op):
+    """One piece of ``x.chunk(chunks, dim=1)``: a channel slice; free."""
+
+    op: Literal["chunk"]
+    chunks: Raw
+    index: Raw = 0
+
+    def bounds(self, c):
+        n = as_int(self.chunks, "chunk chunks")
+        i = as_int(self.index, "chunk index", minimum=0)
+        if is_symbolic(c):
+            return div(c, n) * i, div(c, n) * (i + 1)
+        size = -(-c // n)
+        if i * size >= c:
+            raise ShapeError(f"chunk: {c} channels in chunks of {size} have no piece {i}; "
+                             f"use an index below {-(-c // size)}")
+        return i * size, min(c, (i + 1) * size)
+
+    def output_shape(self, ins, ctx):
+        start, stop = self.bounds(ins[0][0])
+        return (stop - start,) + tuple(ins[0][1:])
+
+
+class ChannelShuffle(Op):
+    """ShuffleNet's channel shuffle with ``groups`` groups; free."""
+
+    op: Literal["channel_shuffle"]
+    groups: Raw
+
+    def output_shape(self, ins, ctx):
+        c = spatial(ins[0], "channel_shuffle")[0]
+        g = as_int(self.groups, "channel_shuffle groups")
+        if not is_symbolic(c) and c % g:
+            raise ShapeError(f"channel_shuffle: groups={g} does not divide channels={c}")
+        return ins[0]
+
+
+class Mean(Op):
+    """Mean over H and W (``x.mean((2, 3))``): ``[C]``, or ``[C, 1, 1]`` with ``keepdim``."""
+
+    op: Literal["mean"]
+    keepdim: Raw = False
+
+    def output_shape(self, ins, ctx):
+        c, _, _ = spatial(ins[0], "mean")
+        return (c, 1, 1) if self.keepdim else (c,)
+
+    def flops(self, ins, out):
+        c, h, w = ins[0]
+        return {"add": c * (h * w - 1), "div": c}
