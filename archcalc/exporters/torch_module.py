@@ -21,6 +21,7 @@ Text generation needs no torch; :func:`to_torch` imports it.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -287,7 +288,7 @@ class _Writer:
         self.calls = calls  # block call full name -> block name
         self.classes: dict[str, str] = {}  # body text -> class name
         self.order: list[tuple[str, str]] = []  # (name, text)
-        self.used: set[str] = set()
+        self.used: set[str] = {"F", "nn", "torch", "drop_path"} | set(dir(builtins))  # never shadowed
         self.em = _Emit()
 
     def class_for(self, node: _Node) -> str:
