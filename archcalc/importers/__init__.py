@@ -34,7 +34,7 @@ def torch_text(module, input_shape=(3, 224, 224), name: str | None = None) -> tu
 
     cap = capture(module, input_shape)
     title = name or type(module).__name__
-    return spec_text(title, cap.entries, cap.input_shape, _notes(cap)), cap
+    return spec_text(title, cap.entries, cap.input_shape, _notes(cap), module_types=cap.module_types), cap
 
 
 def from_torch(module, input_shape=(3, 224, 224), name: str | None = None):

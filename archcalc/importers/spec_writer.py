@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 
 def _scalar(v) -> str:
@@ -39,7 +40,7 @@ def _q(name: str) -> str:
 
 
 def spec_text(title: str, entries: list, input_shape: tuple, notes: list[str], description: str = "",
-              extra_vars: dict | None = None) -> str:
+              extra_vars: dict | None = None, module_types: dict | None = None) -> str:
     """The spec YAML of ``entries`` (objects with ``name``, ``op``, ``fields``, ``inputs``, ``shape``)."""
     entries = list(entries)
     vars_: dict = {}
@@ -72,51 +73,243 @@ def spec_text(title: str, entries: list, input_shape: tuple, notes: list[str], d
     if notes:
         out.append("notes:")
         out += [f"  - {_q(n)}" for n in notes]
+    layers, blocks = _body(entries, module_types)
+    if blocks:
+        out.append("blocks:")
+        out += blocks
     out.append("layers:")
-    out += _body(entries)
+    out += layers
     return "\n".join(out) + "\n"
 
 
-def _body(entries: list) -> list[str]:
-    lines: list[str] = []
-    open_path: list[str] = []  # components of the open groups
+class _NotBlockable(Exception):
+    pass
+
+
+class _Tree:
+    def __init__(self, path: str, parent=None):
+        self.path, self.parent = path, parent
+        self.items: list = []
+        self.children: dict = {}
+        self.first = None  # first entry below
+
+    @property
+    def comp(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+    def last(self):
+        item = self.items[-1]
+        return item.last() if isinstance(item, _Tree) else item
+
+
+def _tree(entries: list) -> _Tree:
+    root = _Tree("")
     closed: set[str] = set()
-    locals_: list[set] = [set()]  # local names per open frame (root first)
-    prev = "input"
     for e in entries:
         parts = e.name.split(".")
-        group, local = parts[:-1], parts[-1]
-        n = 0
-        while n < min(len(open_path), len(group)) and open_path[n] == group[n]:
-            n += 1
-        while len(open_path) > n:  # close groups
-            closed.add(".".join(open_path))
-            locals_[-2].add(open_path[-1])
-            open_path.pop()
-            locals_.pop()
-        for comp in group[n:]:  # open groups
-            path = ".".join(open_path + [comp])
-            if path in closed:
-                raise ValueError(f"the layers of '{path}' are not contiguous in execution order (at {e.name})")
-            indent = "  " * len(open_path)
-            lines.append(f"{indent}- name: {_q(comp)}")
-            lines.append(f"{indent}  body:")
-            open_path.append(comp)
-            locals_.append(set())
-        indent = "  " * len(open_path)
-        fields = [f"op: {e.op}", f"name: {_q(local)}"]
+        node = root
+        for i, comp in enumerate(parts[:-1]):
+            child = node.children.get(comp)
+            if child is None or (node.items and node.items[-1] is not child):
+                path = ".".join(parts[:i + 1])
+                if path in closed or child is not None:
+                    raise ValueError(f"the layers of '{path}' are not contiguous in execution order (at {e.name})")
+                child = _Tree(path, node)
+                node.children[comp] = child
+                for it in node.items:
+                    if isinstance(it, _Tree):
+                        closed.add(it.path)
+                node.items.append(child)
+            node = child
+        node.items.append(e)
+        n = node
+        while n is not None and n.first is None:
+            n.first = e
+            n = n.parent
+    return root
+
+
+class _Scope:
+    """Frames of local names while rendering; block mode forbids names outside the block."""
+
+    def __init__(self):
+        self.frames: list[dict] = [{}]  # local -> full layer name (groups: their last layer)
+        self.inputs: list[str] = ["input"]
+        self.block_base: int | None = None
+
+    def ref(self, src: str) -> str:
+        lo = self.block_base if self.block_base is not None else 0
+        for depth in range(len(self.frames) - 1, lo - 1, -1):
+            for local, full in self.frames[depth].items():
+                if full == src and not any(local in self.frames[d] for d in range(depth + 1, len(self.frames))):
+                    return _q(local)
+        if src == self.inputs[-1]:
+            return "in"
+        if self.block_base is not None:
+            raise _NotBlockable(src)
+        if len(src.split(".")) == 1 and any(src in f for f in self.frames):
+            raise ValueError(f"reference to '{src}' would be shadowed by a local name")
+        return _q(src)
+
+
+class _Writer:
+    def __init__(self, module_types: dict):
+        self.types = module_types  # module path -> class name
+        self.prev = "input"
+        self.scope = _Scope()
+        self.instances: dict = {}  # (block key) -> list of (call id, values)
+        self.calls: list = []  # call id -> (key, values)
+        self.blocks: dict = {}  # key -> template lines
+
+    # ------------------------------------------------------ entries --
+    def entry(self, e, indent: str, values: list | None) -> str:
+        parts = e.name.split(".")
+        fields = [f"op: {e.op}", f"name: {_q(parts[-1])}"]
         refs = list(e.inputs)
-        if refs and not (len(refs) == 1 and refs[0] == prev):
-            resolved = [_ref(r, open_path, locals_) for r in refs]
+        if refs and not (len(refs) == 1 and refs[0] == self.prev):
+            resolved = [self.scope.ref(r) for r in refs]
             if len(refs) == 1 and e.op not in ("add", "concat", "mul"):
                 fields.append(f"input: {resolved[0]}")
             else:
                 fields.append("inputs: [" + ", ".join(resolved) + "]")
-        fields += [f"{k}: {_scalar(v)}" for k, v in e.fields.items() if not _is_default(e.op, k, v)]
-        lines.append(f"{indent}- {{{', '.join(fields)}}}")
-        locals_[-1].add(local)
-        prev = e.name
-    return lines
+        for k, v in e.fields.items():
+            if _is_default(e.op, k, v):
+                continue
+            if values is not None and not isinstance(v, str) and not (isinstance(v, list) and any(isinstance(x, str) for x in v)):
+                values.append((f"{'_'.join(parts[len(self.scope_prefix):])}_{k}", v))
+                fields.append(f"{k}: \x00{len(values) - 1}\x00")
+            else:
+                fields.append(f"{k}: {_scalar(v)}")
+        self.scope.frames[-1][parts[-1]] = e.name
+        self.prev = e.name
+        return f"{indent}- {{{', '.join(fields)}}}"
+
+    def group_head(self, node: _Tree, indent: str, lines: list, key: str = "name") -> None:
+        first_in = node.first.inputs[0] if node.first.inputs else self.prev
+        head = f"{indent}- name: {_q(node.comp)}"
+        if first_in != self.prev:
+            head += f"\n{indent}  input: {self.scope.ref(first_in)}"
+        lines.append(head)
+        self.prev = first_in
+
+    def open(self, node: _Tree) -> None:
+        self.scope.frames.append({})
+        self.scope.inputs.append(self.prev)
+
+    def close(self, node: _Tree) -> None:
+        self.scope.frames.pop()
+        self.scope.inputs.pop()
+        self.scope.frames[-1][node.comp] = node.last().name
+
+    def body(self, node: _Tree, indent: str, values: list | None) -> list[str]:
+        lines: list[str] = []
+        for item in node.items:
+            if not isinstance(item, _Tree):
+                lines.append(self.entry(item, indent, values))
+                continue
+            if values is None and self.blockable(item):
+                call = self.try_block(item, indent)
+                if call is not None:
+                    lines.append(call)
+                    continue
+            self.group_head(item, indent, lines)
+            lines.append(f"{indent}  body:")
+            self.open(item)
+            lines += self.body(item, indent + "  ", values)
+            self.close(item)
+        return lines
+
+    def blockable(self, node: _Tree) -> bool:
+        t = self.types.get(node.path, "")
+        return bool(t) and t not in ("Sequential", "ModuleList", "ModuleDict")
+
+    def try_block(self, node: _Tree, indent: str) -> str | None:
+        saved = (self.prev, [dict(f) for f in self.scope.frames], list(self.scope.inputs), self.scope.block_base)
+        first_in = node.first.inputs[0] if node.first.inputs else self.prev
+        try:
+            head = self.scope.ref(first_in) if first_in != self.prev else None
+            self.prev = first_in
+            self.scope.frames.append({})
+            self.scope.inputs.append(first_in)
+            self.scope.block_base = len(self.scope.frames) - 1
+            self.scope_prefix = node.path.split(".")
+            values: list = []
+            lines = self.body(node, "      ", values)
+        except _NotBlockable:
+            self.prev, frames, self.scope.inputs, self.scope.block_base = saved
+            self.scope.frames = frames
+            return None
+        self.scope.frames.pop()
+        self.scope.inputs.pop()
+        self.scope.block_base = saved[3]
+        self.scope.frames[-1][node.comp] = node.last().name
+        key = (self.types[node.path], "\n".join(lines), tuple(n for n, _ in values))
+        cid = len(self.calls)
+        self.calls.append((key, [v for _, v in values], node.comp, head))
+        self.instances.setdefault(key, []).append(cid)
+        return f"{indent}\x01{cid}\x01"
+
+    # ------------------------------------------------------- output --
+    def finish(self, lines: list[str]) -> tuple[list[str], list[str]]:
+        names: dict = {}
+        used: set = set()
+        block_lines: list[str] = []
+        args_of: dict = {}
+        for key, cids in self.instances.items():
+            base = re.sub(r"(?<!^)(?=[A-Z])", "_", key[0]).lower()
+            name, i = base, 2
+            while name in used:
+                name, i = f"{base}_{i}", i + 1
+            used.add(name)
+            names[key] = name
+            rows = [self.calls[c][1] for c in cids]
+            varying = [j for j in range(len(key[2])) if any(r[j] != rows[0][j] for r in rows)]
+            arg_names = {}
+            taken: set = set()
+            columns: dict = {}
+            for j in varying:
+                col = tuple(repr(r[j]) for r in rows)
+                if col in columns:  # always equal to an earlier argument: one argument
+                    arg_names[j] = columns[col]
+                    continue
+                a = re.sub(r"\W", "_", key[2][j])
+                a = a if not a[0].isdigit() else "a_" + a
+                while a in taken:
+                    a += "_"
+                taken.add(a)
+                arg_names[j] = a
+                columns[col] = a
+            args_of[key] = arg_names
+            body = key[1]
+            for j in range(len(key[2])):
+                body = body.replace(f"\x00{j}\x00", arg_names[j] if j in arg_names else _scalar(rows[0][j]))
+            block_lines.append(f"  {name}:")
+            if arg_names:
+                block_lines.append("    args: {" + ", ".join(f"{a}: null" for a in dict.fromkeys(arg_names.values())) + "}")
+            block_lines.append("    body:")
+            block_lines += [line[2:] for line in body.split("\n")]
+        out = []
+        for line in lines:
+            m = re.fullmatch(r"( *)\x01(\d+)\x01", line)
+            if not m:
+                out.append(line)
+                continue
+            key, values, comp, head = self.calls[int(m.group(2))]
+            fields = [f"block: {names[key]}", f"name: {_q(comp)}"]
+            if head is not None:
+                fields.append(f"input: {head}")
+            first = {}
+            for j, a in args_of[key].items():
+                first.setdefault(a, j)
+            fields += [f"{a}: {_scalar(values[j])}" for a, j in first.items()]
+            out.append(f"{m.group(1)}- {{{', '.join(fields)}}}")
+        return out, block_lines
+
+
+def _body(entries: list, module_types: dict | None = None) -> tuple[list[str], list[str]]:
+    w = _Writer(module_types or {})
+    lines = w.body(_tree(entries), "", None)
+    return w.finish(lines)
 
 
 def _is_default(op: str, key: str, value) -> bool:
@@ -125,19 +318,3 @@ def _is_default(op: str, key: str, value) -> bool:
     f = REGISTRY[op].model_fields.get(key)
     return f is not None and not f.is_required() and f.default is not None and f.default == value \
         and type(f.default) is type(value)
-
-
-def _ref(src: str, open_path: list[str], locals_: list[set]) -> str:
-    """How to name ``src`` from the current scope (the builder looks up local names first)."""
-    parts = src.split(".")
-    # a layer of an open frame is best named locally
-    for depth in range(len(open_path), -1, -1):
-        if parts[:-1] == open_path[:depth] and len(parts) == depth + 1:
-            shadowed = any(parts[-1] in locals_[d] for d in range(depth + 1, len(open_path) + 1))
-            if not shadowed and parts[-1] in locals_[depth]:
-                return _q(parts[-1])
-    if len(parts) == 1:
-        if any(src in names for names in locals_):
-            raise ValueError(f"reference to '{src}' would be shadowed by a local name")
-        return _q(src)
-    return _q(src)

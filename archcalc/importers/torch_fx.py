@@ -59,6 +59,7 @@ class Captured:
     params_total: int
     off_path: dict = field(default_factory=dict)  #: module path -> params never used
     model_class: str = ""
+    module_types: dict = field(default_factory=dict)  #: module path -> class name
 
 
 @dataclass
@@ -596,7 +597,11 @@ def capture(module: nn.Module, input_shape=(3, 224, 224)) -> Captured:
         if name not in mp.used_params:
             top = name.rsplit(".", 1)[0]
             off[top] = off.get(top, 0) + p.numel()
-    return Captured(mp.entries, input_shape, total, _roll_up(off), _type_name(module))
+    types = {}
+    for node in gm.graph.nodes:
+        for path, (_, t) in (node.meta.get("nn_module_stack") or {}).items():
+            types[path] = t.__name__ if isinstance(t, type) else str(t).rsplit(".", 1)[-1]
+    return Captured(mp.entries, input_shape, total, _roll_up(off), _type_name(module), types)
 
 
 def _roll_up(off: dict[str, int]) -> dict[str, int]:
