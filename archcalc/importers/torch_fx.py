@@ -100,7 +100,8 @@ class _Tracer(torch.fx.Tracer):
         return not any(True for _ in m.children()) or type(m).__name__ in COMPOSITE_LEAVES
 
 
-COMPOSITE_LEAVES: set[str] = set()
+#: modules with children that are mapped whole (timm's BN + activation in one module)
+COMPOSITE_LEAVES: set[str] = {"BatchNormAct2d"}
 
 
 # ----------------------------------------------------------------- mapper --
@@ -157,6 +158,7 @@ class _Mapper:
     # ----------------------------------------------------------- main --
     def run(self) -> None:
         for node in self.gm.graph.nodes:
+            before = sum(n for n, _ in self.unmapped.values())
             if node.op == "placeholder":
                 self.vals[node] = _Val("input")
             elif node.op == "output":
@@ -170,6 +172,8 @@ class _Mapper:
             elif node.op == "call_method":
                 self.call_method(node)
             if node not in self.vals and self.shape(node) is not None:
+                if sum(n for n, _ in self.unmapped.values()) == before:
+                    self.miss(f"{node.op} {getattr(node.target, '__name__', node.target)}", self.scope(node))
                 self.vals[node] = _Val("<unmapped>")  # keep going: report every unmapped kind once
 
     def call_module(self, node) -> None:
@@ -179,7 +183,7 @@ class _Mapper:
         if x is None or not isinstance(x, _Val):
             self.miss(f"module {_type_name(m)} (on a non-tensor input)", node.target)
             return
-        fn = MODULES.get(kind) or next((f for k, f in MODULES.items() if isinstance(k, str) and k == kind.__name__), None)
+        fn = MODULES.get(kind) or MODULES.get(kind.__name__)
         if fn is None:
             self.miss(f"module {_type_name(m)}", node.target)
             return
@@ -203,6 +207,9 @@ class _Mapper:
     def call_method(self, node) -> None:
         fn = METHODS.get(node.target)
         x = self.arg(node.args[0])
+        if isinstance(x, tuple) and x[0] == "param" and node.target in ("reshape", "view"):
+            self.vals[node] = x  # a parameter reshaped to broadcast (timm's layer scale)
+            return
         if not isinstance(x, _Val):
             return  # a method of a size or a tuple
         if fn is None:
@@ -216,11 +223,11 @@ class _Mapper:
 
 
 # --------------------------------------------------------------- modules --
-def _conv(mp: _Mapper, node, m: nn.Conv2d, x):
+def _conv(mp: _Mapper, node, m: nn.Conv2d, x, same: bool = False):
     if m.padding_mode != "zeros":
         mp.miss(f"module {_type_name(m)}(padding_mode={m.padding_mode!r})", node.target)
         return False
-    pad = m.padding if isinstance(m.padding, str) else _pair(m.padding)
+    pad = "same" if same else m.padding if isinstance(m.padding, str) else _pair(m.padding)
     fields = {"out_channels": m.out_channels, "kernel_size": _pair(m.kernel_size), "stride": _pair(m.stride),
               "padding": pad, "dilation": _pair(m.dilation), "groups": m.groups, "bias": m.bias is not None}
     mp.emit(node, node.target, "conv2d", fields, [x])
@@ -292,7 +299,8 @@ def _maxpool(mp, node, m: nn.MaxPool2d, x):
 
 
 def _avgpool(mp, node, m: nn.AvgPool2d, x):
-    if not m.count_include_pad or m.divisor_override is not None:
+    # without padding, count_include_pad changes nothing (ceil-mode overhang is never counted)
+    if (not m.count_include_pad and _pair(m.padding) != 0) or m.divisor_override is not None:
         mp.miss(f"module {_type_name(m)}(count_include_pad=False or divisor_override)", node.target)
         return False
     mp.emit(node, node.target, "avgpool", _pool_fields(m.kernel_size, m.stride, m.padding, 1, m.ceil_mode), [x])
@@ -370,7 +378,36 @@ MODULES: dict = {
     nn.Flatten: _flatten_module, nn.Identity: _alias,
     nn.Dropout: _dropout, nn.Dropout2d: _dropout,
     "StochasticDepth": _stochastic_depth, "Permute": _permute_module,
+    # timm's layers (mapped by class name: timm is optional)
+    "DropPath": lambda mp, node, m, x: mp.emit(node, node.target, "drop_path", {"p": float(m.drop_prob)}, [x], x.layout),
+    "Conv2dSame": lambda mp, node, m, x: _conv(mp, node, m, x, same=True),
+    "BatchNormAct2d": lambda mp, node, m, x: _bn_act(mp, node, m, x),
+    "Sigmoid": _simple("sigmoid"), "Tanh": _simple("tanh"), "Swish": _simple("silu"),
+    "HardSwish": _simple("hardswish"), "HardSigmoid": _simple("hardsigmoid"),
+    "GELU": lambda mp, node, m, x: mp.emit(node, node.target, "gelu", {}, [x], x.layout),
+    "GELUTanh": lambda mp, node, m, x: mp.emit(node, node.target, "gelu", {"approximate": "tanh"}, [x], x.layout),
+    "Linear": lambda mp, node, m, x: _linear(mp, node, m, x) if isinstance(m, nn.Linear) else mp.miss(
+        f"module {_type_name(m)}", node.target),
 }
+
+
+def _bn_act(mp: _Mapper, node, m, x):
+    """timm's BatchNormAct2d: batchnorm, then its ``drop`` (identity in eval) and ``act``."""
+    if _batchnorm(mp, node, m, x) is False:
+        return False
+    bn = mp.vals[node]
+    act = m.act
+    simple = {nn.ReLU: "relu", nn.ReLU6: "relu6", nn.SiLU: "silu", nn.Sigmoid: "sigmoid", nn.Hardswish: "hardswish",
+              nn.GELU: "gelu", nn.Tanh: "tanh"}
+    if isinstance(act, nn.Identity):
+        return
+    op = simple.get(type(act)) or {"GELU": "gelu", "Swish": "silu", "HardSwish": "hardswish"}.get(type(act).__name__)
+    if op is None:
+        mp.miss(f"module {_type_name(act)} (in BatchNormAct2d)", f"{node.target}.act")
+        return False
+    full = mp.unique(f"{node.target}_act")
+    mp.entries.append(Entry(full, op, {}, [bn.src], mp.entries[-1].shape))
+    mp.vals[node] = _Val(full)
 
 
 # ------------------------------------------------------------- functions --

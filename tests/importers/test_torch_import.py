@@ -107,3 +107,14 @@ def test_own_factory_with_args(tmp_path):
     text, cap = torch_text(m, (3, 32, 32))
     assert cap.params_total == 3 * 24 * 9 + 24 + 48 + 24 * 10 + 10
     assert "out_channels: 24" in text
+
+
+@pytest.mark.parametrize("name", ["resnet50d", "efficientnet_b0", "tf_efficientnet_b0", "mobilenetv3_large_100",
+                                  "regnety_002"])
+def test_timm_import_is_exact_and_round_trips(name):
+    """timm's own layers: BatchNormAct2d, SqueezeExcite, DropPath, Conv2dSame (tf_*), avg-pool shortcuts."""
+    timm = pytest.importorskip("timm")
+    torch.manual_seed(0)
+    r = bridge_check(timm.create_model(name, pretrained=False), (3, 64, 64))
+    assert r["params_ok"] and r["macs_ok"] and r["layers_ok"], r
+    assert r["round_trip_ok"], r
