@@ -31,23 +31,9 @@ import torch.nn.functional as F
 from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
 
 from archcalc.errors import SpecError
+from archcalc.importers.common import Entry, UnmappedError  # noqa: F401 (re-exported)
 
 NCHW, NHWC = "nchw", "nhwc"
-
-
-class UnmappedError(SpecError):
-    """The module uses types, functions or methods archcalc cannot map."""
-
-
-@dataclass
-class Entry:
-    """One archcalc op: its full (dotted) name, fields and input layer names."""
-
-    name: str
-    op: str
-    fields: dict
-    inputs: list
-    shape: tuple  #: (C, H, W) or (F,) per sample, from the traced run
 
 
 @dataclass
