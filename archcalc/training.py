@@ -52,7 +52,7 @@ BACKWARD: dict[str, Callable[..., dict[str, Any]]] = {}
 #: op name -> saved-tensor rule: (op, in_shapes, out_shape) -> list of what it saves (see :func:`saved`)
 SAVED: dict[str, Callable[..., list[tuple]]] = {}
 #: ops whose output is a view of (shares the storage of) their first input
-VIEWS = {"flatten", "identity"}
+VIEWS = {"flatten", "identity", "chunk"}
 
 
 def rule(*names: str, saves: Callable[..., list[tuple]] | None = None):
@@ -129,6 +129,27 @@ def _gap(op, ins, out):
 
 
 rule("add", "concat", "flatten", "identity", saves=_none)(lambda op, ins, out: {})
+# the importers' data movement: chunk is a view (narrow), channel_shuffle a copy; no gradient arithmetic
+rule("chunk", "channel_shuffle", saves=_none)(lambda op, ins, out: {})
+
+
+@rule("mean", saves=_none)
+def _mean(op, ins, out):
+    """As global_avgpool: one division per channel, broadcast over the positions."""
+    return {"div": ins[0][0]}
+
+
+@rule("adaptive_avgpool", saves=_input)
+def _adaptive_avgpool(op, ins, out):
+    """Each output gradient, divided by its region's size, is added to every position of its region."""
+    taps, cells = op.taps(ins, out)
+    return {"div": numel(out), "add": ins[0][0] * taps}
+
+
+@rule("adaptive_maxpool", saves=lambda op, ins, out: [("in", 0), ("index", numel(out))])
+def _adaptive_maxpool(op, ins, out):
+    """Each output gradient is added to its arg-max input position."""
+    return {"add": numel(out)}
 
 
 @rule("mul", saves=lambda op, ins, out: [("in", 0), ("in", 1)])
