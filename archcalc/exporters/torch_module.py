@@ -347,6 +347,30 @@ class _Writer:
         return name
 
 
+def rename(net: Network, names: dict[str, str]) -> Network:
+    """``net`` with layer-name prefixes replaced (``stem.conv`` -> ``conv1``); longest prefix first."""
+    if not names:
+        return net
+    from dataclasses import replace
+
+    order = sorted(names, key=len, reverse=True)
+
+    def new(name: str) -> str:
+        for old in order:
+            if name == old or name.startswith(old + "."):
+                rest = name[len(old):].lstrip(".")
+                to = names[old]
+                return f"{to}.{rest}" if to and rest else (to or rest)
+        return name
+
+    mapping = {lay.name: new(lay.name) for lay in net.layers}
+    if len(set(mapping.values())) != len(mapping):
+        raise ValueError("torch_names maps two layers to one name")
+    layers = [replace(lay, name=mapping[lay.name], inputs=[mapping.get(s, s) for s in lay.inputs]) for lay in net.layers]
+    calls = {new(k): v for k, v in net.block_calls.items()}
+    return replace(net, layers=layers, block_calls=calls)
+
+
 def network_source(net: Network, title: str) -> tuple[str, str]:
     """(Python source, name of the top-level class) of a built network."""
     w = _Writer(net.block_calls)
@@ -367,7 +391,9 @@ def source(spec, variant: str | None = None, vars: dict[str, Any] | None = None,
     from archcalc.api import analyze
 
     a = analyze(spec, variant=variant, vars=vars, resolution=resolution)
-    net = a.network
+    from archcalc.api import load
+
+    net = rename(a.network, load(spec).spec.torch_names)
     where = Path(a.spec_path).name if a.spec_path else "a spec"
     title = f"{net.name}" + (f" (variant {net.variant})" if net.variant else "") + f", exported from {where}."
     return network_source(net, title)

@@ -54,7 +54,10 @@ def test_state_dict_keys_are_layer_names():
     m = to_torch("resnet", variant="50")
     keys = set(m.state_dict())
     assert "layer1.0.conv1.weight" in keys and "layer4.2.bn3.running_var" in keys
-    net = analyze("resnet", variant="50").network
+    from archcalc.exporters.torch_module import rename
+
+    net = rename(analyze("resnet", variant="50").network, load("resnet").spec.torch_names)
+    assert net.layers[0].name == "conv1"  # stem.conv, by the spec's torch_names
     convs = {lay.name for lay in net.layers if lay.op.op == "conv2d"}
     assert convs == {k.removesuffix(".weight") for k in keys if k.endswith(".weight")
                      and m.get_submodule(k.removesuffix(".weight")).__class__.__name__ == "Conv2d"}
@@ -81,3 +84,19 @@ def test_export_cli_writes_file(tmp_path):
     ns: dict = {}
     exec(compile(target.read_text(), str(target), "exec"), ns)
     assert sum(p.numel() for p in ns["Net"]().parameters()) == 11689512  # torchvision resnet18
+
+
+@pytest.mark.parametrize("spec,variant,model", [("resnet", "18", "resnet18"), ("resnet", "50", "resnet50"),
+                                                ("resnext", "50-32x4d", "resnext50_32x4d"),
+                                                ("wide_resnet", "wrn-50-2", "wide_resnet50_2")])
+def test_bundled_spec_loads_torchvision_weights_strictly(spec, variant, model):
+    """The spec's torch_names map makes the exported state_dict torchvision's, shape for shape."""
+    tvm = pytest.importorskip("torchvision.models")
+    torch.manual_seed(0)
+    ref = tvm.get_model(model, weights=None).eval()
+    m = to_torch(spec, variant=variant).eval()
+    assert {k: v.shape for k, v in m.state_dict().items()} == {k: v.shape for k, v in ref.state_dict().items()}
+    m.load_state_dict(ref.state_dict(), strict=True)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(m(x), ref(x), rtol=1e-4, atol=1e-4)
