@@ -88,7 +88,7 @@ def _per(**kinds: int) -> Callable[..., dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ rules --
-@rule("conv2d", "linear", saves=_input)
+@rule("conv2d", "linear", "conv_transpose2d", saves=_input)
 def _bias_grad(op, ins, out):
     """Bias gradient: a sum over positions, one add per output element."""
     return {"add": numel(out)} if getattr(op, "bias", False) else {}
@@ -131,6 +131,16 @@ def _gap(op, ins, out):
 rule("add", "concat", "flatten", "identity", saves=_none)(lambda op, ins, out: {})
 # the importers' data movement: chunk is a view (narrow), channel_shuffle a copy; no gradient arithmetic
 rule("chunk", "channel_shuffle", saves=_none)(lambda op, ins, out: {})
+
+
+rule("pad", saves=_none)(lambda op, ins, out: {})
+
+
+@rule("upsample", saves=_none)
+def _upsample(op, ins, out):
+    """nearest: each output gradient added to its source; bilinear: 4 mul and 4 add per output element."""
+    n = numel(out)
+    return {"add": n} if op.mode == "nearest" else {"mul": 4 * n, "add": 4 * n}
 
 
 @rule("mean", saves=_none)

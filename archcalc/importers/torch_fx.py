@@ -351,8 +351,44 @@ def _permute(mp, node, x, dims):
         mp.miss(f"permute{dims} (only the channel-last round trip of ConvNeXt)", mp.scope(node))
 
 
+def _conv_transpose(mp: _Mapper, node, m: nn.ConvTranspose2d, x):
+    if m.padding_mode != "zeros" or isinstance(m.padding, str):
+        mp.miss(f"module {_type_name(m)}(padding={m.padding!r}, padding_mode={m.padding_mode!r})", node.target)
+        return False
+    fields = {"out_channels": m.out_channels, "kernel_size": _pair(m.kernel_size), "stride": _pair(m.stride),
+              "padding": _pair(m.padding), "output_padding": _pair(m.output_padding), "dilation": _pair(m.dilation),
+              "groups": m.groups, "bias": m.bias is not None}
+    mp.emit(node, node.target, "conv_transpose2d", fields, [x])
+
+
+def _upsample_fields(mp, node, size, scale, mode, align_corners):
+    src, out = mp.shape(node.args[0]), mp.shape(node)
+    f = out[2] // src[2] if src[2] else 0
+    if mode not in ("nearest", "bilinear") or f < 1 or out[2] != src[2] * f or out[3] != src[3] * f:
+        return None
+    fields = {"scale_factor": int(f), "mode": mode}
+    if mode == "bilinear" and align_corners:
+        fields["align_corners"] = True
+    return fields
+
+
+def _upsample_module(mp, node, m, x):
+    fields = _upsample_fields(mp, node, m.size, m.scale_factor, m.mode, bool(m.align_corners))
+    if fields is None:
+        mp.miss(f"module {_type_name(m)}(mode={m.mode!r}, non-integer factor)", node.target)
+        return False
+    mp.emit(node, node.target, "upsample", fields, [x])
+
+
+def _pad_module(mp, node, m, x):
+    left, right, top, bottom = (int(v) for v in m.padding)
+    mp.emit(node, node.target, "pad", {"padding": [left, right, top, bottom], "value": float(m.value)}, [x])
+
+
 MODULES: dict = {
-    nn.Conv2d: _conv, nn.Linear: _linear,
+    nn.Conv2d: _conv, nn.Linear: _linear, nn.ConvTranspose2d: _conv_transpose,
+    nn.Upsample: _upsample_module, nn.UpsamplingNearest2d: _upsample_module,
+    nn.UpsamplingBilinear2d: _upsample_module, nn.ZeroPad2d: _pad_module, nn.ConstantPad2d: _pad_module,
     nn.BatchNorm2d: _batchnorm, nn.BatchNorm1d: _batchnorm,
     nn.LayerNorm: _layernorm, "LayerNorm2d": _layernorm, nn.GroupNorm: _groupnorm,
     nn.ReLU: _simple("relu"), nn.ReLU6: _simple("relu6"), nn.SiLU: _simple("silu"),
@@ -531,7 +567,28 @@ def _fn_mean(mp, node):
     _mean(mp, node)
 
 
+def _fn_interpolate(mp: _Mapper, node):
+    a = _kw(node, ["size", "scale_factor", "mode", "align_corners"],
+            {"size": None, "scale_factor": None, "mode": "nearest", "align_corners": None})
+    fields = _upsample_fields(mp, node, a["size"], a["scale_factor"], a["mode"], bool(a["align_corners"]))
+    if fields is None:
+        mp.miss(f"F.interpolate(mode={a['mode']!r}, non-integer factor)", mp.scope(node))
+        return
+    mp.emit(node, mp.fname(node, "upsample"), "upsample", fields, [mp.arg(node.args[0])])
+
+
+def _fn_pad(mp: _Mapper, node):
+    a = _kw(node, ["pad", "mode", "value"], {"pad": None, "mode": "constant", "value": None})
+    p = list(a["pad"])
+    if a["mode"] != "constant" or len(p) != 4:
+        mp.miss(f"F.pad(mode={a['mode']!r}, {len(p)} sizes)", mp.scope(node))
+        return
+    mp.emit(node, mp.fname(node, "pad"), "pad", {"padding": [int(v) for v in p], "value": float(a["value"] or 0.0)},
+            [mp.arg(node.args[0])])
+
+
 FUNCTIONS: dict = {
+    F.interpolate: _fn_interpolate, F.pad: _fn_pad,
     operator.add: _binary("add"), operator.iadd: _binary("add"), torch.add: _binary("add"),
     operator.mul: _binary("mul"), operator.imul: _binary("mul"), torch.mul: _binary("mul"),
     torch.cat: _cat, torch.concat: _cat, torch.flatten: _fn_flatten,

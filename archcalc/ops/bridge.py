@@ -1,4 +1,5 @@
-"""Ops the PyTorch/ONNX importers need: adaptive pools, chunk, channel_shuffle, mean.
+"""Ops the PyTorch/ONNX bridges need: adaptive pools, chunk, channel_shuffle, mean,
+conv_transpose2d, upsample, pad.
 
 adaptive_avgpool / adaptive_maxpool (``nn.AdaptiveAvgPool2d(output_size)``): output
 ``[C, oh, ow]``; output cell ``(i, j)`` reduces rows ``floor(i*H/oh) .. ceil((i+1)*H/oh)``
@@ -23,7 +24,7 @@ channels (the last one may be smaller); free. channel_shuffle (ShuffleNet,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from archcalc.errors import ShapeError
 from archcalc.ops.base import Op, Raw, as_int, as_pair, div, spatial
@@ -127,3 +128,107 @@ class Mean(Op):
     def flops(self, ins, out):
         c, h, w = ins[0]
         return {"add": c * (h * w - 1), "div": c}
+
+
+class ConvTranspose2d(Op):
+    """Transposed convolution (``nn.ConvTranspose2d``), zero-padded input taps not counted.
+
+    Shape: ``H_out = (H - 1)*s - 2p + d*(k - 1) + output_padding + 1``. Params: weights
+    ``C_in * C_out/g * k_h * k_w``, biases ``C_out``. MACs: every input element times its
+    ``C_out/g * k_h * k_w`` kernel taps, ``C_in * H * W * C_out/g * k_h * k_w`` (what PyTorch's
+    FlopCounterMode counts: the convolution's input-gradient product).
+    """
+
+    op: Literal["conv_transpose2d"]
+    out_channels: Raw
+    kernel_size: Raw
+    stride: Raw = 1
+    padding: Raw = 0
+    output_padding: Raw = 0
+    dilation: Raw = 1
+    groups: Raw = 1
+    bias: Raw = True
+
+    conv_linear: ClassVar = True
+
+    def geometry(self):
+        return (as_pair(self.kernel_size, "conv_transpose2d kernel_size"), as_pair(self.stride, "conv_transpose2d stride"),
+                as_pair(self.dilation, "conv_transpose2d dilation"),
+                as_pair(self.padding, "conv_transpose2d padding", minimum=0))
+
+    def output_shape(self, ins, ctx):
+        c, h, w = spatial(ins[0], "conv_transpose2d")
+        k, s, d, p = self.geometry()
+        op_ = as_pair(self.output_padding, "conv_transpose2d output_padding", minimum=0)
+        g = as_int(self.groups, "conv_transpose2d groups")
+        cout = as_int(self.out_channels, "conv_transpose2d out_channels")
+        for what, n in (("in_channels", c), ("out_channels", cout)):
+            if not (is_symbolic(n) or is_symbolic(g)) and n % g:
+                raise ShapeError(f"conv_transpose2d: groups={g} does not divide {what}={n}")
+        for axis in (0, 1):
+            if not is_symbolic(op_[axis]) and op_[axis] >= max(s[axis], d[axis]):
+                raise ShapeError(f"conv_transpose2d: output_padding {op_[axis]} must be smaller than the stride or dilation")
+        outs = [(size - 1) * s[a] - 2 * p[a] + d[a] * (k[a] - 1) + op_[a] + 1 for a, size in ((0, h), (1, w))]
+        for o in outs:
+            if not is_symbolic(o) and o < 1:
+                raise ShapeError(f"conv_transpose2d: output size {o} < 1; use less padding")
+        return (cout, outs[0], outs[1])
+
+    def params(self, ins):
+        k = as_pair(self.kernel_size, "kernel_size")
+        return {"weights": ins[0][0] * div(self.out_channels, self.groups) * k[0] * k[1],
+                "biases": self.out_channels if self.bias else 0}
+
+    def macs(self, ins, out):
+        k = as_pair(self.kernel_size, "kernel_size")
+        c, h, w = ins[0]
+        return c * h * w * div(self.out_channels, self.groups) * k[0] * k[1]
+
+    def flops(self, ins, out):
+        return {"add": out[0] * out[1] * out[2]} if self.bias else {}
+
+
+class Upsample(Op):
+    """Upsampling by an integer ``scale_factor`` (``nn.Upsample``): ``nearest`` copies (free);
+    ``bilinear`` (``align_corners`` false or true) is 4 mul and 3 add per output element."""
+
+    op: Literal["upsample"]
+    scale_factor: Raw = 2
+    mode: Literal["nearest", "bilinear"] = "nearest"
+    align_corners: bool = False
+
+    def output_shape(self, ins, ctx):
+        c, h, w = spatial(ins[0], "upsample")
+        f = as_int(self.scale_factor, "upsample scale_factor")
+        return (c, h * f, w * f)
+
+    def flops(self, ins, out):
+        if self.mode == "nearest":
+            return {}
+        n = out[0] * out[1] * out[2]
+        return {"mul": 4 * n, "add": 3 * n}
+
+
+class Pad(Op):
+    """Constant padding (``F.pad(x, (left, right, top, bottom), value)``); free.
+
+    ``padding``: an int (all sides), ``[h, w]`` (top = bottom, left = right) or
+    ``[left, right, top, bottom]`` (PyTorch's order).
+    """
+
+    op: Literal["pad"]
+    padding: Raw
+    value: Raw = 0
+
+    def pads_ltrb(self):
+        p = self.padding
+        if isinstance(p, list) and len(p) == 4:
+            vals = [as_int(v, "pad padding", minimum=0) for v in p]
+            return vals[0], vals[2], vals[1], vals[3]  # left, top, right, bottom
+        ph, pw = as_pair(p, "pad padding", minimum=0)
+        return pw, ph, pw, ph
+
+    def output_shape(self, ins, ctx):
+        c, h, w = spatial(ins[0], "pad")
+        left, top, right, bottom = self.pads_ltrb()
+        return (c, h + top + bottom, w + left + right)

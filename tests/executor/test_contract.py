@@ -93,6 +93,16 @@ def channel_shuffle(rng):
     return {"groups": g}, [fmap(rng, g * int(rng.integers(1, 4)))]
 
 
+def conv_transpose(rng):
+    g = int(rng.choice([1, 1, 2]))
+    cin, cout = g * int(rng.integers(1, 4)), g * int(rng.integers(1, 4))
+    s, d = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    fields = {"out_channels": cout, "kernel_size": int(rng.integers(1, 4)), "stride": s, "dilation": d,
+              "padding": int(rng.integers(0, 2)), "output_padding": int(rng.integers(0, max(s, d))),
+              "groups": g, "bias": bool(rng.random() < 0.5)}
+    return fields, [fmap(rng, cin)]
+
+
 #: op name -> rng -> (fields, per-sample input shapes). Activations share one example.
 EXAMPLES = {
     "conv2d": conv,
@@ -118,6 +128,11 @@ EXAMPLES = {
     "chunk": chunk,
     "channel_shuffle": channel_shuffle,
     "mean": lambda rng: ({"keepdim": bool(rng.random() < 0.5)}, [fmap(rng)]),
+    "conv_transpose2d": conv_transpose,
+    "upsample": lambda rng: ({"scale_factor": int(rng.integers(1, 4)), "mode": ["nearest", "bilinear"][int(rng.integers(2))],
+                              "align_corners": bool(rng.random() < 0.5)}, [fmap(rng)]),
+    "pad": lambda rng: ({"padding": [int(rng.integers(0, 3)) for _ in range(4)] if rng.random() < 0.5
+                         else int(rng.integers(0, 3)), "value": float(rng.standard_normal())}, [fmap(rng)]),
 }
 
 

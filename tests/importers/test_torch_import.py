@@ -118,3 +118,27 @@ def test_timm_import_is_exact_and_round_trips(name):
     r = bridge_check(timm.create_model(name, pretrained=False), (3, 64, 64))
     assert r["params_ok"] and r["macs_ok"] and r["layers_ok"], r
     assert r["round_trip_ok"], r
+
+
+class _UpNet(torch.nn.Module):
+    """A U-Net-like decoder: transposed conv, upsampling, padding and a skip concat."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.up = torch.nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1)
+        self.up2 = torch.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.pad = torch.nn.ZeroPad2d((1, 0, 0, 1))
+        self.head = torch.nn.Conv2d(7, 2, 1)
+
+    def forward(self, x):
+        y = self.up(torch.relu(self.down(x)))
+        y = torch.cat([y, x], 1)
+        y = self.up2(y)
+        y = torch.nn.functional.interpolate(y, scale_factor=2, mode="nearest")
+        return self.head(self.pad(torch.nn.functional.pad(y, (0, 1, 1, 0))))
+
+
+def test_decoder_ops_import_exactly_and_round_trip():
+    r = bridge_check(_UpNet(), (3, 16, 16))
+    assert r["params_ok"] and r["macs_ok"] and r["layers_ok"] and r["round_trip_ok"], r

@@ -57,6 +57,10 @@ SAMPLES = {
     "adaptive_maxpool": lambda c, h, w: (dict(output_size=[2, 4]), [(c, h, w)]),
     "chunk": lambda c, h, w: (dict(chunks=2, index=1), [(c, h, w)]),
     "channel_shuffle": lambda c, h, w: (dict(groups=2), [(c, h, w)]),
+    "conv_transpose2d": lambda c, h, w: (dict(out_channels=c, kernel_size=4, stride=2, padding=1, output_padding=0,
+                                              dilation=1, groups=1, bias=True), [(c, h, w)]),
+    "upsample": lambda c, h, w: (dict(scale_factor=2, mode="bilinear"), [(c, h, w)]),
+    "pad": lambda c, h, w: (dict(padding=[1, 2, 0, 3]), [(c, h, w)]),
 }
 POINTWISE = lambda c, h, w: ({}, [(c, h, w)])  # noqa: E731  activations, dropout, identity ...
 NUMERIC = dict(c=16, h=8, w=8)
@@ -429,3 +433,16 @@ def test_channel_shuffle_needs_divisible_groups():
 def test_mean_over_hw():
     r = cost("mean", [(960, 7, 7)])
     assert r.out == (960,) and r.flops == {"add": 960 * 48, "div": 960}
+
+
+def test_conv_transpose_doubles_the_size():
+    # DCGAN / U-Net up-conv: k=4, s=2, p=1: (8-1)*2 - 2 + 3 + 1 = 16
+    r = cost("conv_transpose2d", [(16, 8, 8)], out_channels=8, kernel_size=4, stride=2, padding=1, bias=False)
+    assert r.out == (8, 16, 16)
+    assert r.params == {"weights": 16 * 8 * 16, "biases": 0}
+    assert r.macs == 16 * 8 * 8 * 8 * 16          # every input element x C_out x 16 taps
+
+
+def test_pad_torch_order():
+    # [left, right, top, bottom] = [1, 2, 0, 3]: W 5 + 3, H 4 + 3
+    assert cost("pad", [(2, 4, 5)], padding=[1, 2, 0, 3]).out == (2, 7, 8)
