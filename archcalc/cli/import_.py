@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.export import write_atomic
 from archcalc.errors import SpecError
 
 
@@ -41,10 +39,10 @@ def import_(
     from archcalc.importers import import_text, parse_args
 
     shape = parse_input(input_)
+    from archcalc.io import check_writable, write_text
+
     if output != "-":
-        target = Path(output)
-        if target.is_dir() or not target.parent.is_dir():
-            raise SpecError(f"cannot write {output}: not a file in an existing directory")
+        check_writable(output)  # before any work
     text, cap = import_text(source, shape, parse_args(arg))
     from archcalc.spec.loader import load_text
 
@@ -52,7 +50,7 @@ def import_(
     if output == "-":
         typer.echo(text, nl=False)
     else:
-        write_atomic(Path(output), text)
+        write_text(output, text)
     off = sum(getattr(cap, "off_path", {}).values())
     msg = f"wrote {output}: {len(cap.entries)} layers, {cap.params_total} params"
     if off:

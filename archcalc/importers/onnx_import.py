@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from archcalc.errors import SpecError
 from archcalc.importers.common import Entry, UnmappedError
