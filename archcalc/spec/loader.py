@@ -494,8 +494,8 @@ def _check_model(obj: Any, path: tuple, src: Source) -> None:
                 check_name(obj.as_, "repeat index 'as:'")
             except SpecError as e:
                 raise e.located(src.loc(path + ("as",))) from None
-        if "name" in fields and isinstance(getattr(obj, "name", None), str):
-            _check_entry_name(obj.name, src.loc(path + ("name",)))
+        if "name" in fields and isinstance(getattr(obj, "name", None), str) and not isinstance(obj, Spec):
+            _check_entry_name(obj.name, src.loc(path + ("name",)))  # (a spec's name is its display name)
         if isinstance(obj, BlockCall):
             for k, v in obj.arguments().items():
                 try:

@@ -84,3 +84,9 @@ def test_torch_exported_resnet18(tmp_path):
     convs = [mod for mod in m.modules() if isinstance(mod, torch.nn.Conv2d)]
     folded = sum(c.weight.numel() + c.out_channels for c in convs) + m.fc.weight.numel() + m.fc.bias.numel()
     assert a.totals["params"] == cap.params_total == folded
+
+
+def test_display_name_may_contain_dots():
+    """A spec's display name is not a layer name ('ResNet v1.5', an ONNX file's path)."""
+    text = 'name: "ResNet v1.5"\ninput: [3, 8, 8]\nlayers:\n  - {op: relu}\n'
+    assert load_text(text, "x.yaml").spec.name == "ResNet v1.5"
