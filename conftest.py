@@ -6,3 +6,4 @@ import importlib.util
 collect_ignore = []
 if importlib.util.find_spec("torch") is None:
     collect_ignore.append("archcalc/exporters/torch_ref.py")
+    collect_ignore.append("archcalc/importers/torch_fx.py")

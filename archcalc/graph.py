@@ -62,6 +62,7 @@ class Network:
     vars: dict[str, Any]
     variant: str | None
     ideal: bool = False
+    block_calls: dict[str, str] = field(default_factory=dict)  #: call's full name -> block name
 
     @cached_property
     def graph(self) -> "nx.DiGraph":
@@ -124,6 +125,7 @@ class _Builder:
         self.block_stack: list[str] = []
         self.iterations = 1  #: product of the enclosing repeat counts
         self.visits = 0  #: entries expanded so far (bounded by MAX_EXPANSION)
+        self.calls: dict[str, str] = {}  #: block call full name -> block name
 
     # ---------------------------------------------------------- helpers --
     def scope_for(self, frame: _Frame, src: str) -> ChainMapT:
@@ -329,6 +331,7 @@ class _Builder:
         # name: "" adds no name level (torchvision-style layer1.0.conv1): the block is the enclosing scope
         full = self.unique(frame, local, loc) if local else frame.prefix.rstrip(".")
         inner = self.child(frame, local, bscope.new_child(), srcs[0], frame.blocks + (full,))
+        self.calls.setdefault(full, e.block)
         self.block_stack.append(e.block)
         try:
             self.bind(block.let, inner, srcs[0])
@@ -460,8 +463,9 @@ class _Expansion:
 def build(loaded: LoadedSpec, vars: dict[str, Any], input_shape: tuple, ctx: Ctx,
           variant: str | None = None) -> Network:
     """Expand ``loaded`` at ``vars`` into a :class:`Network` with inferred shapes."""
-    layers = _Builder(loaded, ctx).build(vars, input_shape)
-    return Network(loaded.spec.name, input_shape, layers, dict(vars), variant, ctx.ideal)
+    builder = _Builder(loaded, ctx)
+    layers = builder.build(vars, input_shape)
+    return Network(loaded.spec.name, input_shape, layers, dict(vars), variant, ctx.ideal, builder.calls)
 
 
 def topological_order(inputs: dict[str, list[str]]) -> list[str]:

@@ -52,7 +52,7 @@ BACKWARD: dict[str, Callable[..., dict[str, Any]]] = {}
 #: op name -> saved-tensor rule: (op, in_shapes, out_shape) -> list of what it saves (see :func:`saved`)
 SAVED: dict[str, Callable[..., list[tuple]]] = {}
 #: ops whose output is a view of (shares the storage of) their first input
-VIEWS = {"flatten", "identity"}
+VIEWS = {"flatten", "identity", "chunk"}
 
 
 def rule(*names: str, saves: Callable[..., list[tuple]] | None = None):
@@ -88,7 +88,7 @@ def _per(**kinds: int) -> Callable[..., dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ rules --
-@rule("conv2d", "linear", saves=_input)
+@rule("conv2d", "linear", "conv_transpose2d", saves=_input)
 def _bias_grad(op, ins, out):
     """Bias gradient: a sum over positions, one add per output element."""
     return {"add": numel(out)} if getattr(op, "bias", False) else {}
@@ -129,6 +129,37 @@ def _gap(op, ins, out):
 
 
 rule("add", "concat", "flatten", "identity", saves=_none)(lambda op, ins, out: {})
+# the importers' data movement: chunk is a view (narrow), channel_shuffle a copy; no gradient arithmetic
+rule("chunk", "channel_shuffle", saves=_none)(lambda op, ins, out: {})
+
+
+rule("pad", saves=_none)(lambda op, ins, out: {})
+
+
+@rule("upsample", saves=_none)
+def _upsample(op, ins, out):
+    """nearest: each output gradient added to its source; bilinear: 4 mul and 4 add per output element."""
+    n = numel(out)
+    return {"add": n} if op.mode == "nearest" else {"mul": 4 * n, "add": 4 * n}
+
+
+@rule("mean", saves=_none)
+def _mean(op, ins, out):
+    """As global_avgpool: one division per channel, broadcast over the positions."""
+    return {"div": ins[0][0]}
+
+
+@rule("adaptive_avgpool", saves=_input)
+def _adaptive_avgpool(op, ins, out):
+    """Each output gradient, divided by its region's size, is added to every position of its region."""
+    taps, cells = op.taps(ins, out)
+    return {"div": numel(out), "add": ins[0][0] * taps}
+
+
+@rule("adaptive_maxpool", saves=lambda op, ins, out: [("in", 0), ("index", numel(out))])
+def _adaptive_maxpool(op, ins, out):
+    """Each output gradient is added to its arg-max input position."""
+    return {"add": numel(out)}
 
 
 @rule("mul", saves=lambda op, ins, out: [("in", 0), ("in", 1)])

@@ -159,13 +159,19 @@ def check_layers(a: Analysis, done: list[LayerRun], failure: ExecutionError | No
     return checks
 
 
-def compare(a: Analysis, seed: int = 0) -> Report:
-    """Execute ``a.network`` at ``a.batch`` (fp32) and compare it with the static analysis ``a``."""
+def compare(a: Analysis, seed: int = 0, weights: dict | None = None) -> Report:
+    """Execute ``a.network`` at ``a.batch`` (fp32) and compare it with the static analysis ``a``;
+    ``weights`` (a state_dict of arrays, archcalc.executor.weights) replaces the random ones."""
     t0 = time.perf_counter()
     static_total = _nonzero(a.totals["params_by_kind"])
     failure = None
     try:
-        run = Executor(a.network, seed, keep_weights=False).run(batch=int(a.batch))
+        ex = Executor(a.network, seed, keep_weights=False)
+        if weights is not None:
+            from archcalc.executor.weights import load_into
+
+            load_into(ex, weights)
+        run = ex.run(batch=int(a.batch))
         done, measured, measured_at = run.layers, run.peak_bytes, run.peak_at
     except ExecutionError as e:
         failure, done, measured, measured_at = e, e.done, None, None
@@ -270,17 +276,22 @@ def check_limits(a: Analysis, max_macs: int | None = MAX_MACS, max_bytes: int | 
 
 def validate(spec, variant: str | None = None, vars: dict[str, Any] | None = None,
              resolution: Any = None, batch: int = 1, seed: int = 0,
-             max_macs: int | None = MAX_MACS, max_bytes: int | None = MAX_BYTES) -> Report:
-    """Analyze ``spec`` at a point (fp32), execute it on seeded random weights and compare.
+             max_macs: int | None = MAX_MACS, max_bytes: int | None = MAX_BYTES, weights: Any = None) -> Report:
+    """Analyze ``spec`` at a point (fp32), execute it on seeded random (or given) weights and compare.
 
     The point is checked against ``max_macs`` and ``max_bytes`` (None: no limit)
-    before anything is allocated (:func:`check_limits`).
+    before anything is allocated (:func:`check_limits`). ``weights``: a state_dict of
+    arrays or a ``.pt``/``.safetensors`` path (archcalc.executor.weights).
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise SpecError(f"seed must be an integer in [0, 2**63), got {seed!r}")
     a = analyze(spec, variant=variant, vars=vars, resolution=resolution, batch=batch, dtype="fp32")
     check_limits(a, max_macs, max_bytes)
-    return compare(a, seed)
+    if weights is not None and not isinstance(weights, dict):
+        from archcalc.executor.weights import read
+
+        weights = read(weights)
+    return compare(a, seed, weights)
 
 
 def configurations(spec) -> list[str | None]:

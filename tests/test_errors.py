@@ -67,7 +67,7 @@ CASES = {
                     r"unknown key 'out_chanels'; did you mean 'out_channels'\?"),
     "unknown top-level key": (HEAD + "layer:\n  - {op: relu}\n", 3, r"unknown key 'layer'; did you mean 'layers'\?"),
     "unknown op": (HEAD + "layers:\n  - {op: conv3d, out_channels: 4}\n", 4,
-                   r"unknown op 'conv3d'; did you mean 'conv2d'\? \(known ops: add, .*conv2d.*\)"),
+                   r"unknown op 'conv3d'; did you mean 'conv2d'\? \(known ops: .*add, .*conv2d.*\)"),
     "missing key": (HEAD + "layers:\n  - {op: conv2d, kernel_size: 3}\n", 4, r"missing required key 'out_channels'"),
     "missing layers": (HEAD, 1, r"missing required key 'layers'"),
     "bad type bool": (HEAD + "layers:\n  - {op: maxpool, kernel_size: 2,\n     ceil_mode: maybe}\n", 5,

@@ -7,7 +7,7 @@ command, so ``archcalc cost`` stays fast.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -48,8 +48,9 @@ def validate(
     max_bytes: Annotated[str, typer.Option("--max-bytes", help="Refuse to execute when the estimated memory exceeds this (e.g. 4Gi, none).")] = "4Gi",
     per_layer: Annotated[bool, typer.Option("--per-layer/--summary", help="Show every layer, or the verdict only.")] = True,
     fmt: Format = "table",
+    weights: Annotated[Optional[str], typer.Option("--weights", help="Real weights: a state_dict (.pt) or .safetensors keyed by layer names.")] = None,
 ) -> None:
-    """Execute a network on random weights and compare shapes, MACs, activations, params and peak memory."""
+    """Execute a network on random (or --weights) weights and compare shapes, MACs, activations, params and peak memory."""
     from archcalc.validate import parse_limit
     from archcalc.validate import validate as run_validation
 
@@ -62,9 +63,12 @@ def validate(
     if all_:
         if variant is not None:
             raise SpecError("--variant cannot be combined with --all (every variant is validated)")
+        if weights is not None:
+            raise SpecError("--weights cannot be combined with --all (weights fit one spec)")
         _validate_all(resolution, batch, overrides(set_, alpha, rho), seed, fmt, limits)
         return
-    report = run_validation(spec, variant, overrides(set_, alpha, rho), resolution, batch, seed, **limits)
+    report = run_validation(spec, variant, overrides(set_, alpha, rho), resolution, batch, seed, **limits,
+                            weights=weights)
     if fmt == "json":
         typer.echo(dumps(report.to_dict()))
     else:

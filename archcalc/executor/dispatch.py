@@ -36,6 +36,9 @@ from archcalc.ops.activation import (
     Softmax,
     Tanh,
 )
+from archcalc.ops.bridge import (
+    AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, Chunk, ConvTranspose2d, Mean, Pad, Upsample,
+)
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
 from archcalc.ops.merge import Add, Concat, Mul
@@ -274,3 +277,48 @@ def _mul(op, xs, p: Params):
 def _layer_scale(op: LayerScale, xs, p: Params):
     gamma = p.get("gamma", "other", (xs[0].shape[1],), constant(float(op.init)))
     return K.layer_scale(xs[0], gamma)
+
+
+@kernel(AdaptiveAvgPool, AdaptiveMaxPool)
+def _adaptive_pool(op, xs, p: Params):
+    mode = "avg" if isinstance(op, AdaptiveAvgPool) else "max"
+    return K.adaptive_pool2d(xs[0], tuple(int(v) for v in op.output_shape([xs[0].shape[1:]], None)[1:]), mode)
+
+
+@kernel(Chunk)
+def _chunk(op: Chunk, xs, p: Params):
+    start, stop = op.bounds(xs[0].shape[1])
+    return K.chunk(xs[0], start, stop)
+
+
+@kernel(ChannelShuffle)
+def _channel_shuffle(op: ChannelShuffle, xs, p: Params):
+    return K.channel_shuffle(xs[0], int(op.groups))
+
+
+@kernel(Mean)
+def _mean(op: Mean, xs, p: Params):
+    return K.mean_hw(xs[0], bool(op.keepdim))
+
+
+@kernel(ConvTranspose2d)
+def _conv_transpose2d(op: ConvTranspose2d, xs, p: Params):
+    x = xs[0]
+    (kh, kw), stride, dilation, padding = op.geometry()
+    cin, g, cout = x.shape[1], int(op.groups), int(op.out_channels)
+    w = p.get("weight", "weights", (cin, cout // g, kh, kw), he_normal(cin // g * kh * kw))
+    from archcalc.ops.base import as_pair
+
+    return K.conv_transpose2d(x, w, _bias(op, p, cout), stride, padding,
+                              as_pair(op.output_padding, "output_padding", minimum=0), dilation, g)
+
+
+@kernel(Upsample)
+def _upsample(op: Upsample, xs, p: Params):
+    return K.upsample(xs[0], int(op.scale_factor), op.mode, bool(op.align_corners))
+
+
+@kernel(Pad)
+def _pad(op: Pad, xs, p: Params):
+    left, top, right, bottom = op.pads_ltrb()
+    return K.pad(xs[0], left, top, right, bottom, float(op.value))

@@ -39,11 +39,18 @@ from numba import njit
 from archcalc.executor.threads import parallel_ranges
 
 __all__ = [
+    "adaptive_pool2d",
     "add",
+    "channel_shuffle",
+    "chunk",
+    "mean_hw",
     "avgpool2d",
     "batchnorm",
     "concat",
     "conv2d",
+    "conv_transpose2d",
+    "pad",
+    "upsample",
     "erf",
     "flatten",
     "gelu",
@@ -646,3 +653,105 @@ def layer_scale(x, gamma):
     """Per-channel scale (axis 1)."""
     x = _f32(x)
     return x * _f32(gamma).reshape(_chan_shape(x)), 0
+
+
+def _adaptive_starts(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive-pool regions ``[floor(i*size/out), ceil((i+1)*size/out))``."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def adaptive_pool2d(x, output_size, mode="avg"):
+    """Adaptive average / max pooling to ``output_size`` (oh, ow); 0 MACs."""
+    x = _f32(x)
+    n, c, h, w = x.shape
+    oh, ow = _pair(output_size)
+    out = np.empty((n, c, oh, ow), _F32)
+    rows, cols = _adaptive_starts(h, oh), _adaptive_starts(w, ow)
+    for i, (r0, r1) in enumerate(rows):
+        for j, (c0, c1) in enumerate(cols):
+            region = x[:, :, r0:r1, c0:c1]
+            out[:, :, i, j] = region.mean(axis=(2, 3), dtype=np.float64) if mode == "avg" else region.max(axis=(2, 3))
+    return out, 0
+
+
+def chunk(x, start: int, stop: int):
+    """Channels ``start:stop`` (a piece of ``torch.chunk``), copied; 0 MACs."""
+    return np.ascontiguousarray(_f32(x)[:, start:stop]).copy(), 0
+
+
+def channel_shuffle(x, groups: int):
+    """ShuffleNet's channel shuffle: (g, C/g) -> (C/g, g); 0 MACs."""
+    x = _f32(x)
+    n, c = x.shape[:2]
+    rest = x.shape[2:]
+    y = x.reshape((n, groups, c // groups) + rest).swapaxes(1, 2).reshape(x.shape)
+    return np.ascontiguousarray(y).copy(), 0
+
+
+def mean_hw(x, keepdim=False):
+    """Mean over H and W; 0 MACs."""
+    y = _f32(x).mean(axis=(2, 3), keepdims=bool(keepdim), dtype=np.float64).astype(_F32)
+    return y, 0
+
+
+def conv_transpose2d(x, w, b=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1), groups=1):
+    """Transposed convolution; ``w`` is ``(C_in, C_out/g, kh, kw)``. MACs from the products issued.
+
+    Every kernel tap is one matrix product ``(N*H*W, C_in/g) @ (C_in/g, C_out/g)`` per group,
+    scattered into the (uncropped) output at ``i*s + tap*d``; padding is then cropped.
+    """
+    x = _f32(x)
+    n, cin, h, wd = x.shape
+    _, cog, kh, kw = w.shape
+    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
+    full_h = (h - 1) * sh + dh * (kh - 1) + 1 + oph
+    full_w = (wd - 1) * sw + dw * (kw - 1) + 1 + opw
+    out = np.zeros((n, cog * groups, full_h, full_w), _F32)
+    cig = cin // groups
+    macs = 0
+    rows = x.transpose(0, 2, 3, 1).reshape(n * h * wd, cin)
+    for g in range(groups):
+        a = np.ascontiguousarray(rows[:, g * cig:(g + 1) * cig])
+        for i in range(kh):
+            for j in range(kw):
+                y, m = _matmul(a, np.ascontiguousarray(w[g * cig:(g + 1) * cig, :, i, j]))
+                macs += m
+                y = y.reshape(n, h, wd, cog).transpose(0, 3, 1, 2)
+                out[:, g * cog:(g + 1) * cog, i * dh:i * dh + (h - 1) * sh + 1:sh, j * dw:j * dw + (wd - 1) * sw + 1:sw] += y
+    out = np.ascontiguousarray(out[:, :, ph:full_h - ph if ph else full_h, pw:full_w - pw if pw else full_w])
+    # output_padding rows/cols beyond the cropped extent: PyTorch's size is (H-1)s - 2p + d(k-1) + op + 1
+    if b is not None:
+        out += _f32(b).reshape(1, -1, 1, 1)
+    return out, macs
+
+
+def _bilinear_axis(size_in: int, size_out: int, scale: float, align_corners: bool):
+    dst = np.arange(size_out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((size_in - 1) / (size_out - 1)) if size_out > 1 else np.zeros_like(dst)
+    else:
+        src = np.maximum((dst + 0.5) / scale - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), size_in - 1)
+    i1 = np.minimum(i0 + 1, size_in - 1)
+    lam = (src - i0).astype(_F32)
+    return i0, i1, lam
+
+
+def upsample(x, factor: int, mode: str = "nearest", align_corners: bool = False):
+    """Integer-factor nearest or bilinear upsampling (PyTorch's index rules); 0 MACs."""
+    x = _f32(x)
+    if mode == "nearest":
+        return np.ascontiguousarray(x.repeat(factor, axis=2).repeat(factor, axis=3)), 0
+    _, _, h, w = x.shape
+    r0, r1, ry = _bilinear_axis(h, h * factor, float(factor), align_corners)
+    c0, c1, cx = _bilinear_axis(w, w * factor, float(factor), align_corners)
+    top = x[:, :, r0, :] * (1 - ry)[:, None] + x[:, :, r1, :] * ry[:, None]
+    y = top[:, :, :, c0] * (1 - cx) + top[:, :, :, c1] * cx
+    return np.ascontiguousarray(y, dtype=_F32), 0
+
+
+def pad(x, left: int, top: int, right: int, bottom: int, value: float = 0.0):
+    """Constant padding of H and W; 0 MACs."""
+    x = _f32(x)
+    y = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=_F32(value))
+    return np.ascontiguousarray(y), 0

@@ -28,6 +28,9 @@ from archcalc.ops.activation import (
     Softmax,
     Tanh,
 )
+from archcalc.ops.bridge import (
+    AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, Chunk, ConvTranspose2d, Mean, Pad, Upsample,
+)
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
 from archcalc.ops.merge import Add, Concat, Mul
@@ -139,6 +142,51 @@ def _mul(op, w, shape):
 def _layer_scale(op, w, shape):
     g = w["gamma"].view(1, -1, 1, 1)
     return lambda xs: xs[0] * (g if xs[0].dim() == 4 else g.view(1, -1))
+
+
+@torch_op(AdaptiveAvgPool, AdaptiveMaxPool)
+def _adaptive(op, w, shape):
+    size = tuple(int(v) for v in op.output_shape([shape], None)[1:])
+    fn = F.adaptive_avg_pool2d if isinstance(op, AdaptiveAvgPool) else F.adaptive_max_pool2d
+    return lambda xs: fn(xs[0], size)
+
+
+@torch_op(Chunk)
+def _chunk(op, w, shape):
+    return lambda xs: xs[0].chunk(int(op.chunks), 1)[int(op.index)]
+
+
+@torch_op(ChannelShuffle)
+def _channel_shuffle(op, w, shape):
+    return lambda xs: F.channel_shuffle(xs[0], int(op.groups))
+
+
+@torch_op(Mean)
+def _mean(op, w, shape):
+    return lambda xs: xs[0].mean((2, 3), keepdim=bool(op.keepdim))
+
+
+@torch_op(ConvTranspose2d)
+def _conv_transpose(op, w, shape):
+    k, s, d, p = op.geometry()
+    from archcalc.ops.base import as_pair
+
+    o = as_pair(op.output_padding, "output_padding", minimum=0)
+    return lambda xs: F.conv_transpose2d(xs[0], w["weight"], w.get("bias"), s, p, o, int(op.groups), d)
+
+
+@torch_op(Upsample)
+def _upsample(op, w, shape):
+    if op.mode == "nearest":
+        return lambda xs: F.interpolate(xs[0], scale_factor=int(op.scale_factor), mode="nearest")
+    return lambda xs: F.interpolate(xs[0], scale_factor=int(op.scale_factor), mode="bilinear",
+                                    align_corners=bool(op.align_corners))
+
+
+@torch_op(Pad)
+def _pad(op, w, shape):
+    left, top, right, bottom = op.pads_ltrb()
+    return lambda xs: F.pad(xs[0], (left, right, top, bottom), value=float(op.value))
 
 
 def torch_forward(net: Network, executor) -> Callable:

@@ -12,6 +12,9 @@ from typing import get_args
 from archcalc.ops.activation import (
     Gelu, Hardsigmoid, Hardswish, Relu, Relu6, Sigmoid, Silu, Softmax, Tanh,
 )
+from archcalc.ops.bridge import (
+    AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, Chunk, ConvTranspose2d, Mean, Pad, Upsample,
+)
 from archcalc.ops.base import FLOP_KINDS, LAYER_KINDS, PARAM_KINDS, Ctx, Op, Shape, numel
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
@@ -21,10 +24,11 @@ from archcalc.ops.pool import AvgPool, GlobalAvgPool, MaxPool
 from archcalc.ops.shape import DropPath, Dropout, Flatten, Identity, LayerScale
 
 OPS: tuple[type[Op], ...] = (
-    Conv2d, Linear,
+    Conv2d, ConvTranspose2d, Linear,
     BatchNorm, LayerNorm, GroupNorm,
     Relu, Relu6, Gelu, Silu, Sigmoid, Hardswish, Hardsigmoid, Tanh, Softmax,
-    MaxPool, AvgPool, GlobalAvgPool,
+    MaxPool, AvgPool, GlobalAvgPool, AdaptiveAvgPool, AdaptiveMaxPool, Mean,
+    Chunk, ChannelShuffle, Upsample, Pad,
     Add, Concat, Mul,
     Flatten, Dropout, DropPath, Identity, LayerScale,
 )

@@ -122,6 +122,11 @@ def read_yaml(path: Path) -> tuple[Any, Source]:
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         raise SpecError("spec is not UTF-8 text", Loc(src.file, line)) from None
+    return parse_yaml(text, src), src
+
+
+def parse_yaml(text: str, src: Source) -> Any:
+    """YAML text -> plain data (YAML 1.2 core schema, as :func:`read_yaml`), recording lines in ``src``."""
     bad = _BAD_CHAR.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
@@ -144,8 +149,7 @@ def read_yaml(path: Path) -> tuple[Any, Source]:
         raise SpecError(f"YAML nested too deeply (the limit is {MAX_YAML_DEPTH} levels)", src.loc()) from None
     if node is None:
         raise SpecError("spec is empty; expected a mapping with name, input and layers", src.loc())
-    data = _Converter(src).convert(node, ())
-    return data, src
+    return _Converter(src).convert(node, ())
 
 
 #: characters YAML does not allow in a stream (C0 controls but tab/CR/LF, DEL, C1 but NEL, surrogates)
@@ -490,8 +494,8 @@ def _check_model(obj: Any, path: tuple, src: Source) -> None:
                 check_name(obj.as_, "repeat index 'as:'")
             except SpecError as e:
                 raise e.located(src.loc(path + ("as",))) from None
-        if "name" in fields and isinstance(getattr(obj, "name", None), str):
-            _check_entry_name(obj.name, src.loc(path + ("name",)))
+        if "name" in fields and isinstance(getattr(obj, "name", None), str) and not isinstance(obj, Spec):
+            _check_entry_name(obj.name, src.loc(path + ("name",)))  # (a spec's name is its display name)
         if isinstance(obj, BlockCall):
             for k, v in obj.arguments().items():
                 try:
@@ -598,6 +602,28 @@ def load(spec: str | Path, allow_use: "list[str | Path] | None" = None) -> Loade
                 f"block '{name}' is defined here and in {blocks[name][1].file}; rename one",
                 src.loc(("blocks", name)),
             )
+        blocks[name] = (block, src)
+    loaded = LoadedSpec(model, src, path, blocks)
+    _check_reference_points(loaded)
+    return loaded
+
+
+def load_text(text: str, file: str = "<data>", base: Path | None = None) -> LoadedSpec:
+    """Load a spec from YAML text (an importer's output) with the checks of :func:`load`;
+    ``file`` names it in messages; ``use:`` reads only the bundled blocks and ``base`` (the cwd)."""
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise SpecError(f"spec is over {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,}", Loc(file, 1))
+    src = Source(file)
+    data = parse_yaml(text, src)
+    model = validate(Spec, data, src)
+    path = (base or Path.cwd()) / Path(file).name
+    blocks: dict[str, tuple[Block, Source]] = {}
+    roots = [_real(path.parent), _real(bundled_dir())]
+    _import(model.use, path, src, ("use",), blocks, seen=set(), roots=roots)
+    for name, block in model.blocks.items():
+        if name in blocks:
+            raise SpecError(f"block '{name}' is defined here and in {blocks[name][1].file}; rename one",
+                            src.loc(("blocks", name)))
         blocks[name] = (block, src)
     loaded = LoadedSpec(model, src, path, blocks)
     _check_reference_points(loaded)

@@ -132,6 +132,10 @@ class Spec(BaseModel):
     layers: list[Entry]
     reference: list[Reference] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    torch_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Layer-name prefix -> name in the reference PyTorch model (stem.conv: conv1), "
+                    "applied by `archcalc export` so the state_dict loads the official weights.")
 
 
 class BlockFile(BaseModel):

@@ -75,6 +75,35 @@ def group_norm(rng):
     return {"num_groups": g, "affine": bool(rng.random() < 0.7)}, [fmap(rng, g * int(rng.integers(1, 4)))]
 
 
+def adaptive_size(rng):
+    """Output sizes below, equal to and above the input's (regions overlap or repeat)."""
+    if rng.random() < 0.3:
+        return [int(rng.integers(1, 12)), int(rng.integers(1, 12))]
+    return int(rng.integers(1, 12))
+
+
+def chunk(rng):
+    c = int(rng.integers(2, 12))
+    n = int(rng.integers(1, c + 1))
+    pieces = -(-c // -(-c // n))  # torch.chunk may make fewer pieces than asked
+    return {"chunks": n, "index": int(rng.integers(0, pieces))}, [fmap(rng, c)]
+
+
+def channel_shuffle(rng):
+    g = int(rng.integers(1, 4))
+    return {"groups": g}, [fmap(rng, g * int(rng.integers(1, 4)))]
+
+
+def conv_transpose(rng):
+    g = int(rng.choice([1, 1, 2]))
+    cin, cout = g * int(rng.integers(1, 4)), g * int(rng.integers(1, 4))
+    s, d = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    fields = {"out_channels": cout, "kernel_size": int(rng.integers(1, 4)), "stride": s, "dilation": d,
+              "padding": int(rng.integers(0, 2)), "output_padding": int(rng.integers(0, max(s, d))),
+              "groups": g, "bias": bool(rng.random() < 0.5)}
+    return fields, [fmap(rng, cin)]
+
+
 #: op name -> rng -> (fields, per-sample input shapes). Activations share one example.
 EXAMPLES = {
     "conv2d": conv,
@@ -95,6 +124,16 @@ EXAMPLES = {
     "drop_path": lambda rng: ({"p": 0.1}, [any_shape(rng)]),
     "identity": lambda rng: ({}, [any_shape(rng)]),
     "layer_scale": lambda rng: ({"init": 1e-6}, [fmap(rng)]),
+    "adaptive_avgpool": lambda rng: ({"output_size": adaptive_size(rng)}, [fmap(rng)]),
+    "adaptive_maxpool": lambda rng: ({"output_size": adaptive_size(rng)}, [fmap(rng)]),
+    "chunk": chunk,
+    "channel_shuffle": channel_shuffle,
+    "mean": lambda rng: ({"keepdim": bool(rng.random() < 0.5)}, [fmap(rng)]),
+    "conv_transpose2d": conv_transpose,
+    "upsample": lambda rng: ({"scale_factor": int(rng.integers(1, 4)), "mode": ["nearest", "bilinear"][int(rng.integers(2))],
+                              "align_corners": bool(rng.random() < 0.5)}, [fmap(rng)]),
+    "pad": lambda rng: ({"padding": [int(rng.integers(0, 3)) for _ in range(4)] if rng.random() < 0.5
+                         else int(rng.integers(0, 3)), "value": float(rng.standard_normal())}, [fmap(rng)]),
 }
 
 

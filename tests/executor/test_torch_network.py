@@ -24,7 +24,7 @@ torch = pytest.importorskip("torch")
 
 from archcalc.api import analyze
 from archcalc.executor.run import Executor
-from archcalc.exporters.torch_ref import torch_forward
+from archcalc.executor.torch_ref import torch_forward
 from archcalc.spec.loader import bundled_specs
 
 CASES = [("mobilenet", None), ("resnet", "50"), ("densenet", "121"), ("efficientnet", "b0"),
@@ -60,3 +60,57 @@ def test_output_and_flops_match_torch(spec, variant):
     assert err <= 1e-3 * scale, f"max |diff| {err:.3g} vs output scale {scale:.3g}"
     # torch counts 2 FLOPs per multiply-accumulate of conv / matmul
     assert counter.get_total_flops() == 2 * sum(r.macs for r in run.layers)
+
+
+@pytest.mark.parametrize("fields,shape", [
+    ({"op": "adaptive_avgpool", "output_size": 7}, (5, 2, 3)),
+    ({"op": "adaptive_avgpool", "output_size": [3, 2]}, (4, 7, 5)),
+    ({"op": "adaptive_maxpool", "output_size": 3}, (3, 5, 8)),
+    ({"op": "chunk", "chunks": 3, "index": 2}, (13, 4, 4)),
+    ({"op": "channel_shuffle", "groups": 3}, (12, 3, 3)),
+    ({"op": "mean", "keepdim": False}, (6, 5, 4)),
+    ({"op": "upsample", "scale_factor": 2, "mode": "nearest"}, (3, 4, 5)),
+    ({"op": "upsample", "scale_factor": 3, "mode": "bilinear"}, (3, 4, 5)),
+    ({"op": "upsample", "scale_factor": 2, "mode": "bilinear", "align_corners": True}, (3, 4, 5)),
+    ({"op": "pad", "padding": [1, 2, 0, 3], "value": 0.5}, (2, 3, 3)),
+])
+def test_importer_ops_match_torch(fields, shape):
+    """The executor's kernels for the importer's ops equal PyTorch's functions on random input."""
+    from archcalc.executor.dispatch import KERNELS, Params
+    from archcalc.executor.torch_ref import TORCH_OPS
+    from archcalc.ops import REGISTRY
+
+    op = REGISTRY[fields["op"]](**fields)
+    x = np.random.default_rng(3).standard_normal((2,) + shape).astype(np.float32)
+    y, macs = KERNELS[type(op)](op, [x], Params(np.random.default_rng(0)))
+    ref = TORCH_OPS[type(op)](op, {}, shape)([torch.from_numpy(x)]).numpy()
+    assert y.shape == ref.shape and macs == 0
+    np.testing.assert_allclose(y, ref, rtol=1e-6, atol=1e-6)
+
+
+
+@pytest.mark.parametrize("fields", [
+    {"out_channels": 6, "kernel_size": 4, "stride": 2, "padding": 1},
+    {"out_channels": 4, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1, "groups": 2},
+    {"out_channels": 3, "kernel_size": 3, "dilation": 2, "bias": False},
+])
+def test_conv_transpose_matches_torch_and_flop_counter(fields):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from archcalc.executor.dispatch import KERNELS, Params
+    from archcalc.executor.torch_ref import TORCH_OPS
+    from archcalc.ops import REGISTRY
+
+    op = REGISTRY["conv_transpose2d"](op="conv_transpose2d", **fields)
+    shape = (4, 5, 6)
+    x = np.random.default_rng(3).standard_normal((2,) + shape).astype(np.float32)
+    p = Params(np.random.default_rng(0))
+    y, macs = KERNELS[type(op)](op, [x], p)
+    w = {k: torch.from_numpy(a) for k, a in p.arrays.items()}
+    counter = FlopCounterMode(display=False)
+    with counter:
+        ref = TORCH_OPS[type(op)](op, w, shape)([torch.from_numpy(x)]).numpy()
+    out = op.output_shape([shape], None)
+    assert y.shape == ref.shape == (2,) + tuple(out)
+    np.testing.assert_allclose(y, ref, rtol=1e-4, atol=1e-4)
+    assert macs == counter.get_total_flops() // 2 == 2 * op.macs([shape], out)

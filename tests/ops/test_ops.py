@@ -53,6 +53,14 @@ SAMPLES = {
     "flatten": lambda c, h, w: ({}, [(c, h, w)]),
     "layer_scale": lambda c, h, w: ({}, [(c, h, w)]),
     "gelu": lambda c, h, w: (dict(approximate="tanh"), [(c, h, w)]),
+    "adaptive_avgpool": lambda c, h, w: (dict(output_size=4), [(c, h, w)]),
+    "adaptive_maxpool": lambda c, h, w: (dict(output_size=[2, 4]), [(c, h, w)]),
+    "chunk": lambda c, h, w: (dict(chunks=2, index=1), [(c, h, w)]),
+    "channel_shuffle": lambda c, h, w: (dict(groups=2), [(c, h, w)]),
+    "conv_transpose2d": lambda c, h, w: (dict(out_channels=c, kernel_size=4, stride=2, padding=1, output_padding=0,
+                                              dilation=1, groups=1, bias=True), [(c, h, w)]),
+    "upsample": lambda c, h, w: (dict(scale_factor=2, mode="bilinear"), [(c, h, w)]),
+    "pad": lambda c, h, w: (dict(padding=[1, 2, 0, 3]), [(c, h, w)]),
 }
 POINTWISE = lambda c, h, w: ({}, [(c, h, w)])  # noqa: E731  activations, dropout, identity ...
 NUMERIC = dict(c=16, h=8, w=8)
@@ -392,3 +400,49 @@ def test_size_reaching_zero_is_an_error():
     assert shape == (8, 1, 1)
     with pytest.raises(ShapeError, match="larger than the padded input 1"):
         cost("maxpool", [shape], kernel_size=2)
+
+
+# ------------------------------------------------- importer ops (bridge) --
+def test_adaptive_avgpool_upsamples_with_repeated_rows():
+    # VGG's AdaptiveAvgPool2d(7) on a 2x2 map (64 px input): torch's regions along an axis
+    # are [floor(2i/7), ceil(2(i+1)/7)) for i = 0..6 -> sizes 1,1,1,2,1,1,1 (sum 8)
+    r = cost("adaptive_avgpool", [(512, 2, 2)], output_size=7)
+    assert r.out == (512, 7, 7)
+    assert r.flops == {"add": 512 * (8 * 8 - 49), "div": 512 * 49}   # taps 64 per channel
+
+
+def test_adaptive_maxpool_overlapping_regions():
+    # 5 -> 3: regions [0,2), [1,4), [3,5): sizes 2, 3, 2 (sum 7) per axis
+    r = cost("adaptive_maxpool", [(3, 5, 5)], output_size=3)
+    assert r.flops == {"compare": 3 * (7 * 7 - 9)}
+
+
+def test_chunk_pieces_follow_torch():
+    # torch.chunk(13 channels, 3): pieces of ceil(13/3) = 5 -> 5, 5, 3
+    assert [cost("chunk", [(13, 4, 4)], chunks=3, index=i).out[0] for i in range(3)] == [5, 5, 3]
+    with pytest.raises(ShapeError, match="no piece 4"):
+        cost("chunk", [(4, 4, 4)], chunks=4, index=4)   # pieces of 1: indices 0..3
+
+
+def test_channel_shuffle_needs_divisible_groups():
+    assert cost("channel_shuffle", [(116, 28, 28)], groups=2).out == (116, 28, 28)
+    with pytest.raises(ShapeError, match="does not divide"):
+        cost("channel_shuffle", [(7, 4, 4)], groups=2)
+
+
+def test_mean_over_hw():
+    r = cost("mean", [(960, 7, 7)])
+    assert r.out == (960,) and r.flops == {"add": 960 * 48, "div": 960}
+
+
+def test_conv_transpose_doubles_the_size():
+    # DCGAN / U-Net up-conv: k=4, s=2, p=1: (8-1)*2 - 2 + 3 + 1 = 16
+    r = cost("conv_transpose2d", [(16, 8, 8)], out_channels=8, kernel_size=4, stride=2, padding=1, bias=False)
+    assert r.out == (8, 16, 16)
+    assert r.params == {"weights": 16 * 8 * 16, "biases": 0}
+    assert r.macs == 16 * 8 * 8 * 8 * 16          # every input element x C_out x 16 taps
+
+
+def test_pad_torch_order():
+    # [left, right, top, bottom] = [1, 2, 0, 3]: W 5 + 3, H 4 + 3
+    assert cost("pad", [(2, 4, 5)], padding=[1, 2, 0, 3]).out == (2, 7, 8)
