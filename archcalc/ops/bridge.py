@@ -27,8 +27,8 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from archcalc.errors import ShapeError
-from archcalc.ops.base import Op, Raw, as_int, as_pair, div, spatial
-from archcalc.spec.expr import is_symbolic
+from archcalc.ops.base import Op, Raw, spatial
+from archcalc.values import as_int, as_pair, div, is_symbolic
 
 
 def adaptive_extents(size: int, out: int) -> list[int]:
@@ -61,6 +61,8 @@ class AdaptiveAvgPool(_AdaptivePool):
     """Adaptive average pooling to ``output_size`` (``nn.AdaptiveAvgPool2d``)."""
 
     op: Literal["adaptive_avgpool"]
+    kind: ClassVar[str] = "pool"
+    example: ClassVar[tuple] = ({"output_size": 3}, ((3, 7, 7),))
 
     def flops(self, ins, out):
         taps, cells = self.taps(ins, out)
@@ -72,6 +74,8 @@ class AdaptiveMaxPool(_AdaptivePool):
     """Adaptive max pooling to ``output_size`` (``nn.AdaptiveMaxPool2d``)."""
 
     op: Literal["adaptive_maxpool"]
+    kind: ClassVar[str] = "pool"
+    example: ClassVar[tuple] = ({"output_size": [2, 3]}, ((3, 5, 7),))
 
     def flops(self, ins, out):
         taps, cells = self.taps(ins, out)
@@ -82,6 +86,8 @@ class Chunk(Op):
     """One piece of ``x.chunk(chunks, dim=1)``: a channel slice; free."""
 
     op: Literal["chunk"]
+    kind: ClassVar[str] = "shape"
+    example: ClassVar[tuple] = ({"chunks": 2, "index": 1}, ((5, 3, 3),))
     chunks: Raw
     index: Raw = 0
 
@@ -105,6 +111,8 @@ class ChannelShuffle(Op):
     """ShuffleNet's channel shuffle with ``groups`` groups; free."""
 
     op: Literal["channel_shuffle"]
+    kind: ClassVar[str] = "shape"
+    example: ClassVar[tuple] = ({"groups": 2}, ((4, 3, 3),))
     groups: Raw
 
     def output_shape(self, ins, ctx):
@@ -119,6 +127,8 @@ class Mean(Op):
     """Mean over H and W (``x.mean((2, 3))``): ``[C]``, or ``[C, 1, 1]`` with ``keepdim``."""
 
     op: Literal["mean"]
+    kind: ClassVar[str] = "pool"
+    example: ClassVar[tuple] = ({}, ((3, 4, 4),))
     keepdim: Raw = False
 
     def output_shape(self, ins, ctx):
@@ -140,6 +150,8 @@ class ConvTranspose2d(Op):
     """
 
     op: Literal["conv_transpose2d"]
+    kind: ClassVar[str] = "conv"
+    example: ClassVar[tuple] = ({"out_channels": 4, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1, "groups": 2}, ((4, 5, 5),))
     out_channels: Raw
     kernel_size: Raw
     stride: Raw = 1
@@ -193,6 +205,8 @@ class Upsample(Op):
     ``bilinear`` (``align_corners`` false or true) is 4 mul and 3 add per output element."""
 
     op: Literal["upsample"]
+    kind: ClassVar[str] = "shape"
+    example: ClassVar[tuple] = ({"scale_factor": 2, "mode": "bilinear"}, ((3, 4, 4),))
     scale_factor: Raw = 2
     mode: Literal["nearest", "bilinear"] = "nearest"
     align_corners: bool = False
@@ -217,6 +231,8 @@ class Pad(Op):
     """
 
     op: Literal["pad"]
+    kind: ClassVar[str] = "shape"
+    example: ClassVar[tuple] = ({"padding": [1, 0, 2, 1]}, ((3, 4, 4),))
     padding: Raw
     value: Raw = 0
 
