@@ -591,39 +591,40 @@ def load(spec: str | Path, allow_use: "list[str | Path] | None" = None) -> Loade
     """
     path = find(spec)
     data, src = read_yaml(path)
-    model = validate(Spec, data, src)
-    blocks: dict[str, tuple[Block, Source]] = {}
     extra = ALLOWED_USE_DIRS if allow_use is None else allow_use
     roots = [_real(path).parent, _real(bundled_dir()), *(_real(Path(d)) for d in extra)]
-    _import(model.use, path, src, ("use",), blocks, seen={_real(path)}, roots=roots)
+    return _loaded(data, src, path, roots, seen={_real(path)})
+
+
+def load_text(text: str, file: str = "<data>", base: Path | None = None,
+              allow_use: "list[str | Path] | None" = None) -> LoadedSpec:
+    """Load a spec from YAML text (an importer's output) with every check of :func:`load`:
+    the size limit, the character and YAML 1.2 checks (:func:`parse_yaml`), the model and
+    name checks, and ``use:`` confinement. ``file`` names the text in messages; the text is
+    taken to sit in ``base`` (default: the current directory), so ``use:`` reads only
+    below ``base``, the bundled blocks and the directories in ``allow_use`` (default none).
+    """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise SpecError(f"spec is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", Loc(file, 1))
+    src = Source(file)
+    data = parse_yaml(text, src)
+    path = (base or Path.cwd()) / Path(file).name
+    roots = [_real(path.parent), _real(bundled_dir()), *(_real(Path(d)) for d in allow_use or ())]
+    return _loaded(data, src, path, roots, seen=set())
+
+
+def _loaded(data: Any, src: Source, path: Path, roots: list[Path], seen: set) -> LoadedSpec:
+    """Plain data of a top-level spec -> validated model, imported blocks, reference checks."""
+    model = validate(Spec, data, src)
+    blocks: dict[str, tuple[Block, Source]] = {}
+    _import(model.use, path, src, ("use",), blocks, seen=seen, roots=roots)
     for name, block in model.blocks.items():
         if name in blocks:
             raise SpecError(
                 f"block '{name}' is defined here and in {blocks[name][1].file}; rename one",
                 src.loc(("blocks", name)),
             )
-        blocks[name] = (block, src)
-    loaded = LoadedSpec(model, src, path, blocks)
-    _check_reference_points(loaded)
-    return loaded
-
-
-def load_text(text: str, file: str = "<data>", base: Path | None = None) -> LoadedSpec:
-    """Load a spec from YAML text (an importer's output) with the checks of :func:`load`;
-    ``file`` names it in messages; ``use:`` reads only the bundled blocks and ``base`` (the cwd)."""
-    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        raise SpecError(f"spec is over {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,}", Loc(file, 1))
-    src = Source(file)
-    data = parse_yaml(text, src)
-    model = validate(Spec, data, src)
-    path = (base or Path.cwd()) / Path(file).name
-    blocks: dict[str, tuple[Block, Source]] = {}
-    roots = [_real(path.parent), _real(bundled_dir())]
-    _import(model.use, path, src, ("use",), blocks, seen=set(), roots=roots)
-    for name, block in model.blocks.items():
-        if name in blocks:
-            raise SpecError(f"block '{name}' is defined here and in {blocks[name][1].file}; rename one",
-                            src.loc(("blocks", name)))
         blocks[name] = (block, src)
     loaded = LoadedSpec(model, src, path, blocks)
     _check_reference_points(loaded)
