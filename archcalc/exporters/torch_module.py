@@ -387,14 +387,24 @@ def network_source(net: Network, title: str) -> tuple[str, str]:
 
 def source(spec, variant: str | None = None, vars: dict[str, Any] | None = None,
            resolution: Any = None) -> tuple[str, str]:
-    """Export a spec at a point: (Python source, top-level class name)."""
-    from archcalc.api import analyze
+    """Export a spec at a point: (Python source, top-level class name).
 
-    a = analyze(spec, variant=variant, vars=vars, resolution=resolution)
-    from archcalc.api import load
+    The network is built from the loaded spec, the point and the graph (not through the
+    API: exporters never import the cost model, importers-exporters contract)."""
+    from archcalc.errors import SpecError
+    from archcalc.graph import build
+    from archcalc.ops import Ctx
+    from archcalc.point import input_shape, resolve
+    from archcalc.spec.loader import LoadedSpec, load
 
-    net = rename(a.network, load(spec).spec.torch_names)
-    where = Path(a.spec_path).name if a.spec_path else "a spec"
+    loaded = spec if isinstance(spec, LoadedSpec) else load(spec)
+    point = resolve(loaded, variant, vars, resolution)
+    try:
+        shape = input_shape(point, point.vars, False)
+    except SpecError as e:
+        raise e.located(loaded.source.loc(("input",))) from None
+    net = rename(build(loaded, point.vars, shape, Ctx(ideal=False), point.variant), loaded.spec.torch_names)
+    where = Path(loaded.path).name if loaded.path else "a spec"
     title = f"{net.name}" + (f" (variant {net.variant})" if net.variant else "") + f", exported from {where}."
     return network_source(net, title)
 
