@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     import torch
     import torchvision.models as tvm
 
-    from archcalc.importers.check import bridge_check
+    from archcalc.bridge_check import bridge_check
 
     torch.set_num_threads(1)
     names = args.names or CNNS

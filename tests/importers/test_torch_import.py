@@ -4,7 +4,7 @@ A representative subset of torchvision's CNNs at 64 px (the whole list runs in
 benchmarks/torchvision_bridge.py): the imported spec's params (+ off-path params) equal
 ``sum(p.numel())``, its MACs equal ``FlopCounterMode``/2 on the original module, every
 conv/linear layer agrees with its module, and the exported module loads the original
-state_dict strictly and reproduces its output (see archcalc/importers/check.py).
+state_dict strictly and reproduces its output (see archcalc/bridge_check.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ tvm = pytest.importorskip("torchvision.models")
 from archcalc.api import analyze
 from archcalc.errors import SpecError
 from archcalc.importers import from_torch
-from archcalc.importers.check import bridge_check
+from archcalc.bridge_check import bridge_check
 
 pytestmark = pytest.mark.torch
 
