@@ -24,7 +24,7 @@ torch = pytest.importorskip("torch")
 
 from archcalc.api import analyze
 from archcalc.executor.run import Executor
-from archcalc.executor.torch_ref import torch_forward
+from archcalc.exporters.torch_ref import torch_forward
 from archcalc.spec.loader import bundled_specs
 
 CASES = [("mobilenet", None), ("resnet", "50"), ("densenet", "121"), ("efficientnet", "b0"),
@@ -77,7 +77,7 @@ def test_output_and_flops_match_torch(spec, variant):
 def test_importer_ops_match_torch(fields, shape):
     """The executor's kernels for the importer's ops equal PyTorch's functions on random input."""
     from archcalc.executor.dispatch import KERNELS, Params
-    from archcalc.executor.torch_ref import TORCH_OPS
+    from archcalc.exporters.torch_ref import TORCH_OPS
     from archcalc.ops import REGISTRY
 
     op = REGISTRY[fields["op"]](**fields)
@@ -98,7 +98,7 @@ def test_conv_transpose_matches_torch_and_flop_counter(fields):
     from torch.utils.flop_counter import FlopCounterMode
 
     from archcalc.executor.dispatch import KERNELS, Params
-    from archcalc.executor.torch_ref import TORCH_OPS
+    from archcalc.exporters.torch_ref import TORCH_OPS
     from archcalc.ops import REGISTRY
 
     op = REGISTRY["conv_transpose2d"](op="conv_transpose2d", **fields)
