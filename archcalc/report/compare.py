@@ -28,7 +28,7 @@ from archcalc.conventions import ARCHCALC
 from archcalc.errors import SpecError
 from archcalc.reference import choose
 from archcalc.report.formats import dumps
-from archcalc.report.tables import human, human_bytes, latex_escape, latex_shape, render, shape_str
+from archcalc.report.tables import human, human_bytes, latex_text, render, shape_str  # noqa: F401 (latex_text re-exported)
 
 #: the columns a user can ask for, in display order
 COLUMNS = ("input", "params", "weights", "macs", "flops", "activations", "peak",
@@ -385,19 +385,6 @@ def latex_table(tabular: str, note: str, caption: str | None = None) -> str:
     lines += [r"\small", r"\resizebox{\linewidth}{!}{%", tabular.strip() + "}", r"\par\smallskip",
               r"\parbox{\linewidth}{\footnotesize " + latex_text(note) + "}", r"\end{table}"]
     return "\n".join(lines) + "\n"
-
-
-_REPO_PATH = re.compile(r"\s*\((?:see )?[\w.-]+(?:/[\w.-]+)*\.(?:md|yaml|py)\)")
-
-
-def latex_text(text: str) -> str:
-    r"""Plain prose for a paper: special characters escaped, `` x `` and ``3x224x224`` as math,
-    and no parenthesised repository path (``(docs/conventions.md)``): a paper cites no file of ours.
-
-    >>> latex_text("FLOPs = 2 x MACs (docs/conventions.md); 5% of C x H x W, input 3x224x224")
-    'FLOPs = 2 $\\times$ MACs; 5\\% of C $\\times$ H $\\times$ W, input $3{\\times}224{\\times}224$'
-    """
-    return latex_shape(latex_escape(_REPO_PATH.sub("", text))).replace(" x ", r" $\times$ ")
 
 
 def _plain(v: Any) -> Any:
