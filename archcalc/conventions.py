@@ -231,7 +231,8 @@ _WORDS = {
     "params": "params = learnable parameters (weights, biases, norm affine, other); BN running stats are buffers",
 }
 
-_CONV_LINEAR = ("conv2d", "linear")
+#: the ops whose MACs the MAC-only presets count (conv_transpose2d: aten.convolution too, h12)
+_CONV_LINEAR = ("conv2d", "conv_transpose2d", "linear")
 
 ARCHCALC = Convention(
     name="archcalc", unit="FLOPs", tool="archcalc", tool_version="",
