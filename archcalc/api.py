@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from archcalc.cost import CONVENTIONS, LayerCost, by_op, layer_costs, totals
-from archcalc.errors import GraphError, ShapeError, SpecError, StructuralSymbolError
+from archcalc.errors import GraphError, SettingError, ShapeError, SpecError, StructuralSymbolError
 from archcalc.graph import Network, build
 from archcalc.memory import DTYPE_BYTES
 from archcalc.ops import Ctx
-from archcalc.ops.base import as_int
 from archcalc.spec.expr import parse_value
 from archcalc.point import Point, evaluate_vars, free_vars, input_shape, resolve  # noqa: F401 (re-exported)
 from archcalc.spec.loader import LoadedSpec
@@ -168,8 +167,8 @@ def _no_gc():
 def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -> Analysis:
     loaded = load(spec)
     if dtype not in DTYPE_BYTES:
-        raise SpecError(f"unknown dtype '{dtype}' (choose from {', '.join(DTYPE_BYTES)})")
-    batch = as_int(parse_value(batch) if isinstance(batch, str) else batch, "batch")
+        raise SettingError("dtype", f"unknown dtype '{dtype}' (choose from {', '.join(DTYPE_BYTES)})")
+    batch = _batch(batch)
     point = resolve(loaded, variant, vars, resolution)
     try:
         if not symbolic:
@@ -191,6 +190,19 @@ def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -
         net, costs, totals(net, costs, batch, dtype), by_op(costs, symbolic), batch, dtype,
         symbolic, chosen, str(loaded.path),
     )
+
+
+def _batch(batch: Any) -> int:
+    """The batch size, a positive integer (``'2'`` or ``2``); anything else blames the setting."""
+    try:
+        value = parse_value(batch) if isinstance(batch, str) else batch
+    except SpecError as e:
+        raise SettingError("batch", f"'{batch}' is not a number ({e.message})") from None
+    if getattr(value, "denominator", None) == 1 and not isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingError("batch", f"'{batch}' is not a positive integer")
+    return value
 
 
 def _build(loaded: LoadedSpec, point: Point, values: dict, ctx: Ctx) -> Network:

@@ -7,33 +7,17 @@ from typing import Annotated
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.options import (
-    Alpha,
-    Batch,
-    Dtype,
-    Format,
-    Resolution,
-    Rho,
-    Sets,
-    SpecArg,
-    Variant,
-    check_format,
-    overrides,
-)
+from archcalc.cli.options import PointArgs, SpecArg, TableFormat, choice, point_command
+from archcalc.report.breakdown import GROUPINGS
 
 
-@app.command()
+
+@point_command(app)
 def breakdown(
     spec: SpecArg,
-    by: Annotated[str, typer.Option("--by", help="op, block, stage or kind (layer type: depthwise, 1x1, conv, FC).")] = "kind",
-    variant: Variant = None,
-    alpha: Alpha = None,
-    rho: Rho = None,
-    resolution: Resolution = None,
-    batch: Batch = "1",
-    set_: Sets = None,
-    dtype: Dtype = "fp32",
-    fmt: Format = "table",
+    by: Annotated[choice("By", *GROUPINGS), typer.Option("--by", help="Group by op, block, stage or kind (layer type: depthwise, 1x1, conv, FC).")] = "kind",
+    point: PointArgs = None,
+    fmt: TableFormat = "table",
     all_groups: Annotated[bool, typer.Option("--all", help="Also list groups with no MACs and no params.")] = False,
     plot: Annotated[str | None, typer.Option("--plot", help="Draw per-layer MACs/params bars to FILE.png|svg|pdf.")] = None,
 ) -> None:
@@ -41,14 +25,13 @@ def breakdown(
     from archcalc.api import analyze
     from archcalc.report.breakdown import breakdown_table, check_grouping, plot_breakdown
 
-    check_format(fmt, ("table", "markdown", "latex", "csv"))
     check_grouping(by)
     if plot is not None:
         from archcalc.report.plots import check_path
 
         check_path(plot)
-    a = analyze(spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution,
-                batch=batch, dtype=dtype)
+    path, at = point.at(spec)
+    a = analyze(path, **at)
     typer.echo(breakdown_table(a, by, fmt, skip_empty=not all_groups), nl=False)
     if plot is not None:
         typer.echo(f"wrote {plot_breakdown(a, plot)}", err=True)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, check_format, overrides
+from archcalc.cli.options import PageFormat, PointArgs, choice, point_command
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.tables import FORMATS
+from archcalc.report.compare import COLUMNS
+
+Column = choice("Column", *COLUMNS)
 
 Columns = Annotated[str | None, typer.Option(
     "--columns", help="Comma-separated: input, params, weights, macs, flops, activations, peak, "
                       "published, deviation, top1, source.")]
-Sort = Annotated[str | None, typer.Option("--sort", help="Sort ascending by this column (e.g. macs).")]
+Sort = Annotated[Optional[Column], typer.Option("--sort", help="Sort ascending by this column.")]
 Source = Annotated[str | None, typer.Option(
     "--source", help="Published figures from this source only: a source key (howard2017, torchvision, "
                      "tf-slim ...; `archcalc specs SPEC` lists them) or a class, published-paper or "
@@ -22,26 +24,32 @@ Source = Annotated[str | None, typer.Option(
                      "papers, then official implementations.")]
 
 
-@app.command()
+@point_command(app, omit=("variant",))
 def compare(
     specs: Annotated[list[str], typer.Argument(metavar="SPEC[:VARIANT]...", help="Specs to compare.")],
-    set_: Sets = None,
-    resolution: Resolution = None,
-    batch: Batch = "1",
-    dtype: Dtype = "fp32",
+    point: PointArgs,
     columns: Columns = None,
     sort: Sort = None,
     source: Source = None,
-    fmt: Format = "table",
+    fmt: PageFormat = "table",
     out: Out = None,
 ) -> None:
     """Compare networks side by side: params, MACs, FLOPs, memory and published figures (one source per row)."""
     from archcalc.report.compare import compare_rows, parse_columns, render_rows, sort_rows
 
-    check_format(fmt, FORMATS + ("html",))
     check_target(out)
     cols = parse_columns(columns)
-    rows = sort_rows(compare_rows(specs, overrides(set_), resolution, batch, dtype, source=source), sort)
+    from archcalc.cli.progress import progress
+    from archcalc.report.tables import human
+
+    def line(r) -> str:
+        t = r.analysis.totals
+        return f"{' '.join(map(str, r.labels))}: {human(t['macs'])} MACs, {human(t['params'])} params"
+
+    with progress(len(specs), "comparing") as advance:
+        rows = compare_rows(specs, point.overrides(), point.size(), point.batch, point.dtype,
+                            source=source, on_row=lambda r: advance(line(r)))
+    rows = sort_rows(rows, sort)
     if fmt == "html":
         from archcalc import __version__
         from archcalc.report.html import rows_html

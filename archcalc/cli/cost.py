@@ -10,45 +10,34 @@ import typer
 
 from archcalc.cli import app
 from archcalc.cli.compare import Source
-from archcalc.cli.options import (
-    Alpha, Batch, Dtype, Format, Resolution, Rho, Sets, SpecArg, Variant, check_format, overrides,
-)
+from archcalc.cli.options import PageFormat, PointArgs, SpecArg, choice, point_command
+from archcalc.training import OPTIMIZERS
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.tables import FORMATS
 
 
-@app.command()
+@point_command(app)
 def cost(
     spec: SpecArg,
-    variant: Variant = None,
-    alpha: Alpha = None,
-    rho: Rho = None,
-    resolution: Resolution = None,
-    batch: Batch = "1",
-    set_: Sets = None,
-    dtype: Dtype = "fp32",
+    point: PointArgs,
     per_layer: Annotated[bool, typer.Option("--per-layer/--summary", help="Show every layer, or totals only.")] = True,
-    fmt: Format = "table",
+    fmt: PageFormat = "table",
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Formulas in the spec's vars (ideal model).")] = False,
     symbols: Annotated[Optional[str], typer.Option("--symbols", help="Comma-separated vars to keep symbolic.")] = None,
     layer: Annotated[Optional[list[str]], typer.Option("--layer", "-l", help="Only these layers: a name, a prefix (stage3) or a glob (*.dw); repeatable.")] = None,
     out: Out = None,
     source: Source = None,
     training: Annotated[bool, typer.Option("--training", help="Add forward+backward cost and training memory.")] = False,
-    optimizer: Annotated[str, typer.Option("--optimizer", help="With --training: sgd, sgd-momentum, adam or adamw (optimizer state).")] = "sgd",
+    optimizer: Annotated[choice("Optimizer", *OPTIMIZERS), typer.Option("--optimizer", help="With --training: the optimizer (its state).")] = "sgd",
     input_grad: Annotated[bool, typer.Option("--input-grad", help="With --training: also compute the gradient of the network input.")] = False,
 ) -> None:
     """Cost a network: params, MACs, FLOPs and activation memory, per layer and in total."""
     from archcalc.api import analyze, load
     from archcalc.reference import check_source
 
-    check_format(fmt, FORMATS + ("html",))
     check_target(out)
-    a = analyze(
-        spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution, batch=batch,
-        dtype=dtype, symbolic=symbolic or symbols is not None,
-        symbols=symbols.split(",") if symbols else None,
-    )
+    path, at = point.at(spec)
+    a = analyze(path, **at, symbolic=symbolic or symbols is not None,
+                symbols=symbols.split(",") if symbols else None)
     source = check_source(source, [load(a.spec_path)])
     t = None
     if training:

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from archcalc.cost import FLOPS_DEF, MACS_DEF, PARAMS_DEF
 from archcalc.errors import SpecError
+from archcalc.point import split_spec as split_spec_arg
 from archcalc.report.tables import human, human_bytes, latex_escape, render, shape_str
 
 #: the columns a user can ask for, in display order
@@ -44,14 +45,6 @@ class Row:
     params_check: Any = None
     top1: tuple[float, str] | None = None  # (top-1 %, source)
     extra: dict = field(default_factory=dict)
-
-
-def split_spec_arg(arg: str) -> tuple[str, str | None]:
-    """``'specs/resnet.yaml:50'`` -> (path, variant); a bare spec -> (spec, None)."""
-    head, sep, tail = arg.rpartition(":")
-    if sep and head and "/" not in tail and "\\" not in tail and tail:
-        return head, tail
-    return arg, None
 
 
 def pct(v: float | None) -> str:
@@ -302,10 +295,11 @@ def _plain(v: Any) -> Any:
 # -------------------------------------------------------------------- rows --
 def compare_rows(items: list[str], vars: dict[str, str] | None = None, resolution: Any = None,
                  batch: Any = 1, dtype: str = "fp32", cache: dict | None = None,
-                 source: str | None = None) -> list[Row]:
+                 source: str | None = None, on_row: Callable[[Row], None] | None = None) -> list[Row]:
     """One row per ``SPEC[:VARIANT]``, labelled (network, variant), with matching references.
 
-    ``source`` (a source key or class) picks the published figures' source for every row.
+    ``source`` (a source key or class) picks the published figures' source for every row;
+    ``on_row`` is called with each row as it is done.
     """
     from archcalc.api import load
     from archcalc.reference import check_source
@@ -321,6 +315,8 @@ def compare_rows(items: list[str], vars: dict[str, str] | None = None, resolutio
         a = analyze_cached(loaded, variant, own, resolution, batch, dtype, cache)
         label = ", ".join(x for x in (a.network.variant, _point_label(loaded, a)) if x) or "default"
         rows.append(attach_references(Row([loaded.spec.name, label], a), loaded, source))
+        if on_row is not None:
+            on_row(rows[-1])
     unknown = sorted(set(vars or {}) - used)
     if unknown:
         raise SpecError(f"--set {', '.join(unknown)}: no compared spec has such a var")

@@ -16,8 +16,7 @@ parsed exactly (``6/7`` stays a fraction).
 from __future__ import annotations
 
 import itertools
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 from archcalc.errors import SpecError
@@ -47,27 +46,39 @@ def split_list(text: str) -> list[str]:
     return items
 
 
-def parse_axis(name: str, text: str) -> tuple[str, list[str]]:
-    """One sweep axis: a var name and its values (validated with the exact expression parser)."""
+def parse_axis(name: str, text: str, flag: str | None = None) -> tuple[str, list[str]]:
+    """One sweep axis: a var name and its values (validated with the exact expression parser;
+    ``true``/``false`` are truth values, a resolution may be ``HxW``). ``flag`` names the option
+    in errors (default ``--set NAME``)."""
+    from archcalc.point import TRUTH, parse_size
+
     values = split_list(text)
     if name != VARIANT:
         for v in values:
+            if v in TRUTH or (name == RESOLUTION and isinstance(parse_size(v), tuple)):
+                continue
             try:
                 parse_value(v)
             except SpecError as e:
-                raise SpecError(f"--set {name}: value '{v}': {e.message}") from None
+                raise SpecError(f"{flag or '--set ' + name}: value '{v}': {e.message}") from None
     return name, values
 
 
 #: most points one sweep computes (checked before any analysis; docs/output.md)
 
 
-def axes_from_options(sets: list[str] | None, **shorthands: str | None) -> list[tuple[str, list[str]]]:
-    """Axes from ``--set VAR=LIST`` items and shorthand options (``alpha='1,0.5'``), in order."""
+def axes_from_options(sets: list[str] | None, variant: str | None = None,
+                      shorthands: list[tuple[str, str]] = (),
+                      resolution: str | None = None) -> list[tuple[str, list[str]]]:
+    """Axes in this order: ``variant``, the ``--VAR LIST`` shorthands (as typed: ``[('alpha',
+    '1,0.5')]``), ``resolution``, then the ``--set VAR=LIST`` items."""
     axes = []
-    for name, text in shorthands.items():
-        if text is not None:
-            axes.append(parse_axis(name, text))
+    if variant is not None:
+        axes.append(parse_axis(VARIANT, variant))
+    for name, text in shorthands:
+        axes.append(parse_axis(name, text, f"--{name}"))
+    if resolution is not None:
+        axes.append(parse_axis(RESOLUTION, resolution, "--resolution"))
     for item in sets or []:
         name, eq, text = item.partition("=")
         if not eq or not name.strip() or not text.strip():
@@ -102,26 +113,13 @@ def grid(axes: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
     return [dict(zip(names, combo)) for combo in itertools.product(*(vals for _, vals in axes))]
 
 
-def progress(items: list, stream=None, min_items: int = 8) -> Iterator:
-    """Yield ``items``, drawing a progress bar on ``stream`` (stderr) only when it is a TTY."""
-    stream = stream or sys.stderr
-    show = len(items) >= min_items and getattr(stream, "isatty", lambda: False)()
-    for i, item in enumerate(items):
-        if show:
-            done = int(30 * i / len(items))
-            stream.write(f"\r[{'#' * done}{'.' * (30 - done)}] {i}/{len(items)}")
-            stream.flush()
-        yield item
-    if show:
-        stream.write(f"\r[{'#' * 30}] {len(items)}/{len(items)}\n")
-        stream.flush()
-
-
 def sweep_rows(spec: Any, axes: list[tuple[str, list[str]]], fixed: dict[str, str] | None = None,
                batch: Any = 1, dtype: str = "fp32", cache: dict | None = None,
-               show_progress: bool = True, source: str | None = None) -> list[Row]:
+               source: str | None = None, variant: str | None = None,
+               on_row: Callable[[Row], None] | None = None) -> list[Row]:
     """One row per grid point, labelled by the axis values, with published figures matched
-    (from ``source``, a source key or class, when given)."""
+    (from ``source``, a source key or class, when given); ``variant`` is the variant of every
+    point unless the variants are an axis. ``on_row`` is called with each row as it is done."""
     from archcalc.api import load
     from archcalc.reference import check_source
 
@@ -129,13 +127,15 @@ def sweep_rows(spec: Any, axes: list[tuple[str, list[str]]], fixed: dict[str, st
     check_source(source, [loaded])
     points = grid(axes)
     rows = []
-    for point in progress(points) if show_progress else points:
-        variant = point.get(VARIANT)
+    for point in points:
+        at = point.get(VARIANT, variant)
         vars_ = dict(fixed or {})
         vars_.update({k: v for k, v in point.items() if k not in (VARIANT, RESOLUTION)})
         resolution = point.get(RESOLUTION)
-        a = analyze_cached(loaded, variant, vars_, resolution, batch, dtype, cache)
+        a = analyze_cached(loaded, at, vars_, resolution, batch, dtype, cache)
         rows.append(attach_references(Row([point[n] for n, _ in axes], a), loaded, source))
+        if on_row is not None:
+            on_row(rows[-1])
     return rows
 
 

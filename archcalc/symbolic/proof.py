@@ -24,7 +24,7 @@ from typing import Any
 from archcalc.report.tables import GREEK
 from archcalc.report.tables import unicode_math as unicode_text
 
-FORMATS = ("text", "markdown", "latex", "json")
+FORMATS = ("table", "markdown", "latex", "json")  # "table": plain text, the name every command uses
 
 # Unicode that may appear in prose or table cells, as LaTeX (pdflatex has no unicode math).
 _UNI_LATEX = {
@@ -86,13 +86,14 @@ def equal(lhs, rhs) -> bool:
 
 
 # ----------------------------------------------------------- rendering --
-def render(proof: Proof, fmt: str = "text") -> str:
-    """Render a proof as text, markdown, latex or json."""
+def render(proof: Proof, fmt: str = "table") -> str:
+    """Render a proof as plain text (``table``; ``text`` is accepted too), markdown, latex or json."""
+    fmt = "table" if fmt == "text" else fmt
     if fmt not in FORMATS:
         from archcalc.errors import SpecError
 
         raise SpecError(f"unknown --format '{fmt}' (choose from {', '.join(FORMATS)})")
-    return {"text": to_text, "markdown": to_markdown, "latex": to_latex, "json": to_json}[fmt](proof)
+    return {"table": to_text, "markdown": to_markdown, "latex": to_latex, "json": to_json}[fmt](proof)
 
 
 def greek(name: str) -> str:

@@ -53,7 +53,7 @@ def test_unknown_proof_format_fails_before_deriving(argv, capsys, monkeypatch):
     monkeypatch.setattr(dsc, "prove_dsc", boom)
     monkeypatch.setattr(hw, "answer", boom)
     code, cap = _run(argv, capsys)
-    assert code == 2 and "unknown --format 'pdf' (choose from text, markdown, latex, json)" in cap.err
+    assert code == 2 and "'pdf' is not one of 'table', 'markdown', 'latex', 'json'" in cap.err
 
 
 def test_sweep_rejects_unknown_plot_column_before_sweeping(tmp_path, capsys, monkeypatch):
@@ -62,7 +62,7 @@ def test_sweep_rejects_unknown_plot_column_before_sweeping(tmp_path, capsys, mon
     monkeypatch.setattr(sweep, "sweep_rows", lambda *a, **k: pytest.fail("swept before --y was checked"))
     code, cap = _run(["sweep", "mobilenet", "--alpha", "1,1/2", "--plot", str(tmp_path / "g.png"), "--y", "gflops"],
                      capsys)
-    assert code == 2 and "--x/--y: unknown column(s) gflops" in cap.err
+    assert code == 2 and "Invalid value for '--y': 'gflops' is not one of 'input'" in cap.err
 
 
 def test_broken_bundled_spec_is_an_error_not_missing(tmp_path, monkeypatch):
