@@ -120,8 +120,8 @@ class Analysis:
                   if any(c.name == p or c.name.startswith(p + ".") or fnmatchcase(c.name, p) for p in patterns)]
         if not chosen:
             tops = sorted({c.name.split(".")[0] for c in self.layers})
-            raise SpecError(f"--layer {', '.join(patterns)}: no layer of {self.network.name} matches; "
-                            f"top-level names: {', '.join(tops[:20])}" + (" ..." if len(tops) > 20 else ""))
+            raise SettingError("layer", f"no layer of {self.network.name} matches {', '.join(patterns)}; "
+                               f"top-level names: {', '.join(tops[:20])}" + (" ..." if len(tops) > 20 else ""))
         return chosen
 
 
@@ -221,8 +221,8 @@ def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | N
         names = [s.strip() for s in symbols if s.strip()]
         for n in names:
             if n not in point.vars:
-                raise SpecError(f"--symbols: {loaded.spec.name} has no var '{n}' "
-                                f"(its vars: {', '.join(point.vars)})")
+                raise SettingError("symbols", f"{loaded.spec.name} has no var '{n}' "
+                                              f"(its vars: {', '.join(point.vars)})")
     else:
         names = free_vars(point)
     while True:

@@ -161,7 +161,7 @@ class PointArgs:
         if setting == "resolution" and self.input is not None:
             return "--input"
         return {"variant": "--variant", "resolution": "--resolution", "batch": "--batch",
-                "dtype": "--dtype"}.get(setting, setting)
+                "dtype": "--dtype", "layer": "--layer", "symbols": "--symbols"}.get(setting, setting)
 
     @contextmanager
     def blame(self) -> Iterator[None]:

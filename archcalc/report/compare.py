@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from archcalc.cost import FLOPS_DEF, MACS_DEF, PARAMS_DEF
-from archcalc.errors import SpecError
+from archcalc.errors import SettingError, SpecError
 from archcalc.point import split_spec as split_spec_arg
 from archcalc.report.tables import human, human_bytes, latex_escape, render, shape_str
 
@@ -319,7 +319,7 @@ def compare_rows(items: list[str], vars: dict[str, str] | None = None, resolutio
             on_row(rows[-1])
     unknown = sorted(set(vars or {}) - used)
     if unknown:
-        raise SpecError(f"--set {', '.join(unknown)}: no compared spec has such a var")
+        raise SettingError(f"var {unknown[0]}", f"no compared spec has a var {', '.join(unknown)}")
     return rows
 
 

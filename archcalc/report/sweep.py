@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from archcalc.errors import SpecError
+from archcalc.errors import SettingError, SpecError
 from archcalc.report.compare import Row, analyze_cached, attach_references
 from archcalc.spec.expr import parse_value
 
@@ -46,10 +46,10 @@ def split_list(text: str) -> list[str]:
     return items
 
 
-def parse_axis(name: str, text: str, flag: str | None = None) -> tuple[str, list[str]]:
+def parse_axis(name: str, text: str) -> tuple[str, list[str]]:
     """One sweep axis: a var name and its values (validated with the exact expression parser;
-    ``true``/``false`` are truth values, a resolution may be ``HxW``). ``flag`` names the option
-    in errors (default ``--set NAME``)."""
+    ``true``/``false`` are truth values, a resolution may be ``HxW``); a bad value is a
+    SettingError of ``var NAME`` (or ``resolution``)."""
     from archcalc.point import TRUTH, parse_size
 
     values = split_list(text)
@@ -60,7 +60,8 @@ def parse_axis(name: str, text: str, flag: str | None = None) -> tuple[str, list
             try:
                 parse_value(v)
             except SpecError as e:
-                raise SpecError(f"{flag or '--set ' + name}: value '{v}': {e.message}") from None
+                setting = RESOLUTION if name == RESOLUTION else f"var {name}"
+                raise SettingError(setting, f"value '{v}': {e.message}") from None
     return name, values
 
 
@@ -76,9 +77,9 @@ def axes_from_options(sets: list[str] | None, variant: str | None = None,
     if variant is not None:
         axes.append(parse_axis(VARIANT, variant))
     for name, text in shorthands:
-        axes.append(parse_axis(name, text, f"--{name}"))
+        axes.append(parse_axis(name, text))
     if resolution is not None:
-        axes.append(parse_axis(RESOLUTION, resolution, "--resolution"))
+        axes.append(parse_axis(RESOLUTION, resolution))
     for item in sets or []:
         name, eq, text = item.partition("=")
         if not eq or not name.strip() or not text.strip():
