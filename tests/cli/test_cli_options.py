@@ -138,7 +138,9 @@ def _help(argv, capsys) -> str:
 
 
 @pytest.mark.parametrize("argv,choices", [
-    (["cost"], ["--format <table|markdown|latex|csv|json>", "--dtype <fp32|fp16|bf16|int8>"]),
+    (["cost"], ["--format <table|markdown|latex|csv|json|html>", "--dtype <fp32|fp16|bf16|int8>"]),
+    (["compare"], ["--format <table|markdown|latex|csv|json|html>"]),
+    (["report"], ["--format <files|html>"]),
     (["breakdown"], ["--by <op|block|stage|kind>", "--format <table|markdown|latex|csv>"]),
     (["graph"], ["--format <dot|mermaid>"]),
     (["compare"], ["--sort <input|params|"]),
