@@ -256,3 +256,25 @@ def test_the_specs_own_vars_are_the_shorthands(capsys):
     # sweep: --VAR LIST is an axis of the grid
     out = ok(["sweep", "efficientnet", "--phi", "0,1", "--columns", "input", "-f", "csv"], capsys)
     assert out.splitlines() == ["phi,input", "0,3x224x224", "1,3x258x258"]  # round(224 * 1.15)
+
+
+def test_validate_all_streams_each_configuration_on_a_terminal(capsys, monkeypatch):
+    """`validate --all` (67 s for every bundled spec) prints each finished configuration on a
+    terminal's stderr; stdout is the same table either way (here only MobileNet v1, at 32x32)."""
+    import archcalc.cli.progress as progress
+    from archcalc.spec import loader
+
+    only = [p for p in loader.bundled_specs() if p.stem == "mobilenet"]
+    monkeypatch.setattr(loader, "bundled_specs", lambda: only)
+    argv = ["validate", "--all", "-r", "32", "-f", "csv"]
+    status, plain, err = run(argv, capsys)
+    assert status == 0 and err == ""
+    monkeypatch.setattr(progress, "interactive", lambda stream=None: True)
+    status, shown, err = run(argv, capsys)
+    strip = lambda t: re.sub(r",[0-9.]+,ok|\([0-9.]+ s executing\)", "", t)  # noqa: E731 (timings)
+    assert status == 0 and strip(shown) == strip(plain)
+    for name in ("mobilenet: OK", "mobilenet full-conv: OK", "mobilenet shallow: OK"):
+        assert name in err, err
+    # a non-square --resolution is capped per axis by each spec's native size
+    status, out, _ = run(["validate", "--all", "-r", "40x24", "-f", "json"], capsys)
+    assert status == 0 and {tuple(r["input"]) for r in json.loads(out)["runs"]} == {(3, 40, 24)}
