@@ -14,8 +14,10 @@ setting (``var alpha``, ``batch``); :meth:`PointArgs.blame` says which flag it c
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from archcalc.point import parse_size, split_spec
 TABLE_FORMATS = ("table", "markdown", "latex", "csv", "json")  #: every table command (report.tables.FORMATS)
 DTYPES = tuple(DTYPE_BYTES)
 SHORTHANDS = "archcalc.shorthands"  #: ctx.meta key of the ``--VAR VALUE`` pairs
+SUGGEST = "archcalc.suggest"  #: ctx.meta key: {--flag: the command's option it is probably a typo of}
 
 
 def choice(name: str, *values: str) -> type[StrEnum]:
@@ -110,6 +113,7 @@ class PointArgs:
     batch: str = "1"
     dtype: str = "fp32"
     shorthands: list[tuple[str, str]] = field(default_factory=list)  #: (--flag as typed, value)
+    suggest: dict[str, str] = field(default_factory=dict)  #: --flag -> a close option of the command
 
     def overrides(self) -> dict[str, str]:
         """``--set NAME=VALUE`` pairs plus the ``--VAR VALUE`` shorthands, values unparsed."""
@@ -171,7 +175,9 @@ class PointArgs:
         except SettingError as e:
             flag, detail = self.flag(e.setting), e.detail
             if "has no var" in detail and any(f == flag for f, _ in self.shorthands):
-                detail += f"; {flag} is no option of this command either (see --help)"
+                near = self.suggest.get(flag)
+                detail += f"; {flag} is no option of this command either" + (
+                    f" (did you mean {near}?)" if near else " (see --help)")
             raise SpecError(f"{flag}: {detail}") from None
 
 
@@ -198,9 +204,14 @@ class PointCommand(TyperCommand):
                 break
             name, eq, value = a.partition("=")
             if a.startswith("--") and len(name) > 2 and name not in known:
+                near = difflib.get_close_matches(name, sorted(o for o in known if o.startswith("--")), 1, 0.75)
+                if near:
+                    ctx.meta.setdefault(SUGGEST, {})[name] = near[0]
                 if not eq:
-                    if i + 1 >= len(args):
-                        raise click_exceptions.UsageError(f"{a} needs a value (--VAR VALUE sets a var of the spec)", ctx)
+                    if i + 1 >= len(args) or re.match(r"-[A-Za-z-]", args[i + 1]):  # no value: -1 is one
+                        hint = f"did you mean {near[0]}? " if near else ""
+                        raise click_exceptions.UsageError(
+                            f"no such option {a} ({hint}--VAR VALUE would set a var of the spec)", ctx)
                     value = args[i + 1]
                     i += 1
                 shorthands.append((name, value))
@@ -245,7 +256,9 @@ def point_command(app: typer.Typer, *, sweep: bool = False, omit: tuple[str, ...
         @functools.wraps(func)
         def wrapper(**kwargs: Any) -> Any:
             point = PointArgs(**{names[k]: kwargs.pop(k) for k in list(kwargs) if k in names})
-            point.shorthands = list(get_current_context().meta.get(SHORTHANDS, []))
+            meta = get_current_context().meta
+            point.shorthands = list(meta.get(SHORTHANDS, []))
+            point.suggest = dict(meta.get(SUGGEST, {}))
             with point.blame():
                 return func(point=point, **kwargs)
 

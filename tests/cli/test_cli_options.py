@@ -278,3 +278,18 @@ def test_validate_all_streams_each_configuration_on_a_terminal(capsys, monkeypat
     # a non-square --resolution is capped per axis by each spec's native size
     status, out, _ = run(["validate", "--all", "-r", "40x24", "-f", "json"], capsys)
     assert status == 0 and {tuple(r["input"]) for r in json.loads(out)["runs"]} == {(3, 40, 24)}
+
+
+def test_a_mistyped_option_is_an_error_with_a_suggestion(capsys):
+    # an unknown --NAME is a var shorthand only if the spec has that var: a typo never passes
+    assert "did you mean --summary?" in error(["cost", "mobilenet", "--sumary"], capsys)
+    assert "did you mean --summary?" in error(["cost", "mobilenet", "--sumary", "--per-layer"], capsys)
+    msg = error(["cost", "mobilenet", "--fromat", "json"], capsys)
+    assert "has no var 'fromat'" in msg and "did you mean --format?" in msg
+
+
+def test_plot_accuracy_takes_spec_colon_variant(tmp_path, capsys):
+    out = ok(["plot", "accuracy", "resnet:50", "-o", str(tmp_path / "a.svg")], capsys)
+    rows = [line.split() for line in out.splitlines() if line.startswith("ResNet")]
+    assert rows and all(r[1] == "50" for r in rows), out
+    assert "no reference entry of variant '5'" in error(["plot", "accuracy", "resnet:5", "-o", "a.svg"], capsys)
