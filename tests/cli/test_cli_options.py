@@ -217,7 +217,7 @@ def test_progress_only_on_a_terminal(capsys, monkeypatch):
 
 
 # -------------------------------------------------- point options declared once; the spec's vars --
-POINT_COMMANDS = ["cost", "breakdown", "graph", "validate", "compare", "sweep"]
+POINT_COMMANDS = ["cost", "breakdown", "graph", "validate", "compare", "sweep", "roofline"]
 
 
 def _options(name):
