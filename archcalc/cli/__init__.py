@@ -127,7 +127,7 @@ def _run(argv: list[str] | None) -> None:
         else:
             ctx = getattr(e, "ctx", None)
             where = ctx.command_path if ctx is not None else "archcalc"
-            message = " ".join(e.format_message().split())
+            message = " ".join(e.format_message().split()).replace("Value error, ", "")  # typer's enum wording
             hint = f" (see '{where} --help')" if getattr(e, "exit_code", 1) == 2 else ""
             print(f"{where}: {message}{hint}", file=sys.stderr)
         sys.exit(getattr(e, "exit_code", 2))
