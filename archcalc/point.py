@@ -119,7 +119,8 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
         raise SpecError(f"input must be [C, H, W], got {inp!r}", src.loc(("input",)))
     size = parse_size(resolution)
     if size is not None and "resolution" in overrides and "resolution" in spec.vars:
-        raise SettingError("resolution", "the input size and var resolution are both given; give one")
+        raise SettingError("resolution", f"{resolution} and var resolution={overrides['resolution']} both set "
+                                         "the var 'resolution'; give one")
     shape_override = None
     if isinstance(size, tuple):
         if any(d < 1 for d in size):
@@ -192,7 +193,7 @@ def _check_kinds(loaded: LoadedSpec, base: dict, overrides: dict, values: dict, 
             detail = (f"'{k}' is {_kind(was)} in {loaded.spec.name} ({spec_value}), so it cannot "
                       f"be set to {_kind(now)}")
             if k not in where:  # the caller's value: blamed on the setting (the CLI: its flag)
-                raise SettingError(f"var {k}", f"{shown}: {detail}")
+                raise SettingError(f"var {k}", detail)
             raise SpecError(f"{who}: {detail}", where.get(k))
 
 

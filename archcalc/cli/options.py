@@ -117,14 +117,18 @@ class PointArgs:
 
     def overrides(self) -> dict[str, str]:
         """``--set NAME=VALUE`` pairs plus the ``--VAR VALUE`` shorthands, values unparsed."""
-        out: dict[str, str] = {}
-        for item in self.sets or []:
-            name, eq, value = item.partition("=")
-            if not eq or not name.strip() or not value.strip():
-                raise SpecError(f"--set expects NAME=VALUE, got '{item}'")
-            out[name.strip()] = value.strip()
+        from archcalc.point import parse_overrides
+
+        out = parse_overrides(self.sets)  # (a var set twice is an error)
+        typed: dict[str, str] = {}
         for flag, value in self.shorthands:
-            out[var_name(flag)] = value
+            name = var_name(flag)
+            if name in typed:
+                raise SpecError(f"{typed[name]} and {flag} {value} both set '{name}'; give one")
+            if name in out:
+                raise SpecError(f"{flag} {value} and --set {name}={out[name]} both set '{name}'; give one")
+            typed[name] = f"{flag} {value}"
+            out[name] = value
         return out
 
     def size(self) -> str | None:
@@ -158,7 +162,7 @@ class PointArgs:
                     return flag
             for item in self.sets or []:
                 if item.partition("=")[0].strip() == name:
-                    return f"--set {name}"
+                    return f"--set {item.strip()}"
             if name == "resolution":
                 return "--input" if self.input is not None else "--resolution"
             return f"var {name}"

@@ -84,7 +84,7 @@ def test_spec_colon_variant_in_prove_and_conflicts(capsys):
 # ------------------------------------------------------------- values blamed on the command line --
 @pytest.mark.parametrize("argv,line", [
     (["cost", "mobilenet", "--alpha", "abc"], "archcalc: --alpha: 'abc' is not a number"),
-    (["cost", "mobilenet", "--set", "alpha=abc"], "archcalc: --set alpha: 'abc' is not a number"),
+    (["cost", "mobilenet", "--set", "alpha=abc"], "archcalc: --set alpha=abc: 'abc' is not a number"),
     (["cost", "mobilenet", "-b", "1.5"], "archcalc: --batch: '1.5' is not a positive integer"),
     (["cost", "mobilenet", "-b", "0"], "archcalc: --batch: '0' is not a positive integer"),
     (["cost", "mobilenet", "-r", "abc"], "archcalc: --resolution: 'abc' is not a number"),
