@@ -61,8 +61,6 @@ def expr_str(v: Any, fmt: str) -> str:
     """
     if not type(v).__module__.startswith("sympy"):
         return str(v)
-    import sympy
-
     if fmt == "latex":
         return f"${latex_math(v)}$"
     if fmt == "table":
@@ -121,7 +119,7 @@ def latex_float(latex: str, caption: str | None = None, label: str | None = None
         raise SpecError(f"--label '{label}': use letters, digits and : . _ / - only (e.g. tab:mobilenet)")
     if not latex:
         return latex
-    from archcalc.report.compare import latex_text
+    from archcalc.report.formats import latex_text
 
     head = ([r"\caption{" + latex_text(caption) + "}"] if caption is not None else []) + (
         [r"\label{" + label + "}"] if label is not None else [])
