@@ -18,11 +18,10 @@ from typing import Any, Iterable
 
 from archcalc.conventions import ARCHCALC
 from archcalc.cost import LayerCost, by_op, layer_costs, totals
-from archcalc.errors import ArchcalcError, GraphError, ShapeError, SpecError, StructuralSymbolError
+from archcalc.errors import ArchcalcError, GraphError, SettingError, ShapeError, SpecError, StructuralSymbolError
 from archcalc.graph import Network, build
 from archcalc.memory import DTYPE_BYTES
 from archcalc.ops import Ctx
-from archcalc.values import as_int
 from archcalc.reference import Check, matching, of_source
 from archcalc.report.formats import dumps
 from archcalc.spec.expr import parse_value
@@ -177,8 +176,8 @@ class Analysis:
                   if any(c.name == p or c.name.startswith(p + ".") or fnmatchcase(c.name, p) for p in patterns)]
         if not chosen:
             tops = sorted({c.name.split(".")[0] for c in self.layers})
-            raise SpecError(f"--layer {', '.join(patterns)}: no layer of {self.network.name} matches; "
-                            f"top-level names: {', '.join(tops[:20])}" + (" ..." if len(tops) > 20 else ""))
+            raise SettingError("layer", f"no layer of {self.network.name} matches {', '.join(patterns)}; "
+                               f"top-level names: {', '.join(tops[:20])}" + (" ..." if len(tops) > 20 else ""))
         return chosen
 
 
@@ -227,8 +226,8 @@ def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -
     loaded = load(spec)
     check_entries(loaded)  # a broken reference entry is a spec error, not a failure of the output
     if dtype not in DTYPE_BYTES:
-        raise SpecError(f"unknown dtype '{dtype}' (choose from {', '.join(DTYPE_BYTES)})")
-    batch = as_int(parse_value(batch) if isinstance(batch, str) else batch, "batch")
+        raise SettingError("dtype", f"unknown dtype '{dtype}' (choose from {', '.join(DTYPE_BYTES)})")
+    batch = _batch(batch)
     point = resolve(loaded, variant, vars, resolution)
     try:
         if not symbolic:
@@ -255,6 +254,19 @@ def _analyze(spec, variant, vars, resolution, batch, dtype, symbolic, symbols) -
         net, costs, tot, by_op(costs, symbolic), batch, dtype,
         symbolic, chosen, loaded, point, frozen,
     )
+
+
+def _batch(batch: Any) -> int:
+    """The batch size, a positive integer (``'2'`` or ``2``); anything else blames the setting."""
+    try:
+        value = parse_value(batch) if isinstance(batch, str) else batch
+    except SpecError as e:
+        raise SettingError("batch", f"'{batch}' is not a number ({e.message})") from None
+    if getattr(value, "denominator", None) == 1 and not isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingError("batch", f"'{batch}' is not a positive integer")
+    return value
 
 
 def _build(loaded: LoadedSpec, point: Point, values: dict, ctx: Ctx) -> Network:
@@ -306,8 +318,8 @@ def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | N
         names = [s.strip() for s in symbols if s.strip()]
         for n in names:
             if n not in point.vars:
-                raise SpecError(f"--symbols: {loaded.spec.name} has no var '{n}' "
-                                f"(its vars: {', '.join(point.vars)})")
+                raise SettingError("symbols", f"{loaded.spec.name} has no var '{n}' "
+                                              f"(its vars: {', '.join(point.vars)})")
         frozen: dict[str, Any] = {}
     else:
         names, frozen = _default_symbols(loaded, point)

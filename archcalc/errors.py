@@ -48,6 +48,24 @@ class SpecError(ArchcalcError):
     """The spec text is malformed: YAML, keys, types, expressions."""
 
 
+class SettingError(SpecError):
+    """A value the caller gave (a var override, the variant, the input size, batch, dtype) is wrong.
+
+    ``setting`` names it as the library knows it (``var alpha``, ``variant``, ``resolution``,
+    ``batch``, ``dtype``); it has no spec location. Front ends say which of their own inputs it
+    was (the CLI: ``--alpha: 'abc' is not a number ...``).
+    """
+
+    def __init__(self, setting: str, detail: str):
+        super().__init__(f"{setting}: {detail}")
+        self.setting = setting
+        self.detail = detail
+
+    def located(self, loc: Loc | None) -> "SettingError":
+        """A setting has no place in a spec: the location stays empty."""
+        return self
+
+
 class ExprError(SpecError):
     """An expression cannot be parsed or evaluated."""
 

@@ -1,13 +1,23 @@
 """Where a spec is evaluated: a variant, var overrides and the input shape -> a Point.
 
 Vars are evaluated in order (a var may use earlier ones); a variant presets
-some, the command line overrides any (strings are parsed exactly, ``6/7``).
-``--resolution`` sets the ``resolution`` var, or else the input's H and W.
+some, the caller overrides any (strings are parsed exactly, ``6/7``; ``true`` and
+``false`` are the truth values, as in YAML). The input size (``resolution=``) is
+one size R (sets the ``resolution`` var, or else the input's H and W), ``HxW``
+or ``CxHxW`` (the input itself; a ``resolution`` var, if any, follows H).
 Symbolic analysis re-evaluates the vars with symbols bound (``evaluate_vars``).
+
+A value the caller gave that is wrong raises :class:`~archcalc.errors.SettingError`
+naming the setting (``var alpha``, ``resolution``), never a spec line: the caller
+(the CLI) says which of its flags it was.
 
 >>> from archcalc.api import load
 >>> resolve(load("mobilenet"), vars={"rho": "6/7"}).vars["rho"]
 Fraction(6, 7)
+>>> resolve(load("resnet"), "50", resolution="224x160").input
+[3, 224, 160]
+>>> parse_size("3x224x160")
+(3, 224, 160)
 """
 
 from __future__ import annotations
@@ -15,7 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from archcalc.errors import ShapeError, SpecError
+import re
+
+from archcalc.errors import SettingError, ShapeError, SpecError
 from archcalc.values import as_int
 from archcalc.spec.expr import evaluate, parse, parse_value
 
@@ -33,13 +45,51 @@ class Point:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+TRUTH = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_DIMS = re.compile(r"^\s*\d+(\s*[x\u00d7]\s*\d+){1,2}\s*$")
+
+
+def override_value(value: Any) -> Any:
+    """A value given by the caller: ``true``/``false`` (YAML's spellings) are truth values,
+    any other string an expression (parsed exactly when evaluated)."""
+    if isinstance(value, str) and value.strip() in TRUTH:
+        return TRUTH[value.strip()]
+    return value
+
+
+def parse_size(value: Any) -> Any:
+    """An input size: ``'224x160'`` -> (224, 160), ``'3x224x160'`` -> (3, 224, 160);
+    a tuple or list of ints as is; anything else (one size, an expression) unchanged."""
+    if isinstance(value, str) and _DIMS.match(value):
+        return tuple(int(d) for d in re.split(r"[x\u00d7]", value.replace(" ", "")))
+    if isinstance(value, (tuple, list)):
+        if len(value) not in (2, 3) or not all(isinstance(d, int) and not isinstance(d, bool) for d in value):
+            raise SettingError("resolution", f"{value!r} is not HxW or CxHxW (positive integers)")
+        return tuple(value)
+    return value
+
+
+def split_spec(arg: str) -> tuple[str, str | None]:
+    """``'resnet:50'`` or ``'specs/resnet.yaml:50'`` -> (spec, variant); a bare spec -> (spec, None).
+
+    >>> split_spec("resnet:50"), split_spec("specs/resnet.yaml")
+    (('resnet', '50'), ('specs/resnet.yaml', None))
+    """
+    head, sep, tail = arg.rpartition(":")
+    if sep and head and tail and "/" not in tail and "\\" not in tail:
+        return head, tail
+    return arg, None
+
+
 def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any] | None = None,
             resolution: Any = None, where: dict[str, Any] | None = None) -> Point:
     """Merge base vars, a variant's preset and overrides (strings are parsed exactly).
 
-    An override keeps its var's kind (a boolean var takes true/false only, a number var a
-    number); ``where`` maps an override to the ``Loc`` its errors are blamed on (a reference
-    entry's ``vars:`` line), else they are the command line's.
+    ``resolution``: one size (an int or an expression), ``HxW`` or ``CxHxW`` (a string
+    or a tuple of ints) -- see the module docstring. An override keeps its var's kind (a
+    boolean var takes true/false only, a number var a number); ``where`` maps an override
+    to the ``Loc`` its errors are blamed on (a reference entry's ``vars:`` line), else they
+    are the caller's (:class:`SettingError`).
     """
     spec = loaded.spec
     src = loaded.source
@@ -50,7 +100,7 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
         variant = str(variant)
         if variant not in spec.variants:
             known = ", ".join(spec.variants) or "none"
-            raise SpecError(f"{spec.name} has no variant '{variant}' (variants: {known})", src.loc())
+            raise SettingError("variant", f"{spec.name} has no variant '{variant}' (variants: {known})")
         for k, v in spec.variants[variant].items():
             if k not in spec.vars:
                 raise SpecError(
@@ -59,40 +109,59 @@ def resolve(loaded: LoadedSpec, variant: str | None = None, vars: dict[str, Any]
                     src.loc(("variants", variant, k)),
                 )
             raw[k] = v
-    overrides = dict(vars or {})
+    overrides = {k: override_value(v) for k, v in (vars or {}).items()}
     base = dict(raw)  # the spec's (and variant's) values, before the overrides
-    shape_override = None
-    if resolution is not None:
-        if "resolution" in spec.vars:
-            if "resolution" in overrides:
-                raise SpecError(
-                    f"--resolution {resolution} and --set resolution={overrides['resolution']} both set "
-                    "the var 'resolution'; give one")
-            overrides["resolution"] = resolution
-        else:
-            shape_override = resolution
-    for k, v in overrides.items():
+    for k in overrides:
         if k not in spec.vars:
-            raise SpecError(
-                f"{spec.name} has no var '{k}' (its vars: {', '.join(spec.vars) or 'none'})", src.loc()
+            raise SettingError(
+                f"var {k}", f"{spec.name} has no var '{k}' (its vars: {', '.join(spec.vars) or 'none'})"
             )
-        raw[k] = v
     inp = list(spec.input)
     if len(inp) != 3:
         raise SpecError(f"input must be [C, H, W], got {inp!r}", src.loc(("input",)))
+    size = parse_size(resolution)
+    if size is not None and "resolution" in overrides and "resolution" in spec.vars:
+        raise SettingError("resolution", f"{resolution} and var resolution={overrides['resolution']} both set "
+                                         "the var 'resolution'; give one")
+    shape_override = None
+    if isinstance(size, tuple):
+        if any(d < 1 for d in size):
+            raise SettingError("resolution", f"{'x'.join(map(str, size))}: every size must be at least 1")
+        c, h, w = size if len(size) == 3 else (None, *size)
+        if h == w and c is None:
+            size = h
+        else:
+            shape_override = [inp[0] if c is None else c, h, w]
+            if "resolution" in spec.vars:
+                overrides.setdefault("resolution", h)
+            size = None
+    if size is not None:
+        if "resolution" in spec.vars:
+            overrides.setdefault("resolution", size)
+        else:
+            r = _parse_setting("resolution", size) if isinstance(size, str) else size
+            shape_override = [inp[0], r, r]
+    raw.update(overrides)
     if shape_override is not None:
         used = set().union(*(parse(d).names for d in inp[1:] if isinstance(d, str)))
-        clash = sorted(used & set(overrides))
+        clash = sorted(used & (set(overrides) - {"resolution"}))
         if clash:
-            raise SpecError(
-                f"--resolution replaces the input size {inp[1]!r}, so setting {', '.join(clash)} would "
-                f"have no effect on it; give either --resolution or {', '.join(clash)}", src.loc(("input",))
+            raise SettingError(
+                "resolution", f"it replaces the input size {inp[1]!r}, so setting {', '.join(clash)} would "
+                f"have no effect on it; give either the resolution or {', '.join(clash)}"
             )
-        r = parse_value(shape_override) if isinstance(shape_override, str) else shape_override
-        inp = [inp[0], r, r]
-    values = evaluate_vars(loaded, raw, where=where)
+        inp = shape_override
+    values = evaluate_vars(loaded, raw, where=where, given=set(overrides) - set(where or {}))
     _check_kinds(loaded, base, overrides, values, where or {})
     return Point(variant, values, inp, raw)
+
+
+def _parse_setting(setting: str, text: str) -> Any:
+    """``text`` parsed exactly with no names in scope; a bad value blames ``setting``."""
+    try:
+        return parse_value(text)
+    except SpecError as e:
+        raise SettingError(setting, f"'{text}' is not a number ({e.message})") from None
 
 
 def _kind(v: Any) -> str:
@@ -123,9 +192,11 @@ def _check_kinds(loaded: LoadedSpec, base: dict, overrides: dict, values: dict, 
             shown = overrides[k] if isinstance(overrides[k], str) else repr(overrides[k])
             who = f"{k}={shown}" if k not in where else f"'{k}: {shown}'"
             spec_value = str(base[k]).lower() if isinstance(base[k], bool) else repr(base[k])
-            raise SpecError(
-                f"{who}: '{k}' is {_kind(was)} in {loaded.spec.name} ({spec_value}), so it cannot "
-                f"be set to {_kind(now)}", where.get(k))
+            detail = (f"'{k}' is {_kind(was)} in {loaded.spec.name} ({spec_value}), so it cannot "
+                      f"be set to {_kind(now)}")
+            if k not in where:  # the caller's value: blamed on the setting (the CLI: its flag)
+                raise SettingError(f"var {k}", detail)
+            raise SpecError(f"{who}: {detail}", where.get(k))
 
 
 def parse_overrides(sets: list[str] | None, **shorthands: str | None) -> dict[str, str]:
@@ -157,12 +228,14 @@ def parse_overrides(sets: list[str] | None, **shorthands: str | None) -> dict[st
 
 
 def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any] | None = None,
-                  numeric: dict[str, Any] | None = None, where: dict[str, Any] | None = None) -> dict:
+                  numeric: dict[str, Any] | None = None, where: dict[str, Any] | None = None,
+                  given: set[str] = frozenset()) -> dict:
     """Evaluate vars in order (a var may use earlier ones); ``bound`` names take fixed values.
 
     Symbolic analysis binds symbols here, so that derived vars (``width_mult: beta ** phi``)
     become formulas in them. A derived var that is a truth value, string or list at the
     numeric point (``widened: "widen != 1"``) is structure: it keeps its ``numeric`` value.
+    A var in ``given`` (set by the caller) that does not evaluate blames the setting, not the spec.
     """
     bound = bound or {}
     values: dict[str, Any] = {}
@@ -176,6 +249,8 @@ def evaluate_vars(loaded: LoadedSpec, raw: dict[str, Any], bound: dict[str, Any]
         try:
             values[k] = evaluate(v, values)
         except SpecError as e:
+            if k in given:
+                raise SettingError(f"var {k}", f"'{v}' is not a number ({e.message})") from None
             if "unknown name" in e.message and k in loaded.spec.vars:
                 e.message = string_hint(k, v, e.message, loaded.spec.vars) or (
                     e.message + " (vars are evaluated in order: a var can use only the vars above it)")

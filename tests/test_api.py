@@ -54,7 +54,7 @@ def test_the_study_layer_analyses_each_point_once(monkeypatch):
     real = study.analyze
     monkeypatch.setattr(study, "analyze", lambda *a, **k: calls.append(k) or real(*a, **k))
     study.compare_rows(["mobilenet", "mobilenet"])
-    study.sweep_rows("mobilenet", [("alpha", ["1", "0.5"])], show_progress=False)
+    study.sweep_rows("mobilenet", [("alpha", ["1", "0.5"])])
     assert len(calls) == 2  # alpha 1 (shared by all three rows) and alpha 0.5
 
 

@@ -36,7 +36,7 @@ def test_absurd_sizes_are_refused(tmp_path):
 
 def test_resolution_and_a_var_of_the_input_expression_clash():
     # MobileNet's input is round(224 * rho): --resolution would silently discard rho.
-    with pytest.raises(SpecError, match="give either --resolution or rho"):
+    with pytest.raises(SpecError, match="give either the resolution or rho"):
         analyze("mobilenet", vars={"rho": "1/2"}, resolution="160")
     assert analyze("mobilenet", resolution="160").network.input_shape == (3, 160, 160)
 

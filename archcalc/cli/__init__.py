@@ -15,6 +15,8 @@ import typer
 
 from archcalc.errors import ArchcalcError
 
+CONTEXT = {"help_option_names": ["-h", "--help"]}  #: inherited by every command and group
+
 app = typer.Typer(
     name="archcalc",
     help="Exact and symbolic params / MACs / FLOPs / memory of CNN architectures, proved by execution.",
@@ -22,11 +24,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from archcalc import __version__
+
+        typer.echo(f"archcalc {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _global_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
     allow_use_dir: Annotated[Optional[list[Path]], typer.Option(
         "--allow-use-dir", metavar="DIR",
         help="Also let a spec's use: read block files in DIR (repeatable); by default only the "
@@ -48,11 +61,26 @@ def _register_commands() -> None:
     import pkgutil
 
     for info in pkgutil.iter_modules(__path__):
-        if info.name not in ("options",) and not info.name.startswith("_"):
+        if info.name not in ("options", "progress") and not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
+    for group in app.registered_groups:
+        group.short_help = group.short_help or _first_paragraph(group.typer_instance.info.help)
+    for typer_app in [app] + [g.typer_instance for g in app.registered_groups]:
+        for command in typer_app.registered_commands:
+            command.short_help = command.short_help or _first_paragraph(command.callback)
+
+
+def _first_paragraph(callback) -> str | None:
+    """A command's listing line: the first paragraph of its docstring, never cut mid-phrase
+    (click's default stops at the first '.', as in "(e.g.", or after 45 characters)."""
+    import inspect
+
+    doc = callback if isinstance(callback, str) else inspect.getdoc(callback)
+    return " ".join(doc.split("\n\n")[0].split()) if doc else None
 
 
 _register_commands()
+
 
 
 #: set to 1 to see the traceback of an internal error
@@ -99,7 +127,7 @@ def _run(argv: list[str] | None) -> None:
         else:
             ctx = getattr(e, "ctx", None)
             where = ctx.command_path if ctx is not None else "archcalc"
-            message = " ".join(e.format_message().split())
+            message = " ".join(e.format_message().split()).replace("Value error, ", "")  # typer's enum wording
             hint = f" (see '{where} --help')" if getattr(e, "exit_code", 1) == 2 else ""
             print(f"{where}: {message}{hint}", file=sys.stderr)
         sys.exit(getattr(e, "exit_code", 2))

@@ -9,15 +9,19 @@ import typer
 from archcalc.cli import app
 from archcalc.cli.conventions import ConventionsOpt, parse_conventions
 from archcalc.cli.options import (
-    Batch, Caption, Dtype, Format, Label, Resolution, Sets, check_caption, check_format, latex_float, overrides,
+    Caption, Label, PageFormat, PointArgs, check_caption, choice, latex_float, point_command,
 )
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.formats import names
+from archcalc.report.compare import COLUMNS
+
+Column = choice("Column", *COLUMNS)
 
 Columns = Annotated[str | None, typer.Option(
     "--columns", help="Comma-separated: input, params, weights, macs, flops, activations, peak, "
                       "published, deviation, top1, source.")]
-Sort = Annotated[str | None, typer.Option("--sort", help="Sort ascending by this column (e.g. macs).")]
+Sort = Annotated[str | None, typer.Option(
+    "--sort", metavar="<" + "|".join(COLUMNS) + ">",
+    help="Sort ascending by this column (or by a preset named in --conventions).")]
 Source = Annotated[str | None, typer.Option(
     "--source", help="Published figures from this source only: a source key (howard2017, torchvision, "
                      "tf-slim ...; `archcalc specs SPEC` lists them) or a class, published-paper or "
@@ -25,27 +29,25 @@ Source = Annotated[str | None, typer.Option(
                      "papers, then official implementations.")]
 
 
-@app.command()
+@point_command(app, omit=("variant",))
 def compare(
     specs: Annotated[list[str], typer.Argument(metavar="SPEC[:VARIANT]...", help="Specs to compare.")],
-    set_: Sets = None,
-    resolution: Resolution = None,
-    batch: Batch = "1",
-    dtype: Dtype = "fp32",
+    point: PointArgs,
     columns: Columns = None,
     sort: Sort = None,
     source: Source = None,
-    fmt: Format = "table",
+    fmt: PageFormat = "table",
     out: Out = None,
     conventions: ConventionsOpt = None,
     caption: Caption = None,
     label: Label = None,
 ) -> None:
     """Compare networks side by side: params, MACs, FLOPs, memory and published figures (one source per row)."""
+    from archcalc.cli.progress import progress
     from archcalc.report.compare import convention_column, parse_columns, render_rows, sort_rows
+    from archcalc.report.tables import human
     from archcalc.study import compare_rows
 
-    check_format(fmt, names(pages=True))
     check_target(out)
     cols = parse_columns(columns)
     check_caption(fmt, caption, label)
@@ -54,7 +56,15 @@ def compare(
         cols = (parse_columns(columns, ()) if columns else ()) + presets
         if sort in {n.strip() for n in conventions.split(",")}:
             sort = convention_column(sort)
-    rows = sort_rows(compare_rows(specs, overrides(set_), resolution, batch, dtype, source=source), sort)
+
+    def line(r) -> str:
+        t = r.analysis.totals
+        return f"{' '.join(map(str, r.labels))}: {human(t['macs'])} MACs, {human(t['params'])} params"
+
+    with progress(len(specs), "comparing") as advance:
+        rows = compare_rows(specs, point.overrides(), point.size(), point.batch, point.dtype,
+                            source=source, on_row=lambda r: advance(line(r)))
+    rows = sort_rows(rows, sort)
     if fmt == "html":
         from archcalc import __version__
         from archcalc.report.html import rows_html

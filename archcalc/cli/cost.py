@@ -2,43 +2,35 @@
 
 from __future__ import annotations
 
-
 from typing import Annotated, Optional
 
 import typer
 
 from archcalc.cli import app
 from archcalc.cli.compare import Source
-from archcalc.errors import SpecError
 from archcalc.cli.conventions import ConventionOpt, check_convention
 from archcalc.cli.options import (
-    Alpha, Batch, Caption, Dtype, Format, Label, Resolution, Rho, Sets, SpecArg, Variant, check_caption,
-    check_format, latex_float, overrides,
+    Caption, Label, PageFormat, PointArgs, SpecArg, check_caption, choice, latex_float, point_command,
 )
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report import formats
+from archcalc.errors import SpecError
 from archcalc.report.formats import dumps
+from archcalc.training import OPTIMIZERS
 
 
-@app.command()
+@point_command(app)
 def cost(
     spec: SpecArg,
-    variant: Variant = None,
-    alpha: Alpha = None,
-    rho: Rho = None,
-    resolution: Resolution = None,
-    batch: Batch = "1",
-    set_: Sets = None,
-    dtype: Dtype = "fp32",
+    point: PointArgs,
     per_layer: Annotated[bool, typer.Option("--per-layer/--summary", help="Show every layer, or totals only.")] = True,
-    fmt: Format = "table",
+    fmt: PageFormat = "table",
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Formulas in the spec's vars (ideal model).")] = False,
     symbols: Annotated[Optional[str], typer.Option("--symbols", help="Comma-separated vars to keep symbolic.")] = None,
     layer: Annotated[Optional[list[str]], typer.Option("--layer", "-l", help="Only these layers: a name, a prefix (stage3) or a glob (*.dw); repeatable.")] = None,
     out: Out = None,
     source: Source = None,
     training: Annotated[bool, typer.Option("--training", help="Add forward+backward cost and training memory.")] = False,
-    optimizer: Annotated[str, typer.Option("--optimizer", help="With --training: sgd, sgd-momentum, adam or adamw (optimizer state).")] = "sgd",
+    optimizer: Annotated[choice("Optimizer", *OPTIMIZERS), typer.Option("--optimizer", help="With --training: the optimizer (its state).")] = "sgd",
     input_grad: Annotated[bool, typer.Option("--input-grad", help="With --training: also compute the gradient of the network input.")] = False,
     convention: ConventionOpt = None,
     caption: Caption = None,
@@ -48,7 +40,6 @@ def cost(
     from archcalc.api import analyze
     from archcalc.reference import check_source
 
-    check_format(fmt, formats.names(pages=True))
     check_target(out)
     check_caption(fmt, caption, label)
     if convention is not None:
@@ -56,11 +47,9 @@ def cost(
         if fmt == "html":
             raise SpecError("--convention: the HTML page does not show preset counts yet; "
                             "use --format table, markdown, latex, csv or json")
-    a = analyze(
-        spec, variant=variant, vars=overrides(set_, alpha, rho), resolution=resolution, batch=batch,
-        dtype=dtype, symbolic=symbolic or symbols is not None,
-        symbols=symbols.split(",") if symbols else None,
-    )
+    path, at = point.at(spec)
+    a = analyze(path, **at, symbolic=symbolic or symbols is not None,
+                symbols=symbols.split(",") if symbols else None)
     source = check_source(source, [a.loaded])
     pass_ = "training" if training and convention is not None else "inference"
     t = None

@@ -8,18 +8,15 @@ import typer
 
 from archcalc.cli import app
 from archcalc.cli.conventions import check_convention
-from archcalc.cli.options import Batch, Format, Resolution, Sets, Variant, check_format, overrides
+from archcalc.cli.options import Format, PointArgs, SpecArg, check_format, point_command
 
 
-@app.command()
+@point_command(app, omit=("dtype",))
 def explain(
-    spec: Annotated[str, typer.Argument(metavar="SPEC[:VARIANT]", help="Spec file or bundled name, e.g. resnet:50.")],
+    spec: SpecArg,
     between: Annotated[tuple[str, str], typer.Option(
         "--between", metavar="PRESET PRESET", help="The two presets to compare (see `archcalc conventions`).")],
-    variant: Variant = None,
-    resolution: Resolution = None,
-    batch: Batch = "1",
-    set_: Sets = None,
+    point: PointArgs,
     top: Annotated[Optional[int], typer.Option(
         "--top", min=1, help="Show the N layers that differ most; the rest sum into one row.")] = None,
     fmt: Format = "table",
@@ -29,15 +26,12 @@ def explain(
     from archcalc.api import analyze
     from archcalc.conventions import differences, layer_facts
     from archcalc.errors import SpecError
-    from archcalc.report.compare import split_spec_arg
     from archcalc.report.conventions import FORMATS, explain as render
 
     check_format(fmt, FORMATS)
     a_name, b_name = (check_convention(n, "--between") for n in between)
-    path, tail = split_spec_arg(spec)
-    if tail is not None and variant is not None and tail != variant:
-        raise SpecError(f"{spec}: variant '{tail}' and --variant '{variant}' disagree")
-    a = analyze(path, variant=variant or tail, vars=overrides(set_), resolution=resolution, batch=batch)
+    path, at = point.at(spec)
+    a = analyze(path, **at)
     if a.symbolic:  # pragma: no cover - analyze is numeric here
         raise SpecError("explain needs numbers")
     diffs = differences(a_name, b_name, layer_facts(a.network, a.layers, a.batch))

@@ -7,18 +7,14 @@ from typing import Annotated
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.options import Alpha, Resolution, Rho, Sets, SpecArg, Variant, overrides
+from archcalc.cli.options import PointArgs, SpecArg, point_command
 
 
-@app.command()
+@point_command(app, omit=("input", "batch", "dtype"))
 def export(
     spec: SpecArg,
     output: Annotated[str, typer.Option("--output", "-o", help="The .py file to write ('-' for stdout).")],
-    variant: Variant = None,
-    alpha: Alpha = None,
-    rho: Rho = None,
-    resolution: Resolution = None,
-    set_: Sets = None,
+    point: PointArgs,
 ) -> None:
     """Write the spec as PyTorch source: one nn.Module class per block, layer names as attributes."""
     from archcalc.exporters.torch_module import source
@@ -26,7 +22,8 @@ def export(
 
     if output != "-":
         check_writable(output)  # before any work
-    text, top = source(spec, variant, overrides(set_, alpha, rho) or None, resolution)
+    path, at = point.at(spec)
+    text, top = source(path, at["variant"], at["vars"] or None, at["resolution"])
     if output == "-":
         typer.echo(text, nl=False)
         return

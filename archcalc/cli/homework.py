@@ -7,23 +7,24 @@ from typing import Annotated, Optional
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.options import check_format
+from archcalc.cli.options import format_option
+from archcalc.proofs.proof import FORMATS as PROOF_FORMATS
 
 
 @app.command()
 def homework(
     question: Annotated[Optional[str], typer.Argument(help="Question id (omit to list them).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Answer every question.")] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown, latex or json.")] = "text",
+    fmt: format_option(*PROOF_FORMATS, help="Output format (table: plain text).") = "table",
 ) -> None:
     """List the homework questions, or answer one (or --all) with its derivation."""
     from archcalc.proofs.homework import QUESTIONS, answer, questions_table, render_all
-    from archcalc.report.formats import dumps
-    from archcalc.proofs.proof import FORMATS, render, to_dict
+    from archcalc.proofs.proof import render, to_dict
 
-    check_format(fmt, FORMATS)
     if all_:
         if fmt == "json":
+            from archcalc.report.formats import dumps
+
             typer.echo(dumps({q: to_dict(answer(q)) for q in QUESTIONS}, ascii=False))
         else:
             typer.echo(render_all(fmt), nl=False)

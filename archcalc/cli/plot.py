@@ -15,7 +15,8 @@ app.add_typer(plot_app, name="plot")
 
 @plot_app.command("accuracy")
 def accuracy(
-    specs: Annotated[list[str] | None, typer.Argument(metavar="SPEC...", help="Specs (default: every bundled spec).")] = None,
+    specs: Annotated[list[str] | None, typer.Argument(
+        metavar="SPEC[:VARIANT]...", help="Specs (default: every bundled spec); SPEC:VARIANT only that variant's entries.")] = None,
     out: Annotated[str, typer.Option("--out", "-o", help="Figure file: .png, .svg or .pdf.")] = "accuracy.png",
     all_points: Annotated[bool, typer.Option(
         "--all", help="Also draw entries at a non-standard input size (e.g. 384²) or pre-trained on "
@@ -29,15 +30,22 @@ def accuracy(
     By default only entries at the variant's standard input and trained on ImageNet-1K are drawn.
     Writes the figure (its path on stderr) and prints nothing on stdout unless --table is given.
     """
-    from archcalc.cli.options import check_format
     from archcalc.report.accuracy import plot_accuracy, points_table, standard_points
     from archcalc.study import accuracy_points
     from archcalc.report.plots import check_path
     from archcalc.spec.loader import bundled_specs
 
-    check_format(fmt, ("table", "markdown", "latex", "csv"))
+    from archcalc.errors import SpecError
+    from archcalc.point import split_spec
+
     check_path(out)
-    points = accuracy_points(specs or bundled_specs())
+    items = [split_spec(s) for s in specs or []] or [(p, None) for p in bundled_specs()]
+    points = []
+    for path, variant in items:
+        found = [p for p in accuracy_points([path]) if variant is None or p.variant == variant]
+        if variant is not None and not found:
+            raise SpecError(f"{path}:{variant}: no reference entry of variant '{variant}' has a top-1")
+        points += found
     if not all_points:
         points = standard_points(points)
     if table:

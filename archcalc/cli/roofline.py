@@ -7,24 +7,20 @@ from typing import Annotated, Optional
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.options import Batch, Dtype, Format, Resolution, Sets, SpecArg, Variant, check_format, overrides
+from archcalc.cli.options import Format, PointArgs, SpecArg, point_command
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.formats import dumps, names
+from archcalc.report.formats import dumps
 
 devices_app = typer.Typer(help="Device profiles for the roofline: list the bundled ones, or measure this machine.",
                           invoke_without_command=True, no_args_is_help=False)
 app.add_typer(devices_app, name="devices")
 
 
-@app.command()
+@point_command(app)
 def roofline(
     spec: SpecArg,
     device: Annotated[str, typer.Option("--device", "-d", help="A bundled profile (see `archcalc devices`) or a profile file.")] = "this-machine.yaml",
-    variant: Variant = None,
-    resolution: Resolution = None,
-    batch: Batch = "1",
-    set_: Sets = None,
-    dtype: Dtype = "fp32",
+    point: PointArgs = None,
     fused: Annotated[bool, typer.Option("--fused", help="Count a conv with its following norm and activation once.")] = False,
     per_layer: Annotated[bool, typer.Option("--per-layer/--summary", help="Show every layer, or totals only.")] = True,
     fmt: Format = "table",
@@ -36,14 +32,14 @@ def roofline(
     from archcalc.roofline import device as load_device
     from archcalc.roofline import roofline as run
 
-    check_format(fmt, names())
     check_target(out)
     if plot is not None:
         from archcalc.report.plots import check_path
 
         check_path(plot)
     dev = load_device(device)
-    a = analyze(spec, variant=variant, vars=overrides(set_), resolution=resolution, batch=batch, dtype=dtype)
+    path, at = point.at(spec)
+    a = analyze(path, **at)
     r = run(a, dev, fused)
     if fmt == "json":
         doc = {"model": a.network.name, "variant": a.network.variant, "device": dev.model_dump(), "dtype": a.dtype,
@@ -64,7 +60,7 @@ def roofline(
 
 
 @devices_app.callback()
-def devices(ctx: typer.Context, fmt: Format = "table") -> None:
+def devices(ctx: typer.Context, fmt: Format = "table") -> None:  # (json or a table format)
     """List the bundled device profiles, their peaks, bandwidth and sources."""
     if ctx.invoked_subcommand is not None:
         return
@@ -80,7 +76,6 @@ def devices(ctx: typer.Context, fmt: Format = "table") -> None:
     if fmt == "json":
         typer.echo(dumps([device(n).model_dump() for n in bundled_devices()]))
         return
-    check_format(fmt, names(exclude=("json",)))
     typer.echo(render(["device", "kind", "peak FLOP/s", "bandwidth", "sources"], rows, fmt))
 
 

@@ -7,32 +7,28 @@ from typing import Annotated
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.compare import Columns, Sort, Source
-from archcalc.cli.options import Batch, Caption, Dtype, Format, Label, SpecArg, check_caption, check_format, latex_float
-from archcalc.errors import SpecError
+from archcalc.cli.compare import Column, Columns, Sort, Source
+from archcalc.cli.options import (
+    Caption, Label, PageFormat, PointArgs, SpecArg, check_caption, latex_float, point_command, var_name,
+)
 from archcalc.cli.output import Out, check_target, emit
-from archcalc.report.formats import names
+from archcalc.point import split_spec
+from archcalc.errors import SpecError
 
 SWEEP_COLUMNS = ("input", "params", "macs", "flops", "published", "deviation", "top1")
 
 
-@app.command()
+@point_command(app, sweep=True, omit=("input",))
 def sweep(
     spec: SpecArg,
-    alpha: Annotated[str | None, typer.Option("--alpha", help="Width multipliers, e.g. 1,0.75,0.5,0.25.")] = None,
-    rho: Annotated[str | None, typer.Option("--rho", help="Resolution multipliers, e.g. 1,6/7,5/7,4/7.")] = None,
-    variant: Annotated[str | None, typer.Option("--variant", "-v", help="Variants to sweep, e.g. b0,b1,b2.")] = None,
-    resolution: Annotated[str | None, typer.Option("--resolution", "-r", help="Input sizes, e.g. 160,192,224.")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", "-s", help="VAR=LIST (repeatable); lists split on top-level commas.")] = None,
-    batch: Batch = "1",
-    dtype: Dtype = "fp32",
+    point: PointArgs,
     columns: Columns = None,
     sort: Sort = None,
     source: Source = None,
-    fmt: Format = "table",
+    fmt: PageFormat = "table",
     plot: Annotated[str | None, typer.Option("--plot", help="Also draw the grid to FILE.png|svg|pdf.")] = None,
-    x: Annotated[str, typer.Option("--x", help="Column on the plot's x axis.")] = "params",
-    y: Annotated[str, typer.Option("--y", help="Column on the plot's y axis.")] = "macs",
+    x: Annotated[Column, typer.Option("--x", help="Column on the plot's x axis.")] = "params",
+    y: Annotated[Column, typer.Option("--y", help="Column on the plot's y axis.")] = "macs",
     out: Out = None,
     caption: Caption = None,
     label: Label = None,
@@ -42,26 +38,31 @@ def sweep(
     from archcalc.report.sweep import axes_from_options
     from archcalc.study import sweep_rows
 
-    check_format(fmt, names(pages=True))
     check_target(out)
     cols = parse_columns(columns, SWEEP_COLUMNS)
     check_caption(fmt, caption, label)
-    axes = axes_from_options(set_, variant=variant, alpha=alpha, rho=rho, resolution=resolution)
-    if plot is not None:
+    path, fixed_variant = split_spec(spec)
+    if fixed_variant is not None and point.variant is not None:
+        raise SpecError(f"{spec} fixes the variant; --variant sweeps variants: give one")
+    shorthands = [(var_name(flag), text) for flag, text in point.shorthands]
+    axes = axes_from_options(point.sets, variant=point.variant, shorthands=shorthands,
+                             resolution=point.resolution)
+    if plot:
         from archcalc.report.plots import check_path
 
-        check_path(plot)
-        try:  # unknown --x/--y columns fail before the sweep, not after it
-            parse_columns(f"{x},{y}")
-        except SpecError as e:
-            raise SpecError(f"--x/--y: {e.message}") from None
-    rows = sweep_rows(spec, axes, batch=batch, dtype=dtype, source=source)
+        check_path(plot)  # (--x/--y are checked by their options, before the sweep)
+    from archcalc.cli.progress import progress
+    from archcalc.report.sweep import grid
+
+    with progress(len(grid(axes)), "sweeping") as advance:
+        rows = sweep_rows(path, axes, batch=point.batch, dtype=point.dtype, variant=fixed_variant,
+                          source=source, on_row=lambda r: advance(_line(r, axes)))
     labels = [n for n, _ in axes]
     if fmt == "html":
         from archcalc import __version__
         from archcalc.report.html import rows_html
 
-        name = rows[0].analysis.network.name if rows else str(spec)
+        name = rows[0].analysis.network.name if rows else str(path)
         title = f"{name}: sweep over " + " x ".join(f"{n} in {{{', '.join(v)}}}" for n, v in axes)
         emit(rows_html(title, labels, sort_rows(rows, sort), cols, axes, __version__), out)
     else:
@@ -70,3 +71,12 @@ def sweep(
         from archcalc.report.sweep import plot_sweep
 
         typer.echo(f"wrote {plot_sweep(rows, axes, x, y, plot)}", err=True)
+
+
+def _line(row, axes) -> str:
+    """One finished grid point, as streamed to a terminal: ``alpha=0.75, rho=1: 325.4M MACs``."""
+    from archcalc.report.tables import human
+
+    where = ", ".join(f"{n}={v}" for (n, _), v in zip(axes, row.labels)) or "default"
+    t = row.analysis.totals
+    return f"{where}: {human(t['macs'])} MACs, {human(t['params'])} params"

@@ -12,19 +12,9 @@ from typing import Annotated, Optional
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.options import (
-    Alpha,
-    Batch,
-    Format,
-    Resolution,
-    Rho,
-    Sets,
-    Variant,
-    check_format,
-    overrides,
-)
+from archcalc.cli.options import Format, PointArgs, point_command
 from archcalc.errors import SpecError
-from archcalc.report.formats import dumps, names
+from archcalc.report.formats import dumps
 
 LAYER_HEADERS = ["layer", "op", "static shape", "executed shape", "static MACs", "counted MACs",
                  "static acts", "observed acts", "static params", "allocated params", "static buffers",
@@ -33,16 +23,12 @@ ALL_HEADERS = ["spec", "variant", "input", "layers", "MACs", "peak bytes (pred/m
                "seconds", "verdict"]
 
 
-@app.command()
+@point_command(app, omit=("dtype",))
 def validate(
-    spec: Annotated[str | None, typer.Argument(metavar="[SPEC]", help="Spec file or bundled spec name.")] = None,
+    spec: Annotated[str | None, typer.Argument(
+        metavar="[SPEC[:VARIANT]]", help="Spec file or bundled spec name; SPEC:VARIANT picks a variant.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every bundled spec and variant.")] = False,
-    variant: Variant = None,
-    alpha: Alpha = None,
-    rho: Rho = None,
-    resolution: Resolution = None,
-    batch: Batch = "1",
-    set_: Sets = None,
+    point: PointArgs = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights and input (0 or more).")] = 0,
     max_macs: Annotated[str, typer.Option("--max-macs", help="Refuse to execute more MACs than this (e.g. 100G, 1e12, none).")] = "100G",
     max_bytes: Annotated[str, typer.Option("--max-bytes", help="Refuse to execute when the estimated memory exceeds this (e.g. 4Gi, none).")] = "4Gi",
@@ -54,20 +40,20 @@ def validate(
     from archcalc.validate import parse_limit
     from archcalc.validate import validate as run_validation
 
-    check_format(fmt, names())
     if not 0 <= seed < 2**63:
         raise SpecError(f"--seed must be an integer in [0, 2**63), got {seed}")
     limits = {"max_macs": parse_limit(max_macs, "--max-macs"), "max_bytes": parse_limit(max_bytes, "--max-bytes")}
     if all_ == (spec is not None):
         raise SpecError("give either a SPEC or --all (not both, not neither)")
     if all_:
-        if variant is not None:
+        if point.variant is not None:
             raise SpecError("--variant cannot be combined with --all (every variant is validated)")
         if weights is not None:
             raise SpecError("--weights cannot be combined with --all (weights fit one spec)")
-        _validate_all(resolution, batch, overrides(set_, alpha, rho), seed, fmt, limits)
+        _validate_all(point.size(), point.batch, point.overrides(), seed, fmt, limits)
         return
-    report = run_validation(spec, variant, overrides(set_, alpha, rho), resolution, batch, seed, **limits,
+    path, at = point.at(spec)
+    report = run_validation(path, at["variant"], at["vars"], at["resolution"], at["batch"], seed, **limits,
                             weights=weights)
     if fmt == "json":
         typer.echo(dumps(report.to_dict()))
@@ -82,18 +68,32 @@ def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -
     from archcalc.errors import ArchcalcError
     from archcalc.validate import configurations, native_resolution
     from archcalc.validate import validate as run_validation
+    from archcalc.cli.progress import progress
+    from archcalc.point import parse_size
     from archcalc.spec.expr import parse_value
     from archcalc.spec.loader import bundled_specs
 
-    asked = parse_value(resolution) if resolution is not None else None
-    reports, errors = [], []
-    for path in bundled_specs():
-        for variant in configurations(path):
+    asked = None
+    if resolution is not None:
+        asked = parse_size(resolution)
+        if not isinstance(asked, tuple):
             try:
-                res = asked if asked is None else min(asked, native_resolution(path, variant))
-                reports.append((path.stem, run_validation(path, variant, vars_, res, batch, seed, **limits)))
+                asked = parse_value(asked)
+            except SpecError as e:
+                raise SpecError(f"--resolution: '{resolution}' is not a number ({e.message})") from None
+    runs = [(path, variant) for path in bundled_specs() for variant in configurations(path)]
+    reports, errors = [], []
+    with progress(len(runs), "validating") as advance:
+        for path, variant in runs:
+            name = f"{path.stem} {variant or ''}".rstrip()
+            try:
+                res = None if asked is None else _capped(asked, native_resolution(path, variant))
+                r = run_validation(path, variant, vars_, res, batch, seed, **limits)
+                reports.append((path.stem, r))
+                advance(f"{name}: {r.summary()}  ({r.seconds:.2f} s)")
             except ArchcalcError as e:
                 errors.append((path.stem, variant, str(e)))
+                advance(f"{name}: ERROR {e}")
     ok = all(r.ok for _, r in reports) and not errors
     if fmt == "json":
         typer.echo(dumps({"ok": ok, "runs": [dict(r.to_dict(), spec=s) for s, r in reports],
@@ -105,6 +105,13 @@ def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -
         raise typer.Exit(2)
     if not ok:
         raise typer.Exit(1)
+
+
+def _capped(asked, native):
+    """``--resolution`` capped by a spec's native input height (each of H, W for ``HxW``)."""
+    if isinstance(asked, tuple):
+        return tuple(min(d, native) for d in asked)
+    return min(asked, native)
 
 
 def _shape(shape) -> str:

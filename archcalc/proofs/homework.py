@@ -384,8 +384,8 @@ def answer(question: str) -> Proof:
     return proof
 
 
-def questions_table(fmt: str = "text") -> str:
-    """The list of questions in one of the proof formats (text, markdown, latex, json)."""
+def questions_table(fmt: str = "table") -> str:
+    """The list of questions in one of the proof formats (table, markdown, latex, json)."""
     from archcalc.report.tables import render
     from archcalc.proofs.proof import latex_text
 

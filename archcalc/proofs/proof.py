@@ -24,7 +24,8 @@ from archcalc.report.formats import check as check_format, dumps, names
 from archcalc.report.tables import GREEK
 from archcalc.report.tables import unicode_math as unicode_text
 
-FORMATS = names(prose=True)  #: text, markdown, latex, json (archcalc.report.formats)
+#: the registry's document formats, plain text named ``table`` as in every other command (``text`` is accepted)
+FORMATS = tuple("table" if n == "text" else n for n in names(prose=True))
 
 # Unicode that may appear in prose or table cells, as LaTeX (pdflatex has no unicode math).
 _UNI_LATEX = {
@@ -86,10 +87,11 @@ def equal(lhs, rhs) -> bool:
 
 
 # ----------------------------------------------------------- rendering --
-def render(proof: Proof, fmt: str = "text") -> str:
-    """Render a proof as text, markdown, latex or json."""
+def render(proof: Proof, fmt: str = "table") -> str:
+    """Render a proof as plain text (``table``; ``text`` is accepted too), markdown, latex or json."""
+    fmt = "table" if fmt == "text" else fmt
     check_format(fmt, FORMATS)
-    return {"text": to_text, "markdown": to_markdown, "latex": to_latex, "json": to_json}[fmt](proof)
+    return {"table": to_text, "markdown": to_markdown, "latex": to_latex, "json": to_json}[fmt](proof)
 
 
 def greek(name: str) -> str:

@@ -26,9 +26,10 @@ from typing import Any, NamedTuple
 
 from archcalc.conventions import ARCHCALC
 from archcalc.errors import SpecError
+from archcalc.point import split_spec as split_spec_arg  # noqa: F401 (the study layer's name for it)
 from archcalc.reference import choose
-from archcalc.report.formats import dumps
-from archcalc.report.tables import human, human_bytes, latex_text, render, shape_str  # noqa: F401 (latex_text re-exported)
+from archcalc.report.formats import dumps, latex_text  # noqa: F401 (latex_text re-exported)
+from archcalc.report.tables import human, human_bytes, render, shape_str
 
 #: the columns a user can ask for, in display order
 COLUMNS = ("input", "params", "weights", "macs", "flops", "activations", "peak",
@@ -46,14 +47,6 @@ class Row:
     params_check: Any = None
     top1: tuple[float, str] | None = None  # (top-1 %, source)
     extra: dict = field(default_factory=dict)  # "source": the key of the row's one published source
-
-
-def split_spec_arg(arg: str) -> tuple[str, str | None]:
-    """``'specs/resnet.yaml:50'`` -> (path, variant); a bare spec -> (spec, None)."""
-    head, sep, tail = arg.rpartition(":")
-    if sep and head and "/" not in tail and "\\" not in tail and tail:
-        return head, tail
-    return arg, None
 
 
 def pct(v: float | None) -> str:
@@ -385,6 +378,8 @@ def latex_table(tabular: str, note: str, caption: str | None = None) -> str:
     lines += [r"\small", r"\resizebox{\linewidth}{!}{%", tabular.strip() + "}", r"\par\smallskip",
               r"\parbox{\linewidth}{\footnotesize " + latex_text(note) + "}", r"\end{table}"]
     return "\n".join(lines) + "\n"
+
+
 
 
 def _plain(v: Any) -> Any:

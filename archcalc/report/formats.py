@@ -149,6 +149,19 @@ def latex_shape(text: str) -> str:
     return _SHAPE.sub(lambda m: "$" + m.group(1).replace("x", r"{\times}") + "$", text)
 
 
+_REPO_PATH = re.compile(r"\s*\((?:see )?[\w.-]+(?:/[\w.-]+)*\.(?:md|yaml|py)\)")
+
+
+def latex_text(text: str) -> str:
+    r"""Plain prose for a paper: special characters escaped, `` x `` and ``3x224x224`` as math,
+    and no parenthesised repository path (``(docs/conventions.md)``): a paper cites no file of ours.
+
+    >>> latex_text("FLOPs = 2 x MACs (docs/conventions.md); 5% of C x H x W, input 3x224x224")
+    'FLOPs = 2 $\\times$ MACs; 5\\% of C $\\times$ H $\\times$ W, input $3{\\times}224{\\times}224$'
+    """
+    return latex_shape(latex_escape(_REPO_PATH.sub("", text))).replace(" x ", r" $\times$ ")
+
+
 def latex_tabular(headers: Sequence[str], rows: list[list[Any]], colalign: Sequence[str] | None = None) -> str:
     r"""A booktabs ``tabular``; cells of the form ``$...$`` are math and kept as they are.
 

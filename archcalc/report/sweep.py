@@ -16,11 +16,9 @@ parsed exactly (``6/7`` stays a fraction).
 from __future__ import annotations
 
 import itertools
-import sys
-from collections.abc import Iterator
 from typing import Any
 
-from archcalc.errors import SpecError
+from archcalc.errors import SettingError, SpecError
 from archcalc.report.compare import Row
 from archcalc.spec.expr import parse_value
 
@@ -48,26 +46,39 @@ def split_list(text: str) -> list[str]:
 
 
 def parse_axis(name: str, text: str) -> tuple[str, list[str]]:
-    """One sweep axis: a var name and its values (validated with the exact expression parser)."""
+    """One sweep axis: a var name and its values (validated with the exact expression parser;
+    ``true``/``false`` are truth values, a resolution may be ``HxW``); a bad value is a
+    SettingError of ``var NAME`` (or ``resolution``)."""
+    from archcalc.point import TRUTH, parse_size
+
     values = split_list(text)
     if name != VARIANT:
         for v in values:
+            if v in TRUTH or (name == RESOLUTION and isinstance(parse_size(v), tuple)):
+                continue
             try:
                 parse_value(v)
             except SpecError as e:
-                raise SpecError(f"--set {name}: value '{v}': {e.message}") from None
+                setting = RESOLUTION if name == RESOLUTION else f"var {name}"
+                raise SettingError(setting, f"value '{v}': {e.message}") from None
     return name, values
 
 
 #: most points one sweep computes (checked before any analysis; docs/output.md)
 
 
-def axes_from_options(sets: list[str] | None, **shorthands: str | None) -> list[tuple[str, list[str]]]:
-    """Axes from ``--set VAR=LIST`` items and shorthand options (``alpha='1,0.5'``), in order."""
+def axes_from_options(sets: list[str] | None, variant: str | None = None,
+                      shorthands: list[tuple[str, str]] = (),
+                      resolution: str | None = None) -> list[tuple[str, list[str]]]:
+    """Axes in this order: ``variant``, the ``--VAR LIST`` shorthands (as typed: ``[('alpha',
+    '1,0.5')]``), ``resolution``, then the ``--set VAR=LIST`` items."""
     axes = []
-    for name, text in shorthands.items():
-        if text is not None:
-            axes.append(parse_axis(name, text))
+    if variant is not None:
+        axes.append(parse_axis(VARIANT, variant))
+    for name, text in shorthands:
+        axes.append(parse_axis(name, text))
+    if resolution is not None:
+        axes.append(parse_axis(RESOLUTION, resolution))
     for item in sets or []:
         name, eq, text = item.partition("=")
         if not eq or not name.strip() or not text.strip():
@@ -102,19 +113,6 @@ def grid(axes: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
     return [dict(zip(names, combo)) for combo in itertools.product(*(vals for _, vals in axes))]
 
 
-def progress(items: list, stream=None, min_items: int = 8) -> Iterator:
-    """Yield ``items``, drawing a progress bar on ``stream`` (stderr) only when it is a TTY."""
-    stream = stream or sys.stderr
-    show = len(items) >= min_items and getattr(stream, "isatty", lambda: False)()
-    for i, item in enumerate(items):
-        if show:
-            done = int(30 * i / len(items))
-            stream.write(f"\r[{'#' * done}{'.' * (30 - done)}] {i}/{len(items)}")
-            stream.flush()
-        yield item
-    if show:
-        stream.write(f"\r[{'#' * 30}] {len(items)}/{len(items)}\n")
-        stream.flush()
 
 
 def series(rows: list[Row], axes: list[tuple[str, list[str]]]) -> list[tuple[str, list[Row]]]:

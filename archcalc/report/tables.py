@@ -61,8 +61,6 @@ def expr_str(v: Any, fmt: str) -> str:
     """
     if not type(v).__module__.startswith("sympy"):
         return str(v)
-    import sympy
-
     if fmt == "latex":
         return f"${latex_math(v)}$"
     if fmt == "table":
@@ -121,6 +119,8 @@ def latex_float(latex: str, caption: str | None = None, label: str | None = None
         raise SpecError(f"--label '{label}': use letters, digits and : . _ / - only (e.g. tab:mobilenet)")
     if not latex:
         return latex
+    from archcalc.report.formats import latex_text
+
     head = ([r"\caption{" + latex_text(caption) + "}"] if caption is not None else []) + (
         [r"\label{" + label + "}"] if label is not None else [])
     lines = latex.rstrip("\n").split("\n")
@@ -293,16 +293,3 @@ def published_lines(a, source: str | None = None) -> list[str]:
         note = f" [deviation: {c.ref.deviation}]" if c.ref.deviation else ""
         out.append(f"published [{c.source_key}] ({c.ref.source}{excl}): " + "; ".join(parts) + note)
     return out
-
-
-_REPO_PATH = re.compile(r"\s*\((?:see )?[\w.-]+(?:/[\w.-]+)*\.(?:md|yaml|py)\)")
-
-
-def latex_text(text: str) -> str:
-    r"""Plain prose for a paper: special characters escaped, `` x `` and ``3x224x224`` as math,
-    and no parenthesised repository path (``(docs/conventions.md)``): a paper cites no file of ours.
-
-    >>> latex_text("FLOPs = 2 x MACs (docs/conventions.md); 5% of C x H x W, input 3x224x224")
-    'FLOPs = 2 $\\times$ MACs; 5\\% of C $\\times$ H $\\times$ W, input $3{\\times}224{\\times}224$'
-    """
-    return latex_shape(latex_escape(_REPO_PATH.sub("", text))).replace(" x ", r" $\times$ ")

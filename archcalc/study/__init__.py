@@ -16,16 +16,17 @@ True
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from archcalc.api import Analysis, analyze, load
-from archcalc.errors import SpecError
+from archcalc.errors import SettingError, SpecError
 from archcalc.point import resolve
 from archcalc.reference import Check, check, check_source, point as reference_point
 from archcalc.report.accuracy import Point, point_label
 from archcalc.report.compare import Row, attach_references, split_spec_arg
-from archcalc.report.sweep import RESOLUTION, VARIANT, grid, progress
+from archcalc.report.sweep import RESOLUTION, VARIANT, grid
 from archcalc.spec.loader import LoadedSpec, find
 
 #: at most this many analyses are kept per process (least recently used dropped first)
@@ -96,10 +97,11 @@ def check_all(spec) -> list[Check]:
 # ----------------------------------------------------------------- compare --
 def compare_rows(items: list[str], vars: dict[str, str] | None = None, resolution: Any = None,
                  batch: Any = 1, dtype: str = "fp32", cache: dict | None = None,
-                 source: str | None = None) -> list[Row]:
+                 source: str | None = None, on_row: Callable[[Row], None] | None = None) -> list[Row]:
     """One row per ``SPEC[:VARIANT]``, labelled (network, variant), with matching references.
 
-    ``source`` (a source key or class) picks the published figures' source for every row.
+    ``source`` (a source key or class) picks the published figures' source for every row;
+    ``on_row`` is called with each row as it is done (progress).
     """
     check_source(source, [load_cached(split_spec_arg(i)[0]) for i in items])
     rows, used = [], set()
@@ -111,9 +113,11 @@ def compare_rows(items: list[str], vars: dict[str, str] | None = None, resolutio
         a = analyze_cached(loaded, variant, own, resolution, batch, dtype, cache)
         label = ", ".join(x for x in (a.network.variant, _point_label(loaded, a)) if x) or "default"
         rows.append(attach_references(Row([loaded.spec.name, label], a), source))
+        if on_row is not None:
+            on_row(rows[-1])
     unknown = sorted(set(vars or {}) - used)
     if unknown:
-        raise SpecError(f"--set {', '.join(unknown)}: no compared spec has such a var")
+        raise SettingError(f"var {unknown[0]}", f"no compared spec has a var {', '.join(unknown)}")
     return rows
 
 
@@ -126,20 +130,24 @@ def _point_label(loaded: LoadedSpec, a: Analysis) -> str:
 # ------------------------------------------------------------------- sweep --
 def sweep_rows(spec: Any, axes: list[tuple[str, list[str]]], fixed: dict[str, str] | None = None,
                batch: Any = 1, dtype: str = "fp32", cache: dict | None = None,
-               show_progress: bool = True, source: str | None = None) -> list[Row]:
+               source: str | None = None, variant: str | None = None,
+               on_row: Callable[[Row], None] | None = None) -> list[Row]:
     """One row per grid point, labelled by the axis values, with published figures matched
-    (from ``source``, a source key or class, when given)."""
+    (from ``source``, a source key or class, when given); ``variant`` is the variant of every
+    point unless the variants are an axis. ``on_row`` is called with each row as it is done."""
     loaded = load_cached(spec)
     check_source(source, [loaded])
     points = grid(axes)
     rows = []
-    for pt in progress(points) if show_progress else points:
-        variant = pt.get(VARIANT)
+    for pt in points:
+        at = pt.get(VARIANT, variant)
         vars_ = dict(fixed or {})
         vars_.update({k: v for k, v in pt.items() if k not in (VARIANT, RESOLUTION)})
         resolution = pt.get(RESOLUTION)
-        a = analyze_cached(loaded, variant, vars_, resolution, batch, dtype, cache)
+        a = analyze_cached(loaded, at, vars_, resolution, batch, dtype, cache)
         rows.append(attach_references(Row([pt[n] for n, _ in axes], a), source))
+        if on_row is not None:
+            on_row(rows[-1])
     return rows
 
 

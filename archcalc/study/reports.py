@@ -112,7 +112,7 @@ def grid_rows(cache: dict) -> tuple[list, list[Row]]:
     if not path.is_file() or not set(GRID) <= set(load_cached(path).spec.vars):
         return [], []
     axes = list(GRID.items())
-    return axes, sweep_rows(path, axes, cache=cache, show_progress=False)
+    return axes, sweep_rows(path, axes, cache=cache)
 
 
 def breakdown_md(specs, cache: dict) -> str:

@@ -127,4 +127,4 @@ def test_layer_selection_that_matches_nothing_is_an_error(capsys):
     with pytest.raises(SystemExit) as e:
         main(["cost", "mobilenet", "--layer", "nope"])
     assert e.value.code == 2
-    assert "--layer nope: no layer of MobileNet v1 matches" in capsys.readouterr().err
+    assert "--layer: no layer of MobileNet v1 matches nope" in capsys.readouterr().err

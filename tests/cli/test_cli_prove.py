@@ -27,4 +27,4 @@ def test_unknown_proof_format_fails_before_deriving(argv, capsys, monkeypatch):
     monkeypatch.setattr(dsc, "prove_dsc", boom)
     monkeypatch.setattr(hw, "answer", boom)
     code, cap = _run(argv, capsys)
-    assert code == 2 and "unknown --format 'pdf' (choose from text, markdown, latex, json)" in cap.err
+    assert code == 2 and "'pdf' is not one of 'table', 'markdown', 'latex', 'json'" in cap.err

@@ -29,4 +29,4 @@ def test_sweep_rejects_unknown_plot_column_before_sweeping(tmp_path, capsys, mon
     monkeypatch.setattr(sweep, "sweep_rows", lambda *a, **k: pytest.fail("swept before --y was checked"))
     code, cap = _run(["sweep", "mobilenet", "--alpha", "1,1/2", "--plot", str(tmp_path / "g.png"), "--y", "gflops"],
                      capsys)
-    assert code == 2 and "--x/--y: unknown column(s) gflops" in cap.err
+    assert code == 2 and "Invalid value for '--y': 'gflops' is not one of 'input'" in cap.err

@@ -111,7 +111,7 @@ def test_cli_table_and_summary(capsys, tiny):
     (["validate", "mobilenet", "--variant", "nope"], "has no variant 'nope'"),
     (["validate"], "either a SPEC or --all"),
     (["validate", "mobilenet", "--all"], "either a SPEC or --all"),
-    (["validate", "mobilenet", "--format", "xml"], "unknown --format"),
+    (["validate", "mobilenet", "--format", "xml"], "'xml' is not one of 'table'"),
 ])
 def test_bad_input_exits_2(argv, message, capsys):
     with pytest.raises(SystemExit) as e:

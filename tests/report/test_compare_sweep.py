@@ -68,7 +68,7 @@ def test_grid_order_first_axis_slowest():
 
 def test_mobilenet_alpha_rho_grid():
     axes = [("alpha", ["1", "0.75", "0.5", "0.25"]), ("rho", ["1", "6/7", "5/7", "4/7"])]
-    rows = sweep_rows("mobilenet", axes, show_progress=False)
+    rows = sweep_rows("mobilenet", axes)
     assert len(rows) == 16
     # Table 7: rho = 6/7, 5/7, 4/7 are the inputs 192, 160, 128 (exact fractions, no rounding)
     assert [r.analysis.network.input_shape[1] for r in rows[:4]] == [224, 192, 160, 128]

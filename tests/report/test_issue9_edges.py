@@ -182,7 +182,7 @@ def test_sweep_plot_labels_every_line_and_every_point(tmp_path, monkeypatch):
         return drawn
 
     monkeypatch.setattr(plots, "label_points", spy)
-    axes = axes_from_options(None, alpha="1,0.75,0.5,0.25", rho="1,6/7,5/7,4/7")
-    plot_sweep(sweep_rows("mobilenet", axes, show_progress=False), axes, "params", "macs", tmp_path / "g.png")
+    axes = axes_from_options(None, shorthands=[("alpha", "1,0.75,0.5,0.25"), ("rho", "1,6/7,5/7,4/7")])
+    plot_sweep(sweep_rows("mobilenet", axes), axes, "params", "macs", tmp_path / "g.png")
     assert [t for t in seen if t.startswith("alpha=")] == ["alpha=1", "alpha=0.75", "alpha=0.5", "alpha=0.25"]
     assert sorted(t for t in seen if t.startswith("rho=")) == sorted([f"rho={r}" for r in ("1", "6/7", "5/7", "4/7")] * 4)

@@ -1,0 +1,121 @@
+"""Whole-process time of archcalc's commands against same-run baselines (issue 16).
+
+Run:  python benchmarks/commands.py [--repeat 5] [--only startup|symbolic|commands]
+
+Every figure is the best of ``--repeat`` alternating runs of a fresh process (the
+machine is shared; the best run is the least disturbed one), measured in this run:
+
+* **startup** -- ``archcalc cost specs/resnet.yaml --variant 50``, ``archcalc --version`` and
+  ``archcalc --help`` against the baseline ``python -c "import pydantic"`` (a bare
+  interpreter plus the one library the spec models need). Targets: cost <= 3x the
+  baseline (aim 0.15 s), --version <= 0.1 s, --help <= 2x the baseline.
+* **symbolic** -- ``archcalc cost SPEC --symbolic --summary`` for every bundled spec
+  against ``python -c "import sympy"``. Target: <= import sympy + 0.3 s.
+* **commands** -- the other commands on bundled specs. Target: <= 3 s each; report <= 6 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+ARCHCALC = [PY, "-m", "archcalc"]
+
+
+def run_once(argv: list[str]) -> float:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    t0 = time.perf_counter()
+    res = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({res.returncode}): {res.stderr.decode()[-500:]}")
+    return dt
+
+
+def best(cases: dict[str, list[str]], repeat: int) -> dict[str, float]:
+    """Best wall time per case, the cases run alternately ``repeat`` times."""
+    out = {k: float("inf") for k in cases}
+    for _ in range(repeat):
+        for k, argv in cases.items():
+            out[k] = min(out[k], run_once(argv))
+    return out
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    from tabulate import tabulate
+
+    return tabulate(rows, headers=headers, disable_numparse=True)
+
+
+def startup(repeat: int) -> None:
+    cases = {"baseline": [PY, "-c", "import pydantic"],
+             "cost": ARCHCALC + ["cost", "specs/resnet.yaml", "--variant", "50"],
+             "version": ARCHCALC + ["--version"], "help": ARCHCALC + ["--help"]}
+    t = best(cases, repeat)
+    b = t["baseline"]
+    rows = [["python -c 'import pydantic' (baseline)", f"{b:.3f}", "1.00", ""],
+            ["archcalc cost specs/resnet.yaml --variant 50", f"{t['cost']:.3f}", f"{t['cost'] / b:.2f}", "<= 3x"],
+            ["archcalc --version", f"{t['version']:.3f}", f"{t['version'] / b:.2f}", "<= 0.1 s"],
+            ["archcalc --help", f"{t['help']:.3f}", f"{t['help'] / b:.2f}", "<= 2x"]]
+    print(table(rows, ["command", "best s", "x baseline", "target"]))
+
+
+def symbolic(repeat: int) -> None:
+    from archcalc.spec.loader import bundled_specs
+
+    cases = {"sympy": [PY, "-c", "import sympy"]}
+    for p in bundled_specs():
+        cases[p.stem] = ARCHCALC + ["cost", p.stem, "--symbolic", "--summary"]
+    t = best(cases, repeat)
+    base = t.pop("sympy")
+    rows = [[k, f"{v:.3f}", f"{v - base:+.3f}", "ok" if v <= base + 0.3 else "over"] for k, v in t.items()]
+    print(f"import sympy: {base:.3f} s")
+    print(table(rows, ["spec", "best s", "- import sympy", "<= +0.3 s"]))
+
+
+def commands(repeat: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="archcalc-bench-"))
+    cases = {
+        "prove dsc": ARCHCALC + ["prove", "dsc"],
+        "prove compound-scaling": ARCHCALC + ["prove", "compound-scaling"],
+        "prove width-multiplier": ARCHCALC + ["prove", "width-multiplier"],
+        "prove resolution-multiplier": ARCHCALC + ["prove", "resolution-multiplier"],
+        "homework --all": ARCHCALC + ["homework", "--all"],
+        "plot accuracy": ARCHCALC + ["plot", "accuracy", "--out", str(tmp / "acc.png")],
+        "sweep mobilenet 4x4": ARCHCALC + ["sweep", "mobilenet", "--alpha", "1,0.75,0.5,0.25", "--rho",
+                                           "1,6/7,5/7,4/7"],
+        "compare 10 specs": ARCHCALC + ["compare", "resnet:50", "senet:se-resnet-50", "resnext:50-32x4d",
+                                        "densenet:121", "mobilenet", "mobilenet_v2", "efficientnet:b0",
+                                        "convnext:tiny", "wide_resnet", "preact_resnet"],
+        "breakdown resnet --by block": ARCHCALC + ["breakdown", "resnet", "-v", "50", "--by", "block"],
+        "report": ARCHCALC + ["report", "--out", str(tmp / "reports")],
+        "validate --all -r 64": ARCHCALC + ["validate", "--all", "--resolution", "64", "--summary"],
+    }
+    (tmp / "reports").mkdir()
+    t = best(cases, repeat)
+    limit = {"report": 6.0, "validate --all -r 64": 10.0}
+    rows = [[k, f"{v:.2f}", f"<= {limit.get(k, 3.0):g} s", "ok" if v <= limit.get(k, 3.0) else "over"]
+            for k, v in t.items()]
+    print(table(rows, ["command", "best s", "target", ""]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only", choices=("startup", "symbolic", "commands"))
+    args = ap.parse_args()
+    for name, fn in (("startup", startup), ("symbolic", symbolic), ("commands", commands)):
+        if args.only in (None, name):
+            print(f"== {name}")
+            fn(args.repeat if name != "commands" else max(1, args.repeat // 3))
+
+
+if __name__ == "__main__":
+    main()
