@@ -89,3 +89,39 @@ def test_structural_var_cannot_be_a_symbol():
 
     with pytest.raises(SpecError, match="structural"):
         analyze("mobilenet", symbolic=True, symbols=["full_conv"])
+
+
+# --- hot paths (issue 16): a symbolic analysis evaluates no Max, no cancel, no assumption query ---
+
+def _forbid(monkeypatch, obj, name):
+    def boom(*a, **k):
+        raise AssertionError(f"{name} called on a symbolic hot path")
+    monkeypatch.setattr(obj, name, boom)
+
+
+def test_symbolic_max_is_built_unevaluated(monkeypatch):
+    # EfficientNet's SE width max(1, int(cin * se_ratio)) used to run sympy's Max evaluation
+    # (_find_localzeros -> factor_terms) on every block; the formula is the same without it.
+    from sympy.functions.elementary.miscellaneous import MinMaxBase
+
+    _forbid(monkeypatch, MinMaxBase, "_find_localzeros")
+    a = analyze("efficientnet", variant="b0", symbolic=True)
+    assert a.totals["params"].has(sympy.Max)
+
+
+def test_symbolic_shape_checks_do_not_cancel(monkeypatch):
+    # ResNet's residual adds compare symbolic H, W (resolution is a symbol) of both inputs:
+    # structural ==/expand decide (32 cancel calls before).
+    _forbid(monkeypatch, sympy, "cancel")
+    a = analyze("resnet", variant="50", symbolic=True)
+    assert "resolution" in a.symbols
+    assert a.totals["params"].free_symbols
+
+
+def test_symbolic_minmax_folds_numbers_and_keeps_formula():
+    from archcalc.spec.expr import evaluate
+
+    c = sympy.Symbol("c", positive=True)
+    assert evaluate("max(1, 2, c / 4)", {"c": c}) == sympy.Max(2, c / 4)
+    assert evaluate("min(c, c, 3)", {"c": c}) == sympy.Min(3, c)
+    assert evaluate("max(c, 5)", {"c": c}).subs(c, 2) == 5

@@ -20,11 +20,17 @@ from archcalc.values import is_symbolic
 
 
 def _same(a, b) -> bool:
-    """Equal sizes; symbolic sizes of the ideal model are rational functions, so ``cancel`` decides."""
+    """Equal sizes. Symbolic sizes of the ideal model are rational functions: structural
+    equality or an expanded zero difference decides at once (the usual case, and cheap);
+    only a difference that does not expand to zero goes to ``cancel`` (slow, but then the
+    shapes almost always disagree and the build stops with an error)."""
     if is_symbolic(a) or is_symbolic(b):
+        if a == b:
+            return True
         import sympy
 
-        return sympy.cancel(a - b) == 0
+        d = sympy.expand(a - b)
+        return d == 0 or sympy.cancel(d) == 0
     return a == b
 
 

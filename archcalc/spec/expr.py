@@ -275,6 +275,19 @@ def _int(x):
     return x if _any_sym(x) else int(x)
 
 
+def _sym_minmax(cls, args: list):
+    """``Min``/``Max`` of symbolic arguments without sympy's evaluation (``_find_localzeros``
+    and ``factor_terms`` on every construction were ~20 % of a symbolic analysis). Numeric
+    arguments are folded into one here; the symbolic ones are kept as given, so an ideal-model
+    formula such as ``Max(1, c*w/4)`` is the same expression sympy would build, and one that
+    sympy could have decided (``Max(1, x + 1)`` for positive ``x``) stays equal, unsimplified."""
+    nums = [a for a in args if a.is_Number]
+    rest = list(dict.fromkeys(a for a in args if not a.is_Number))
+    if nums:
+        rest.append(max(nums) if cls.__name__ == "Max" else min(nums))
+    return rest[0] if len(rest) == 1 else cls(*rest, evaluate=False)
+
+
 def _minmax(which: str) -> Callable:
     def f(*args):
         if len(args) == 1 and isinstance(args[0], list):
@@ -283,7 +296,7 @@ def _minmax(which: str) -> Callable:
             raise ExprError(f"{which}() needs at least one argument")
         if _any_sym(*args):
             sp = _sympy()
-            return (sp.Min if which == "min" else sp.Max)(*[_to_sym(a) for a in args])
+            return _sym_minmax(sp.Min if which == "min" else sp.Max, [_to_sym(a) for a in args])
         return (min if which == "min" else max)(args)
 
     return f
