@@ -16,6 +16,7 @@ Counts are per batch of ``batch`` samples (params are not); shapes per sample.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from archcalc.conventions import ARCHCALC
@@ -52,12 +53,22 @@ class LayerCost:
 
 
 def _sum(values, symbolic: bool):
+    """The sum; symbolic values are expanded once each (a network repeats few distinct layer
+    formulas) and then added: an ``Add`` of expanded terms is expanded, the same expression
+    as ``expand(Add(*values))`` without re-expanding hundreds of terms per total and kind."""
     values = list(values)
     if symbolic:
         import sympy
 
-        return sympy.expand(sympy.Add(*values))
+        return sympy.Add(*(_expanded(v) for v in values))
     return sum(values)
+
+
+@lru_cache(maxsize=8192)
+def _expanded(v):
+    import sympy
+
+    return sympy.expand(v)
 
 
 def layer_costs(net: Network, batch=1) -> list[LayerCost]:
@@ -97,14 +108,29 @@ def _is_zero(v) -> bool:
 def totals(net: Network, costs: list[LayerCost], batch=1, dtype="fp32") -> dict[str, Any]:
     """Network totals in the JSON contract's keys."""
     sym = net.ideal
+    params_by_kind = {k: _sum((c.params_by_kind.get(k, 0) for c in costs), sym) for k in PARAM_KINDS}
+    macs = _sum((c.macs for c in costs), sym)
+    flops_by_kind = {k: _sum((c.flops_by_kind.get(k, 0) for c in costs), sym) for k in FLOP_KINDS}
+    if sym:
+        # Symbolic sums are built once per kind: the flops total is the sum of the kind totals
+        # (layer_costs makes mul_add = flops_per_mac * macs per layer and checks every other
+        # kind), params that of the param kinds when no op returns another kind.
+        flops_by_kind = {"mul_add": _sum([ARCHCALC.flops_per_mac * macs], sym)} | flops_by_kind
+        flops = _sum(flops_by_kind.values(), sym)
+        if all(k in params_by_kind for c in costs for k in c.params_by_kind):
+            params = _sum(params_by_kind.values(), sym)
+        else:
+            params = _sum((c.params for c in costs), sym)
+    else:
+        flops_by_kind = {"mul_add": sum(c.flops_by_kind.get("mul_add", 0) for c in costs)} | flops_by_kind
+        flops = sum(c.flops for c in costs)
+        params = sum(c.params for c in costs)
     t: dict[str, Any] = {
-        "params": _sum((c.params for c in costs), sym),
-        "macs": _sum((c.macs for c in costs), sym),
-        "flops": _sum((c.flops for c in costs), sym),
-        "params_by_kind": {k: _sum((c.params_by_kind.get(k, 0) for c in costs), sym) for k in PARAM_KINDS},
-        "flops_by_kind": {
-            k: _sum((c.flops_by_kind.get(k, 0) for c in costs), sym) for k in ("mul_add",) + FLOP_KINDS
-        },
+        "params": params,
+        "macs": macs,
+        "flops": flops,
+        "params_by_kind": params_by_kind,
+        "flops_by_kind": flops_by_kind,
         "buffers": _sum((c.buffers for c in costs), sym),
         "activations": _sum((c.activations for c in costs), sym),
         "activations_conv_linear": _sum((c.activations for c in costs if c.conv_linear), sym),
@@ -131,13 +157,17 @@ def by_op(costs: list[LayerCost], symbolic: bool = False) -> dict[str, dict[str,
     groups: dict[str, list[LayerCost]] = {}
     for c in costs:
         groups.setdefault(c.op, []).append(c)
-    return {
-        op: {
-            "count": len(cs),
-            "params": _sum((c.params for c in cs), symbolic),
-            "macs": _sum((c.macs for c in cs), symbolic),
-            "flops": _sum((c.flops for c in cs), symbolic),
-            "activations": _sum((c.activations for c in cs), symbolic),
-        }
-        for op, cs in groups.items()
-    }
+    out = {}
+    for op, cs in groups.items():
+        macs = _sum((c.macs for c in cs), symbolic)
+        if symbolic:
+            # From the per-kind values totals() has already expanded (the same sums).
+            params = _sum((v for c in cs for v in c.params_by_kind.values()), symbolic)
+            flops = _sum([ARCHCALC.flops_per_mac * macs] + [
+                v for c in cs for k, v in c.flops_by_kind.items() if k != "mul_add"], symbolic)
+        else:
+            params = _sum((c.params for c in cs), symbolic)
+            flops = _sum((c.flops for c in cs), symbolic)
+        out[op] = {"count": len(cs), "params": params, "macs": macs, "flops": flops,
+                   "activations": _sum((c.activations for c in cs), symbolic)}
+    return out
