@@ -251,14 +251,14 @@ class Staged:
         """Rename every staged file into place; on a failure put back the ones already replaced."""
         backups: list[tuple[Path, Path | None]] = []  # (target, hard link to its old content or None)
         try:
-            for name, (tmp, target) in self._staged.items():
+            for tmp, target in self._staged.values():
                 fd = os.open(tmp, os.O_RDONLY)
                 try:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
                 os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask())
-            for name, (tmp, target) in self._staged.items():
+            for tmp, target in self._staged.values():
                 backup = None
                 if target.exists():
                     backup = Path(tempfile.mktemp(prefix=_TMP_PREFIX + "old-", dir=target.parent))

@@ -236,5 +236,5 @@ def test_training_rules_only_where_a_preset_has_them():
 
 def test_docs_training_table_is_the_fixtures():
     doc = (ROOT / "docs" / "conventions.md").read_text()
-    for key, rec in TRAINING.items():
+    for rec in TRAINING.values():
         assert f"| {rec['torchvision_model']} | {rec['flopcounter']['total']:,} | = |" in doc

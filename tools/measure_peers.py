@@ -212,7 +212,7 @@ def closing_table(path: Path = OUT) -> str:
     tools = [t for t in TOOLS if t != "torchvision"]
     lines = ["| model (torchvision, input) | archcalc MACs | " + " | ".join(tools) + " | torchvision GFLOPS |",
              "|---" * (len(tools) + 3) + "|"]
-    for key, rec in data["models"].items():
+    for rec in data["models"].values():
         a = analyze(_spec_path(rec["spec"]), variant=rec["variant"],
                     resolution=None if rec["spec"].endswith(".yaml") else rec["resolution"])
         cells = [f"{a.totals['macs']:,}"]
