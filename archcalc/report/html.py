@@ -370,6 +370,16 @@ def _mathml(expr: Any) -> str:
     return f'<math display="inline">{mathml(expr, printer="presentation")}</math>'
 
 
+def _figure(text: Any) -> str:
+    """A printed figure; an exact count gets thousands separators, like archcalc's column.
+
+    >>> _figure("4089184256"), _figure("4.1G")
+    ('4,089,184,256', '4.1G')
+    """
+    text = str(text)
+    return f"{int(text):,}" if text.isdigit() else text
+
+
 def _published_html(checks: Sequence[dict]) -> str:
     if not checks:
         return "<p class=\"meta\">No published figure is recorded for exactly this point.</p>"
@@ -378,7 +388,7 @@ def _published_html(checks: Sequence[dict]) -> str:
         ok = c.get("matches")
         verdict = ('<span class="ok">matches</span>' if ok else '<span class="bad">differs</span>'
                    if ok is not None else "")
-        rows.append("<tr>" + _td(c.get("source", "")) + _td(c.get("quantity", "")) + _td(c.get("figure", ""))
+        rows.append("<tr>" + _td(c.get("source", "")) + _td(c.get("quantity", "")) + _td(_figure(c.get("figure", "")))
                     + _td(f"{c['value']:,}" if isinstance(c.get("value"), int) else c.get("value", ""), cls="n")
                     + f"<td>{verdict}</td></tr>")
     return ("<table><thead><tr><th>source</th><th>quantity</th><th>published</th><th class=\"n\">archcalc</th>"
