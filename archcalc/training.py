@@ -208,9 +208,6 @@ class Training:
     layers: list[LayerTraining]
     totals: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self, jsonable: Callable[[Any], Any]) -> dict[str, Any]:
-        return jsonable(self.totals)
-
 
 def backward_macs(forward_macs: Any, input_grad: bool = True) -> Any:
     """Backward MACs of a conv or linear layer: the weight gradient, and the input gradient if needed.
