@@ -596,18 +596,14 @@ def index_page(title: str, entries: Sequence[tuple[str, str, str]], version: str
 
 # ------------------------------------------------------------------- glue --
 def published_checks(a: Any, source: str | None = None) -> list[dict]:
-    """The published figures recorded at the analysed point (of ``source``, a key or a class), one dict per figure."""
+    """The JSON ``published`` list of the analysis (:meth:`archcalc.api.Analysis.published`),
+    with each quantity labelled for people (``params [weights]``, ``top-1 %``)."""
+    names = {"macs": "MACs", "params": "params", "top1": "top-1 %"}
     out = []
-    for c in a.checks(source):
-        for quantity, got, fig, ok in (("MACs", c.macs, c.macs_fig, c.macs_ok),
-                                       ("params", c.params, c.params_fig, c.params_ok)):
-            if fig is not None:
-                label = c.ref.params_convention if quantity == "params" else c.ref.macs_label
-                out.append({"source": c.ref.source, "quantity": quantity + (f" [{label}]" if label else ""),
-                            "figure": fig.text, "value": got, "matches": bool(ok)})
-        if c.ref.top1 is not None:
-            out.append({"source": c.ref.source, "quantity": "top-1 %", "figure": f"{c.ref.top1:g}",
-                        "value": "", "matches": None})
+    for p in a.published(source):
+        label = p.get("params_convention") or p.get("label")
+        out.append({**p, "quantity": names.get(p["quantity"], p["quantity"]) + (f" [{label}]" if label else ""),
+                    "value": "" if p["value"] is None else p["value"]})
     return out
 
 
