@@ -32,9 +32,12 @@ PARAMS_DEF = ARCHCALC.words["params"]
 CONVENTIONS = "; ".join((MACS_DEF, FLOPS_DEF, PARAMS_DEF))
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerCost:
-    """Costs of one layer (per batch) and its per-sample output shape."""
+    """Costs of one layer (per batch) and its per-sample output shape.
+
+    Layers with the same resolved op at the same input shapes share their ``params_by_kind``
+    and ``flops_by_kind`` dicts (read-only)."""
 
     name: str
     op: str
@@ -74,28 +77,36 @@ def _expanded(v):
 def layer_costs(net: Network, batch=1) -> list[LayerCost]:
     """One :class:`LayerCost` per layer, in document order."""
     out = []
+    memo: dict[tuple, tuple] = {}  #: (id(op), input shapes) -> the costs (ops are shared, graph.Layer)
     for lay in net.layers:
         op, ins, shp = lay.op, lay.in_shapes, lay.out_shape
-        pk = {k: v for k, v in op.params(ins).items() if not _is_zero(v)}
-        macs = op.macs(ins, shp)
-        fk = {"mul_add": ARCHCALC.flops_per_mac * macs} if not _is_zero(macs) else {}
-        for kind, v in op.flops(ins, shp).items():
-            if kind not in FLOP_KINDS:
-                raise ValueError(f"{type(op).__name__}.flops returned unknown kind {kind!r}")
-            if not _is_zero(v):
-                fk[kind] = v * batch
-        if "mul_add" in fk:
-            fk["mul_add"] = fk["mul_add"] * batch
-        acts = numel(shp)
-        params = sum(pk.values())
-        reads = sum(numel(s) for s in ins) * batch + params
-        out.append(LayerCost(
-            name=lay.name, op=op.op, output=shp, params=params, params_by_kind=pk,
-            buffers=op.buffers(ins), macs=macs * batch, flops=sum(fk.values()),
-            flops_by_kind=fk, activations=acts * batch, reads=reads, writes=acts * batch,
-            conv_linear=type(op).conv_linear, blocks=lay.blocks,
-        ))
+        key = (id(op), tuple(ins))
+        c = memo.get(key)
+        if c is None:
+            c = memo[key] = _op_costs(op, ins, shp, batch)
+        params, pk, buffers, macs, flops, fk, acts, reads = c
+        out.append(LayerCost(lay.name, op.op, shp, params, pk, buffers, macs, flops, fk, acts, reads,
+                             acts, type(op).conv_linear, lay.blocks))
     return out
+
+
+def _op_costs(op, ins: list, shp: tuple, batch) -> tuple:
+    """(params, params_by_kind, buffers, macs, flops, flops_by_kind, activations, reads) of one
+    layer; activations are the writes."""
+    pk = {k: v for k, v in op.params(ins).items() if not _is_zero(v)}
+    macs = op.macs(ins, shp)
+    fk = {"mul_add": ARCHCALC.flops_per_mac * macs} if not _is_zero(macs) else {}
+    for kind, v in op.flops(ins, shp).items():
+        if kind not in FLOP_KINDS:
+            raise ValueError(f"{type(op).__name__}.flops returned unknown kind {kind!r}")
+        if not _is_zero(v):
+            fk[kind] = v * batch
+    if "mul_add" in fk:
+        fk["mul_add"] = fk["mul_add"] * batch
+    acts = numel(shp)
+    params = sum(pk.values())
+    reads = sum(numel(s) for s in ins) * batch + params
+    return (params, pk, op.buffers(ins), macs * batch, sum(fk.values()), fk, acts * batch, reads)
 
 
 def _is_zero(v) -> bool:

@@ -39,9 +39,13 @@ INPUT = "input"  #: name of the network input in the graph
 IN = "in"  #: reserved reference to the enclosing group's / block's input
 
 
-@dataclass
+@dataclass(slots=True)
 class Layer:
-    """One op instance: resolved op, where its inputs come from, and its shapes."""
+    """One op instance: resolved op, where its inputs come from, and its shapes.
+
+    Layers that one entry yields at the same input shapes and the same values of the names
+    its fields read (every iteration of a ``repeat:``, every call of a block) share one
+    resolved ``op`` object (ops are never modified after the build)."""
 
     name: str
     op: Op
@@ -126,6 +130,9 @@ class _Builder:
         self.iterations = 1  #: product of the enclosing repeat counts
         self.visits = 0  #: entries expanded so far (bounded by MAX_EXPANSION)
         self.calls: dict[str, str] = {}  #: block call full name -> block name
+        #: (entry, input shapes, values of the names its fields read) -> (resolved op, output shape)
+        self.resolved: dict[tuple, tuple[Op, tuple]] = {}
+        self.reads: dict[int, tuple[str, ...] | None] = {}  #: id(entry) -> names its fields read
 
     # ---------------------------------------------------------- helpers --
     def scope_for(self, frame: _Frame, src: str) -> ChainMapT:
@@ -172,13 +179,12 @@ class _Builder:
                                  "(block calls, repeat iterations and ops); the limit is "
                                  f"{MAX_EXPANSION:,}", loc)
             try:
-                prev = self.entry(e, frame, prev)
+                prev = self.entry(e, frame, prev, loc)
             except ArchcalcError as err:
                 raise err.located(loc) from None
         return prev
 
-    def entry(self, e, frame: _Frame, prev: str) -> str:
-        loc = e._loc
+    def entry(self, e, frame: _Frame, prev: str, loc) -> str:
         if e.input is not None and e.inputs is not None:
             raise SpecError("give either input: or inputs:, not both", loc)
         refs = [e.input] if e.input is not None else e.inputs
@@ -196,7 +202,7 @@ class _Builder:
         if e.if_ is not None and not condition(e.if_, scope):
             return prev
         if isinstance(e, Op):
-            return self.op(e, frame, srcs, scope)
+            return self.op(e, frame, srcs, scope, loc)
         if isinstance(e, BlockCall):
             return self.call(e, frame, srcs, scope)
         if isinstance(e, Repeat):
@@ -205,8 +211,7 @@ class _Builder:
             return self.group(e, frame, srcs[0], scope)
         raise SpecError(f"unknown entry {e!r}", loc)  # unreachable: the models are exhaustive
 
-    def op(self, e: Op, frame: _Frame, srcs: list[str], scope) -> str:
-        loc = e._loc
+    def op(self, e: Op, frame: _Frame, srcs: list[str], scope, loc) -> str:
         lo, hi = type(e).arity
         if len(srcs) < lo or (hi is not None and len(srcs) > hi):
             want = f"{lo}" if lo == hi else f"at least {lo}" if hi is None else f"{lo} to {hi}"
@@ -214,6 +219,28 @@ class _Builder:
                 f"{e.op} takes {want} input(s), got {len(srcs)}; "
                 + ("list them with inputs: [a, b]" if lo > 1 else "use input: NAME"), loc
             )
+        local = e.name or self.auto_name(frame, e.op)
+        full = self.unique(frame, local, loc)
+        in_shapes = [self.shapes[s] for s in srcs]
+        key = self.resolve_key(e, in_shapes, scope)
+        hit = self.resolved.get(key) if key is not None else None
+        if hit is not None:
+            op, out = hit
+        else:
+            op, out = self.resolve_op(e, in_shapes, scope, full)
+            if key is not None:
+                self.resolved[key] = (op, out)
+        if len(self.layers) >= MAX_LAYERS:
+            raise GraphError(f"the network has more than {MAX_LAYERS} layers; the limit is {MAX_LAYERS}", loc)
+        self.layers.append(Layer(full, op, srcs, in_shapes, out, loc, frame.blocks))
+        self.shapes[full] = out
+        self.full_names.add(full)
+        frame.names[local] = full
+        return full
+
+    def resolve_op(self, e: Op, in_shapes: list, scope, full: str) -> tuple[Op, tuple]:
+        """The entry with its fields evaluated and checked, and its checked output shape."""
+        loc = e._loc
         resolved = {}
         for key, value in e.fields().items():
             if isinstance(value, str) and value in _words(type(e), key):
@@ -221,9 +248,6 @@ class _Builder:
             else:
                 resolved[key] = _check_field(type(e), key, evaluate(value, scope), e.op)
         op = e.model_copy(update=resolved)
-        local = e.name or self.auto_name(frame, e.op)
-        full = self.unique(frame, local, loc)
-        in_shapes = [self.shapes[s] for s in srcs]
         out = tuple(op.output_shape(in_shapes, self.ctx))
         who = f"{e.op} '{full}'"
         out = tuple(as_int(d, f"{who}: output size", minimum=1) for d in out)
@@ -234,13 +258,23 @@ class _Builder:
             if not is_symbolic(d) and not isinstance(d, int):
                 raise ShapeError(f"{who}: output size {d} is not an integer", loc)
         _check_numel(out, f"{who}: output", loc)
-        if len(self.layers) >= MAX_LAYERS:
-            raise GraphError(f"the network has more than {MAX_LAYERS} layers; the limit is {MAX_LAYERS}", loc)
-        self.layers.append(Layer(full, op, srcs, in_shapes, out, loc, frame.blocks))
-        self.shapes[full] = out
-        self.full_names.add(full)
-        frame.names[local] = full
-        return full
+        return op, out
+
+    def resolve_key(self, e: Op, in_shapes: list, scope) -> tuple | None:
+        """What the resolved op and output shape of ``e`` depend on, or None (not memoizable):
+        the entry, its input shapes (``in_channels``, ``H``, ``W`` among them) and the values
+        of the other names its fields read."""
+        names = self.reads.get(id(e), _UNSEEN)
+        if names is _UNSEEN:
+            names = self.reads[id(e)] = _field_names(e)
+        if names is None:
+            return None
+        try:
+            key = (id(e), tuple(in_shapes), tuple(scope.get(n, _UNSEEN) for n in names))
+            hash(key)
+        except TypeError:  # a list value (unhashable): evaluate every time
+            return None
+        return key
 
     def child(self, frame: _Frame, local: str, scope, inp: str, blocks=None) -> _Frame:
         prefix = f"{frame.prefix}{local}." if local else frame.prefix
@@ -288,9 +322,10 @@ class _Builder:
         return prev
 
     def _iterate(self, e: Repeat, frame: _Frame, base: str, n: int, prev: str) -> str:
+        loc = e._loc
         for i in range(n):
             local = f"{base}{i}"
-            self.unique(frame, local, e._loc)
+            self.unique(frame, local, loc)
             inner = self.child(frame, local, frame.scope.new_child({e.as_: i} if e.as_ else {}), prev)
             self.bind(e.let, inner, prev)
             prev = self.run(e.body, inner, prev)
@@ -358,6 +393,33 @@ class _Builder:
             raise GraphError("the spec builds no layers (every entry skipped by its if:?)",
                              self.loaded.source.loc(("layers",)))
         return self.layers
+
+
+_UNSEEN = object()
+_SCOPE_NAMES = frozenset({"in_channels", "H", "W"})  #: bound from the input shape (in the memo key)
+
+
+def _field_names(e: Op) -> tuple[str, ...] | None:
+    """The names an op entry's field expressions read, besides ``in_channels``/``H``/``W``
+    (None when a field cannot be parsed: the build reports that error as usual)."""
+    from archcalc.spec.expr import parse
+
+    names: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str):
+            names.update(parse(value).names)  # (function names too: never bound, so harmless)
+
+    try:
+        for key, value in e.fields().items():
+            if not (isinstance(value, str) and value in _words(type(e), key)):
+                walk(value)
+    except ArchcalcError:
+        return None
+    return tuple(sorted(names - _SCOPE_NAMES))
 
 
 def _check_numel(shape: tuple, who: str, loc) -> None:
