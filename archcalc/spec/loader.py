@@ -1,7 +1,7 @@
 """Load a spec: YAML (safe, size-capped) -> pydantic models, keeping file:line for every key.
 
-Only the loader knows files. It composes the YAML node tree (PyYAML's safe
-loader, never one that constructs objects), converts it to plain data while
+Only the loader knows files. It reads libyaml's parser events (PyYAML's safe
+loader, never one that constructs objects) straight into plain data while
 recording the line of every path, validates with the models of
 ``archcalc.spec.models`` and maps pydantic's error locations back to lines.
 
@@ -134,11 +134,11 @@ def parse_yaml(text: str, src: Source) -> Any:
             f"character U+{ord(bad.group()):04X} is not allowed in a YAML file", Loc(src.file, line)
         )
     try:
-        loader = _Loader(text)
+        parser = _SafeLoader(text)
         try:
-            node = loader.get_single_node()
+            data = _Events(parser.get_event, src).document()
         finally:
-            loader.dispose()
+            parser.dispose()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
@@ -147,25 +147,15 @@ def parse_yaml(text: str, src: Source) -> Any:
         raise SpecError(f"invalid YAML: {str(e).splitlines()[0][:200]}", src.loc()) from None
     except RecursionError:
         raise SpecError(f"YAML nested too deeply (the limit is {MAX_YAML_DEPTH} levels)", src.loc()) from None
-    if node is None:
+    if data is _EMPTY:
         raise SpecError("spec is empty; expected a mapping with name, input and layers", src.loc())
-    return _Converter(src).convert(node, ())
+    return data
 
 
 #: characters YAML does not allow in a stream (C0 controls but tab/CR/LF, DEL, C1 but NEL, surrogates)
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_PLAIN = "tag:archcalc,2026:plain"  #: the tag every untagged plain scalar gets (resolved by ``_plain``)
 _TAG = "tag:yaml.org,2002:"
-
-
-class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
-    """libyaml's safe parser, with PyYAML's YAML 1.1 implicit resolvers replaced by ``_plain``."""
-
-    def resolve(self, kind, value, implicit):
-        if kind is yaml.ScalarNode and implicit[0]:
-            return _PLAIN
-        return super().resolve(kind, value, implicit)
-
+_EMPTY = object()  #: a stream with no document
 
 _INT = re.compile(r"[-+]?[0-9]+")
 _INT_BASE = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")
@@ -243,63 +233,167 @@ def _tagged(tag: str, text: str) -> Any:
                      "!!float, !!bool, !!null)")
 
 
-class _Converter:
-    """YAML nodes -> plain data, recording lines; bounded in nodes and depth, aliases checked."""
+class _Events:
+    """libyaml's parser events -> plain data, recording lines; bounded in nodes and depth.
 
-    def __init__(self, src: Source):
+    The data is built from the event stream directly, without PyYAML's node tree (its node and
+    mark objects were most of a large spec's load time and memory). Plain scalars are resolved
+    by :func:`_plain` (YAML 1.2 core schema), tagged ones by :func:`_tagged`. An alias replays
+    the events recorded for its anchor (every replayed node counts towards
+    ``MAX_YAML_NODES``: alias bombs); an alias inside the value it names is a cycle.
+
+    A path's line is recorded only where it differs from the line ``Source.loc`` would find
+    for it anyway (its nearest recorded ancestor's): a one-line flow mapping records one line,
+    not one per key, and ``Source.loc`` answers as if every path were recorded.
+    """
+
+    def __init__(self, parse, src: Source):
+        self.parse = parse
         self.src = src
+        self.lines = src.lines
         self.count = 0
-        self.active: set[int] = set()  #: ids of the collection nodes being converted (alias loops)
+        self.depth = 0
+        self.keys: dict[str, str] = {}  #: one string object per distinct key
+        self.anchors: dict[str, tuple[list, Any] | None] = {}  #: None while its node is open
+        self.marks: dict[str, Any] = {}  #: anchor -> start mark of its node
+        self.recording: list[list] = []  #: event lists of the anchored nodes now open
+        self.replay: list = []  #: iterators over recorded events (aliases being expanded)
 
-    def loc(self, node: yaml.Node) -> Loc:
-        return Loc(self.src.file, node.start_mark.line + 1)
+    def get(self):
+        if self.replay:
+            return next(self.replay[-1])
+        ev = self.parse()
+        for rec in self.recording:
+            rec.append(ev)
+        return ev
 
-    def convert(self, node: yaml.Node, path: tuple) -> Any:
+    def loc(self, ev) -> Loc:
+        return Loc(self.src.file, ev.start_mark.line + 1)
+
+    def document(self) -> Any:
+        self.get()  # StreamStartEvent
+        ev = self.get()
+        if isinstance(ev, yaml.StreamEndEvent):
+            return _EMPTY
+        start = ev.start_mark
+        data = self.node(self.get(), (), None, 0)
+        self.get()  # DocumentEndEvent
+        ev = self.get()
+        if not isinstance(ev, yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError("expected a single document in the stream", start,
+                                              "but found another document", ev.start_mark)
+        return data
+
+    def anchor(self, ev) -> list | None:
+        """Register the anchor of a node event read from the parser; its event list, if any."""
+        name = ev.anchor
+        if name is None or self.replay:
+            return None
+        if name in self.marks:
+            raise yaml.composer.ComposerError("found duplicate anchor; first occurrence", self.marks[name],
+                                              "second occurrence", ev.start_mark)
+        self.marks[name] = ev.start_mark
+        rec = [ev]
+        self.anchors[name] = None if not isinstance(ev, yaml.ScalarEvent) else (rec, ev.start_mark)
+        return rec
+
+    def node(self, ev, path: tuple, known: int | None, parent: int) -> Any:
+        """The value starting at event ``ev`` at ``path``: ``known`` is the path's line when it is
+        already recorded (a mapping value, at its key's line), ``parent`` its parent's line."""
+        cls = type(ev)
+        if cls is yaml.AliasEvent:
+            return self.alias(ev, path, known, parent)
         self.count += 1
         if self.count > MAX_YAML_NODES:
             raise SpecError(
                 f"spec expands to more than {MAX_YAML_NODES:,} YAML nodes (an alias bomb?)", self.src.loc()
             )
-        self.src.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
-        if len(self.active) >= MAX_YAML_DEPTH:
-            raise SpecError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", self.loc(node))
-        if id(node) in self.active:
-            raise SpecError("a YAML alias refers to the value it is part of (a cycle)", self.loc(node))
-        if node.tag not in (_TAG + "map", _TAG + "seq"):
-            raise SpecError(f"the YAML tag {node.tag[:60]} is not allowed here", self.loc(node))
-        self.active.add(id(node))
+        line = known
+        if line is None:
+            line = ev.start_mark.line + 1
+            if line != parent:
+                self.lines.setdefault(path, line)
+        if cls is yaml.ScalarEvent:
+            self.anchor(ev)
+            return self.scalar(ev)
+        if self.depth >= MAX_YAML_DEPTH:
+            raise SpecError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", self.loc(ev))
+        tag = ev.tag
+        if tag is not None and tag != "!" and tag not in (_TAG + "map", _TAG + "seq"):
+            raise SpecError(f"the YAML tag {tag[:60]} is not allowed here", self.loc(ev))
+        rec = self.anchor(ev)
+        if rec is not None:
+            self.recording.append(rec)
+        self.depth += 1
         try:
-            if isinstance(node, yaml.MappingNode):
-                return self.mapping(node, path)
-            return [self.convert(v, path + (i,)) for i, v in enumerate(node.value)]
+            if cls is yaml.MappingStartEvent:
+                out = self.mapping(path, line)
+            else:
+                out = []
+                get = self.get
+                i = 0
+                ev = get()
+                while type(ev) is not yaml.SequenceEndEvent:
+                    out.append(self.node(ev, path + (i,), None, line))
+                    i += 1
+                    ev = get()
         finally:
-            self.active.discard(id(node))
-
-    def mapping(self, node: yaml.MappingNode, path: tuple) -> dict:
-        out: dict[str, Any] = {}
-        for k, v in node.value:
-            if not isinstance(k, yaml.ScalarNode) or k.value == "" or (k.tag == _PLAIN and k.value == "~"):
-                raise SpecError("mapping keys must be plain names", self.loc(k))
-            if k.tag == "tag:yaml.org,2002:merge" or (k.tag == _PLAIN and k.value == "<<"):
-                raise SpecError("YAML merge keys (<<) are not supported; write the keys out", self.loc(k))
-            if k.tag != _PLAIN:
-                self.scalar(k)  # a tag on a key: only !!str and friends pass
-            key = k.value  # a key is a name, taken as written (variant 50: is "50")
-            if key in out:
-                raise SpecError(f"duplicate key '{key[:60]}'", self.loc(k))
-            self.src.lines[path + (key,)] = k.start_mark.line + 1
-            out[key] = self.convert(v, path + (key,))
+            self.depth -= 1
+        if rec is not None:
+            self.recording.pop()
+            self.anchors[rec[0].anchor] = (rec, rec[0].start_mark)
         return out
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
+    def alias(self, ev, path: tuple, known: int | None, parent: int) -> Any:
+        name = ev.anchor
+        if name not in self.marks:
+            raise yaml.composer.ComposerError(None, None, "found undefined alias", ev.start_mark)
+        target = self.anchors[name]
+        if target is None:
+            raise SpecError("a YAML alias refers to the value it is part of (a cycle)",
+                            Loc(self.src.file, self.marks[name].line + 1))
+        events = iter(target[0])
+        self.replay.append(events)
         try:
-            if node.tag == _PLAIN:
-                return _plain(node.value)
-            return _tagged(node.tag, node.value)
+            return self.node(next(events), path, known, parent)
+        finally:
+            self.replay.pop()
+
+    def mapping(self, path: tuple, line: int) -> dict:
+        out: dict[str, Any] = {}
+        get, keys, lines = self.get, self.keys, self.lines
+        k = get()
+        while type(k) is not yaml.MappingEndEvent:
+            if type(k) is not yaml.ScalarEvent or k.value == "":
+                raise SpecError("mapping keys must be plain names", self.loc(k))
+            self.anchor(k)
+            tag = k.tag
+            plain = (tag is None or tag == "!") and k.implicit[0]
+            if plain and k.value == "~":
+                raise SpecError("mapping keys must be plain names", self.loc(k))
+            if tag == _TAG + "merge" or (plain and k.value == "<<"):
+                raise SpecError("YAML merge keys (<<) are not supported; write the keys out", self.loc(k))
+            if tag is not None and tag != "!":
+                self.scalar(k)  # a tag on a key: only !!str and friends pass
+            key = keys.setdefault(k.value, k.value)  # a key is a name, taken as written (variant 50: is "50")
+            if key in out:
+                raise SpecError(f"duplicate key '{key[:60]}'", self.loc(k))
+            sub = path + (key,)
+            kline = k.start_mark.line + 1
+            if kline != line:
+                lines[sub] = kline
+            out[key] = self.node(get(), sub, kline, line)
+            k = get()
+        return out
+
+    def scalar(self, ev) -> Any:
+        tag = ev.tag
+        try:
+            if tag is None or tag == "!":
+                return _plain(ev.value) if ev.implicit[0] else ev.value
+            return _tagged(tag, ev.value)
         except ValueError as e:
-            raise SpecError(f"bad value: {e}", self.loc(node)) from None
+            raise SpecError(f"bad value: {e}", self.loc(ev)) from None
 
 
 # ----------------------------------------------------------- validation --
