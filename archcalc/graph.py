@@ -132,7 +132,10 @@ class _Builder:
         self.calls: dict[str, str] = {}  #: block call full name -> block name
         #: (entry, input shapes, values of the names its fields read) -> (resolved op, output shape)
         self.resolved: dict[tuple, tuple[Op, tuple]] = {}
-        self.reads: dict[int, tuple[str, ...] | None] = {}  #: id(entry) -> names its fields read
+        #: id(entry) -> (its content: op class and typed field values, the names its fields read),
+        #: or None when it is not memoizable
+        self.sigs: dict[int, tuple | None] = {}
+        self.locs: dict[int, Any] = {}  #: id(entry) -> its Loc (a pydantic private attribute is slow)
 
     # ---------------------------------------------------------- helpers --
     def scope_for(self, frame: _Frame, src: str) -> ChainMapT:
@@ -171,8 +174,11 @@ class _Builder:
 
     # ---------------------------------------------------------- entries --
     def run(self, entries: list, frame: _Frame, prev: str) -> str:
+        locs = self.locs
         for e in entries:
-            loc = e._loc
+            loc = locs.get(id(e), _UNSEEN)
+            if loc is _UNSEEN:
+                loc = locs[id(e)] = e._loc
             self.visits += 1
             if self.visits > MAX_EXPANSION:
                 raise GraphError(f"the spec expands to more than {MAX_EXPANSION:,} entries "
@@ -198,6 +204,8 @@ class _Builder:
             if e.if_ is not None and not condition(e.if_, self.scope_for(frame, prev)):
                 return prev
             raise
+        if isinstance(e, Op) and e.if_ is None:
+            return self.op(e, frame, srcs, None, loc)  # (its scope is built only when evaluated)
         scope = self.scope_for(frame, srcs[0])
         if e.if_ is not None and not condition(e.if_, scope):
             return prev
@@ -222,11 +230,13 @@ class _Builder:
         local = e.name or self.auto_name(frame, e.op)
         full = self.unique(frame, local, loc)
         in_shapes = [self.shapes[s] for s in srcs]
-        key = self.resolve_key(e, in_shapes, scope)
+        key = self.resolve_key(e, in_shapes, frame)
         hit = self.resolved.get(key) if key is not None else None
         if hit is not None:
             op, out = hit
         else:
+            if scope is None:
+                scope = self.scope_for(frame, srcs[0])
             op, out = self.resolve_op(e, in_shapes, scope, full)
             if key is not None:
                 self.resolved[key] = (op, out)
@@ -260,19 +270,25 @@ class _Builder:
         _check_numel(out, f"{who}: output", loc)
         return op, out
 
-    def resolve_key(self, e: Op, in_shapes: list, scope) -> tuple | None:
+    def resolve_key(self, e: Op, in_shapes: list, frame: _Frame) -> tuple | None:
         """What the resolved op and output shape of ``e`` depend on, or None (not memoizable):
-        the entry, its input shapes (``in_channels``, ``H``, ``W`` among them) and the values
-        of the other names its fields read."""
-        names = self.reads.get(id(e), _UNSEEN)
-        if names is _UNSEEN:
-            names = self.reads[id(e)] = _field_names(e)
-        if names is None:
+        the entry's content (op class, field values with their types), its input shapes
+        (``in_channels``, ``H``, ``W`` among them) and the values of the other names its fields
+        read, looked up in the frame's scope (which the entry's own scope extends only by
+        ``in_channels``, ``H``, ``W``)."""
+        sig = self.sigs.get(id(e), _UNSEEN)
+        if sig is _UNSEEN:
+            sig = self.sigs[id(e)] = _signature(e)
+        if sig is None:
             return None
+        content, names = sig
+        if not names:
+            return (content, tuple(in_shapes))
+        scope = frame.scope
         try:
-            key = (id(e), tuple(in_shapes), tuple(scope.get(n, _UNSEEN) for n in names))
+            key = (content, tuple(in_shapes), tuple(_typed(scope.get(n, _UNSEEN)) for n in names))
             hash(key)
-        except TypeError:  # a list value (unhashable): evaluate every time
+        except TypeError:  # an unhashable value: evaluate every time
             return None
         return key
 
@@ -397,6 +413,27 @@ class _Builder:
 
 _UNSEEN = object()
 _SCOPE_NAMES = frozenset({"in_channels", "H", "W"})  #: bound from the input shape (in the memo key)
+
+
+def _typed(v):
+    """A value with its type, so that equal values of different types (``True`` and ``1``,
+    ``16`` and ``16.0``) are different memo keys; lists as tuples."""
+    if isinstance(v, list):
+        return (list, tuple(_typed(x) for x in v))
+    return (type(v), v)
+
+
+def _signature(e: Op) -> tuple | None:
+    """(content, names read) of an op entry for the memo of ``_Builder.op``, or None."""
+    names = _field_names(e)
+    if names is None:
+        return None
+    content = (type(e),) + tuple((k, _typed(v)) for k, v in e.fields().items())
+    try:
+        hash(content)
+    except TypeError:
+        return None
+    return content, names
 
 
 def _field_names(e: Op) -> tuple[str, ...] | None:
