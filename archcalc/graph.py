@@ -109,7 +109,7 @@ def _words(cls: type[Op], key: str) -> frozenset[str]:
     return frozenset(words)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     prefix: str
     scope: ChainMapT
@@ -298,6 +298,8 @@ class _Builder:
 
     def bind(self, lets: dict, frame: _Frame, src: str) -> None:
         """Evaluate ``let:`` names in order into the frame's scope (seeing in_channels, H, W)."""
+        if not lets:
+            return
         view = self.scope_for(frame, src)
         for k, v in lets.items():
             frame.scope[k] = evaluate(v, view)
@@ -342,7 +344,9 @@ class _Builder:
         for i in range(n):
             local = f"{base}{i}"
             self.unique(frame, local, loc)
-            inner = self.child(frame, local, frame.scope.new_child({e.as_: i} if e.as_ else {}), prev)
+            # (an iteration with no index and no let: binds nothing, so it reads its parent's scope)
+            scope = frame.scope.new_child({e.as_: i}) if e.as_ else frame.scope.new_child() if e.let else frame.scope
+            inner = self.child(frame, local, scope, prev)
             self.bind(e.let, inner, prev)
             prev = self.run(e.body, inner, prev)
             frame.names[local] = prev

@@ -34,18 +34,18 @@ def live_elements(steps: list[tuple[str, object, list[str]]], input_elements) ->
     """
     last = last_uses(steps)
     size = {"input": input_elements}
-    frees: dict[int, list[str]] = {}
+    frees: list[list[str]] = [[] for _ in range(len(steps) + 1)]  #: step -> tensors freed after it
     for name, t in last.items():
-        frees.setdefault(t, []).append(name)
+        frees[t].append(name)
     live = input_elements
     curve = [input_elements]
-    for name in frees.get(0, []):
+    for name in frees[0]:
         live -= size[name]
     for t, (name, elems, _) in enumerate(steps, start=1):
         size[name] = elems
         live += elems
         curve.append(live)
-        for gone in frees.get(t, []):
+        for gone in frees[t]:
             live -= size[gone]
     return curve
 
@@ -53,5 +53,5 @@ def live_elements(steps: list[tuple[str, object, list[str]]], input_elements) ->
 def peak_elements(steps: list[tuple[str, object, list[str]]], input_elements) -> tuple[object, str]:
     """(peak live elements, name of the step where it is first reached) for (name, size, inputs) steps."""
     curve = live_elements(steps, input_elements)
-    at = max(range(len(curve)), key=lambda i: (curve[i], -i))
+    at = curve.index(max(curve))  # the first step where the peak is reached
     return curve[at], "input" if at == 0 else steps[at - 1][0]
