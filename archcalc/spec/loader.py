@@ -655,20 +655,40 @@ def _check_reference(ref: Any, path: tuple, src: Source) -> None:
 def _attach(obj: Any, data: Any, path: tuple, src: Source) -> None:
     """Record every entry's location (a private attribute) for build-time errors."""
     if isinstance(obj, BaseModel):
-        if hasattr(obj, "_loc"):
-            obj._loc = src.loc(path)
-        for name in type(obj).model_fields:
-            key = type(obj).model_fields[name].alias or name
-            sub = getattr(obj, name)
-            if isinstance(sub, (list, dict, BaseModel)) and isinstance(data, dict) and key in data:
-                _attach(sub, data[key], path + (key,), src)
+        has_loc, fields = _attach_fields(type(obj))
+        if has_loc:
+            loc = src.loc(path)
+            private = obj.__pydantic_private__
+            if private is not None:
+                private["_loc"] = loc  # (pydantic's __setattr__ for a private attribute is slow)
+            else:
+                obj._loc = loc
+        if isinstance(data, dict):
+            for name, key in fields:
+                if key in data:
+                    sub = getattr(obj, name)
+                    if isinstance(sub, (list, dict, BaseModel)):
+                        _attach(sub, data[key], path + (key,), src)
     elif isinstance(obj, list) and isinstance(data, list):
         for i, (o, d) in enumerate(zip(obj, data)):
-            _attach(o, d, path + (i,), src)
+            if isinstance(o, (BaseModel, list, dict)):
+                _attach(o, d, path + (i,), src)
     elif isinstance(obj, dict) and isinstance(data, dict):
         for k, o in obj.items():
             if k in data and isinstance(o, BaseModel):
                 _attach(o, data[k], path + (k,), src)
+
+
+_ATTACH: dict[type, tuple[bool, tuple]] = {}
+
+
+def _attach_fields(cls: type[BaseModel]) -> tuple[bool, tuple]:
+    """(whether the model has a ``_loc``, its (field name, spec key) pairs), once per class."""
+    got = _ATTACH.get(cls)
+    if got is None:
+        fields = tuple((n, f.alias or n) for n, f in cls.model_fields.items())
+        got = _ATTACH[cls] = ("_loc" in (cls.__private_attributes__ or {}), fields)
+    return got
 
 
 # ----------------------------------------------------------------- load --
