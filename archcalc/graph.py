@@ -260,13 +260,14 @@ class _Builder:
         op = e.model_copy(update=resolved)
         out = tuple(op.output_shape(in_shapes, self.ctx))
         who = f"{e.op} '{full}'"
-        out = tuple(as_int(d, f"{who}: output size", minimum=1) for d in out)
-        for d in out:
-            if not is_symbolic(d) and d > MAX_DIM:
-                raise ShapeError(f"{who}: output size {d:,} exceeds {MAX_DIM:,}; check the spec's sizes", loc)
-        for d in out:
-            if not is_symbolic(d) and not isinstance(d, int):
-                raise ShapeError(f"{who}: output size {d} is not an integer", loc)
+        if not all(type(d) is int and 1 <= d <= MAX_DIM for d in out):  # (plain sizes pass at once)
+            out = tuple(as_int(d, f"{who}: output size", minimum=1) for d in out)
+            for d in out:
+                if not is_symbolic(d) and d > MAX_DIM:
+                    raise ShapeError(f"{who}: output size {d:,} exceeds {MAX_DIM:,}; check the spec's sizes", loc)
+            for d in out:
+                if not is_symbolic(d) and not isinstance(d, int):
+                    raise ShapeError(f"{who}: output size {d} is not an integer", loc)
         _check_numel(out, f"{who}: output", loc)
         return op, out
 

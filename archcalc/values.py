@@ -19,10 +19,15 @@ from archcalc.errors import ShapeError
 
 def is_symbolic(x: Any) -> bool:
     """True when ``x`` is a sympy object with free symbols (or a relational)."""
+    if type(x) in _PLAIN:  # the common case, first
+        return False
     mod = type(x).__module__
     if not mod.startswith("sympy"):
         return False
     return bool(getattr(x, "free_symbols", ()))
+
+
+_PLAIN = frozenset({int, float, bool, str, tuple, list, type(None), Fraction})
 
 
 def numel(shape: tuple):
@@ -46,6 +51,8 @@ def div(a, b):
 
 def as_int(value, what: str, *, minimum: int = 1):
     """Check that a resolved value is an integer >= minimum (sympy passes unchecked)."""
+    if type(value) is int and value >= minimum:  # the common case, first
+        return value
     if is_symbolic(value):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, Fraction, float)):
