@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ChainMap as ChainMapT, Literal, get_args,
 
 from archcalc.errors import ArchcalcError, GraphError, Loc, ShapeError, SpecError
 from archcalc.ops import Ctx, Op
-from archcalc.ops.base import as_int
+from archcalc.ops.base import ENTRY_KEYS, as_int
 from archcalc.spec.expr import condition, evaluate, is_symbolic, StructuralSymbolError, free_names
 from archcalc.spec.loader import LoadedSpec
 from archcalc.spec.models import BlockCall, Group, Repeat
@@ -135,7 +135,6 @@ class _Builder:
         #: id(entry) -> (its content: op class and typed field values, the names its fields read),
         #: or None when it is not memoizable
         self.sigs: dict[int, tuple | None] = {}
-        self.locs: dict[int, Any] = {}  #: id(entry) -> its Loc (a pydantic private attribute is slow)
 
     # ---------------------------------------------------------- helpers --
     def scope_for(self, frame: _Frame, src: str) -> ChainMapT:
@@ -174,11 +173,9 @@ class _Builder:
 
     # ---------------------------------------------------------- entries --
     def run(self, entries: list, frame: _Frame, prev: str) -> str:
-        locs = self.locs
         for e in entries:
-            loc = locs.get(id(e), _UNSEEN)
-            if loc is _UNSEEN:
-                loc = locs[id(e)] = e._loc
+            private = e.__pydantic_private__  # (pydantic's private-attribute __getattr__ is slow)
+            loc = private["_loc"] if private and "_loc" in private else e._loc
             self.visits += 1
             if self.visits > MAX_EXPANSION:
                 raise GraphError(f"the spec expands to more than {MAX_EXPANSION:,} entries "
@@ -428,24 +425,20 @@ def _typed(v):
     return (type(v), v)
 
 
+@lru_cache(maxsize=None)
+def _own_fields(cls: type[Op]) -> tuple[str, ...]:
+    """The names of an op class's own (formula) fields, as ``Op.fields`` lists them."""
+    return tuple(k for k in cls.model_fields if k not in ENTRY_KEYS)
+
+
 def _signature(e: Op) -> tuple | None:
-    """(content, names read) of an op entry for the memo of ``_Builder.op``, or None."""
-    names = _field_names(e)
-    if names is None:
-        return None
-    content = (type(e),) + tuple((k, _typed(v)) for k, v in e.fields().items())
-    try:
-        hash(content)
-    except TypeError:
-        return None
-    return content, names
-
-
-def _field_names(e: Op) -> tuple[str, ...] | None:
-    """The names an op entry's field expressions read, besides ``in_channels``/``H``/``W``
-    (None when a field cannot be parsed: the build reports that error as usual)."""
+    """(content, names read) of an op entry for the memo of ``_Builder.op``, or None (a field
+    that does not parse: the build reports that error as usual). The names are those its field
+    expressions read besides ``in_channels``/``H``/``W`` (function names too: never bound)."""
     from archcalc.spec.expr import parse
 
+    cls = type(e)
+    fields = {k: getattr(e, k) for k in _own_fields(cls)}  # = e.fields(), without model_fields per call
     names: set[str] = set()
 
     def walk(value) -> None:
@@ -453,15 +446,20 @@ def _field_names(e: Op) -> tuple[str, ...] | None:
             for v in value:
                 walk(v)
         elif isinstance(value, str):
-            names.update(parse(value).names)  # (function names too: never bound, so harmless)
+            names.update(parse(value).names)
 
     try:
-        for key, value in e.fields().items():
-            if not (isinstance(value, str) and value in _words(type(e), key)):
+        for key, value in fields.items():
+            if not (isinstance(value, str) and value in _words(cls, key)):
                 walk(value)
     except ArchcalcError:
         return None
-    return tuple(sorted(names - _SCOPE_NAMES))
+    content = (cls,) + tuple((k, _typed(v)) for k, v in fields.items())
+    try:
+        hash(content)
+    except TypeError:
+        return None
+    return content, tuple(sorted(names - _SCOPE_NAMES))
 
 
 def _check_numel(shape: tuple, who: str, loc) -> None:
