@@ -158,11 +158,11 @@ def main() -> None:
     for key in args.models.split(","):
         spec, variant, res, (kind, name) = MODELS[key]
         loaded = load(spec)
-        t_file = best(lambda: analyze(spec, variant=variant), args.repeat)
-        t_pre = best(lambda: analyze(loaded, variant=variant), args.repeat)
+        t_file = best(lambda s=spec, v=variant: analyze(s, variant=v), args.repeat)
+        t_pre = best(lambda s=loaded, v=variant: analyze(s, variant=v), args.repeat)
         a = analyze(loaded, variant=variant)
         n = len(a.layers)
-        t_build, model = timed(lambda: build_model(kind, name))
+        t_build, model = timed(lambda k=kind, m=name: build_model(k, m))
         model.eval()
         with torch.no_grad():
             model(torch.randn(1, 3, res, res))  # warm-up forward (allocator, kernels)
@@ -181,7 +181,7 @@ def main() -> None:
 
     print(f"\ntorch {torch.__version__}, {args.threads} thread(s); {args.clock} time; archcalc best of "
           f"{args.repeat}, peers once each on the built model\n")
-    head = (f"| model | layers | archcalc load+analyze ms | µs/layer | pre-loaded ms | build s | "
+    head = ("| model | layers | archcalc load+analyze ms | µs/layer | pre-loaded ms | build s | "
             + " | ".join(p[0] + " s" for p in rows[0][6]) + " | fastest peer + build / archcalc |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
