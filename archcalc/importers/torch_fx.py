@@ -681,7 +681,20 @@ def capture(module: nn.Module, input_shape=(3, 224, 224)) -> Captured:
     for node in gm.graph.nodes:
         for path, (_, t) in (node.meta.get("nn_module_stack") or {}).items():
             types[path] = t.__name__ if isinstance(t, type) else str(t).rsplit(".", 1)[-1]
+    for path, m in module.named_modules():
+        if path in types and _plain_sequence(m):
+            types[path] = "Sequential"  # a stage (regnet's AnyStage): a container, its units the blocks
     return Captured(mp.entries, input_shape, total, _roll_up(off), _type_name(module), types)
+
+
+def _plain_sequence(m) -> bool:
+    """An ``nn.Sequential`` subclass that only holds modules with children of their own, in
+    Sequential's own forward (torchvision's regnet ``AnyStage``) — not a layer combination
+    like ``Conv2dNormActivation``, whose children are leaves."""
+    import torch.nn as nn
+
+    return isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward \
+        and len(m) > 0 and all(any(True for _ in c.children()) for c in m)
 
 
 def _roll_up(off: dict[str, int]) -> dict[str, int]:

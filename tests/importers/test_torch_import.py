@@ -142,3 +142,33 @@ class _UpNet(torch.nn.Module):
 def test_decoder_ops_import_exactly_and_round_trip():
     r = bridge_check(_UpNet(), (3, 16, 16))
     assert r["params_ok"] and r["macs_ok"] and r["layers_ok"] and r["round_trip_ok"], r
+
+
+def test_resnet50_reads_like_the_bundled_spec():
+    """Repeat folding: layer1..layer4 are calls of one stage block (a repeat of a projecting
+    bottleneck then n - 1 plain ones); the layer names are still the module paths, the counts
+    exact and the round trip strict."""
+    from archcalc.importers import torch_text
+
+    torch.manual_seed(0)
+    m = tvm.resnet50()
+    text, _ = torch_text(m, (3, 64, 64))
+    assert len(text.splitlines()) <= 60  # 88 lines before folding
+    assert "- repeat: n" in text
+    for name, n in (("layer1", 3), ("layer2", 4), ("layer3", 6), ("layer4", 3)):
+        assert f'{{block: stage, name: "{name}", n: {n}' in text
+    r = bridge_check(m, (3, 64, 64))
+    assert r["params_ok"] and r["macs_ok"] and r["layers_ok"] and r["round_trip_ok"], r
+
+
+def test_regnet_stages_fold_with_their_dashed_names():
+    from archcalc.importers import torch_text
+
+    torch.manual_seed(0)
+    m = tvm.regnet_x_400mf()
+    text, _ = torch_text(m, (3, 64, 64))
+    assert 'name: "block4-"' in text and len(text.splitlines()) < 100  # 492 lines before
+    names = {lay.name for lay in analyze(from_torch(m, (3, 64, 64))).layers}
+    assert {n.rsplit(".", 1)[0] for n, _ in m.named_parameters()} <= names  # module paths
+    r = bridge_check(m, (3, 64, 64))
+    assert r["round_trip_ok"] and r["layers_ok"], r
