@@ -183,7 +183,7 @@ def _module(lay: Layer) -> str | None:
         return (f"nn.GroupNorm({int(op.num_groups)}, {c}, eps={float(op.eps)!r}"
                 + (", affine=False)" if not op.affine else ")"))
     if kind == "layer_scale":
-        dims = f"({c}, 1, 1)" if len(shape) == 3 else f"({c},)"
+        dims = f"({c}, 1, 1)" if len(shape) == 3 and not op.vector else f"({c},)"
         return f"nn.Parameter(torch.full({dims}, {float(op.init)!r}))"
     if kind == "dropout":
         return f"nn.Dropout({float(op.p)!r})"
@@ -220,6 +220,8 @@ def _expr(lay: Layer, local: str, xs: list[str], em: _Emit) -> str:
     if kind in ("batchnorm", "groupnorm", "dropout"):
         return f"{_attr(local)}({x})"
     if kind == "layer_scale":
+        if op.vector and len(shape) == 3:
+            return f"{x} * {_attr(local)}.reshape(-1, 1, 1)"
         return f"{x} * {_attr(local)}"
     if kind in _FUNCTIONAL:
         return _FUNCTIONAL[kind].format(x)

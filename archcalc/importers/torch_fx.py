@@ -390,7 +390,7 @@ MODULES: dict = {
     nn.Upsample: _upsample_module, nn.UpsamplingNearest2d: _upsample_module,
     nn.UpsamplingBilinear2d: _upsample_module, nn.ZeroPad2d: _pad_module, nn.ConstantPad2d: _pad_module,
     nn.BatchNorm2d: _batchnorm, nn.BatchNorm1d: _batchnorm,
-    nn.LayerNorm: _layernorm, "LayerNorm2d": _layernorm, nn.GroupNorm: _groupnorm,
+    nn.LayerNorm: _layernorm, "LayerNorm2d": _layernorm, "LayerNorm": _layernorm, nn.GroupNorm: _groupnorm,
     nn.ReLU: _simple("relu"), nn.ReLU6: _simple("relu6"), nn.SiLU: _simple("silu"),
     nn.Sigmoid: _simple("sigmoid"), nn.Hardswish: _simple("hardswish"),
     nn.Hardsigmoid: _simple("hardsigmoid"), nn.Tanh: _simple("tanh"), nn.GELU: _gelu_module,
@@ -458,7 +458,10 @@ def _layer_scale(mp: _Mapper, node, target: str, x: _Val):
         return
     mp.used_params.add(target)
     init = float(p.detach().flatten()[0]) if p.numel() else 1e-6
-    mp.emit(node, target, "layer_scale", {"init": init}, [x], x.layout)
+    fields = {"init": init}
+    if x.layout == NCHW and p.dim() == 1:
+        fields["vector"] = True  # timm's gamma [C], reshaped to [1, C, 1, 1] in forward
+    mp.emit(node, target, "layer_scale", fields, [x], x.layout)
 
 
 def _cat(mp: _Mapper, node):

@@ -60,6 +60,9 @@ class LayerScale(Op):
     kind: ClassVar[str] = "scale"
     example: ClassVar[tuple] = ({}, ((3, 4, 4),))
     init: Raw = 1e-6
+    #: how PyTorch stores gamma on a [C, H, W] input: ``[C, 1, 1]`` (torchvision) or, when
+    #: true, a vector ``[C]`` reshaped in forward (timm's ``gamma``); the counts are the same
+    vector: bool = False
 
     def params(self, ins):
         return {"other": ins[0][0]}

@@ -110,9 +110,11 @@ def test_own_factory_with_args(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["resnet50d", "efficientnet_b0", "tf_efficientnet_b0", "mobilenetv3_large_100",
-                                  "regnety_002"])
+                                  "regnety_002", "convnext_atto", "convnext_tiny"])
 def test_timm_import_is_exact_and_round_trips(name):
-    """timm's own layers: BatchNormAct2d, SqueezeExcite, DropPath, Conv2dSame (tf_*), avg-pool shortcuts."""
+    """timm's own layers: BatchNormAct2d, SqueezeExcite, DropPath, Conv2dSame (tf_*), avg-pool shortcuts;
+    ConvNeXt's gamma stored as [C] (layer_scale vector: true) and timm's LayerNorm (convnext_tiny's
+    channel-last MLP)."""
     timm = pytest.importorskip("timm")
     torch.manual_seed(0)
     r = bridge_check(timm.create_model(name, pretrained=False), (3, 64, 64))
