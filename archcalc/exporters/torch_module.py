@@ -349,25 +349,74 @@ class _Writer:
         return name
 
 
+_PLACE = re.compile(r"\{([A-Za-z_]\w*)\}")
+_SUBST = re.compile(r"\{\s*([A-Za-z_]\w*)\s*(?:([+-])\s*(\d+)\s*)?\}")
+
+
+def _rule(key: str, to: str):
+    """One ``torch_names`` entry as a function: layer name -> new name, or None if it does not apply."""
+    comps = []
+    for comp in key.split("."):
+        pattern, last = "", 0
+        for m in _PLACE.finditer(comp):
+            pattern += re.escape(comp[last:m.start()]) + f"(?P<{m.group(1)}>[^.]+)"
+            last = m.end()
+        comps.append(re.compile(pattern + re.escape(comp[last:])))
+
+    def value(bound: dict, m: re.Match) -> str:
+        name, sign, k = m.groups()
+        if name not in bound:
+            raise ValueError(f"torch_names '{key}': '{{{name}}}' is not in the pattern")
+        if sign is None:
+            return bound[name]
+        if not bound[name].isdigit():
+            raise ValueError(f"torch_names '{key}': '{{{name}}}' matched '{bound[name]}', not a number")
+        return str(int(bound[name]) + (int(k) if sign == "+" else -int(k)))
+
+    def apply(name: str) -> str | None:
+        parts = name.split(".")
+        if len(parts) < len(comps):
+            return None
+        bound: dict = {}
+        for pat, part in zip(comps, parts):
+            m = pat.fullmatch(part)
+            if m is None:
+                return None
+            bound.update(m.groupdict())
+        head = _SUBST.sub(lambda m: value(bound, m), to)
+        rest = ".".join(parts[len(comps):])
+        return f"{head}.{rest}" if head and rest else (head or rest)
+    return apply
+
+
 def rename(net: Network, names: dict[str, str]) -> Network:
-    """``net`` with layer-name prefixes replaced (``stem.conv`` -> ``conv1``); longest prefix first."""
+    """``net`` with layer names rewritten by ``names`` (the spec's ``torch_names``).
+
+    Each entry maps a name prefix (whole dotted components) to a new prefix, ``stem.conv`` ->
+    ``conv1``. Entries apply in order, each to the names the previous ones gave, so specific
+    entries go first. A ``{x}`` in a key matches (part of) one component and may be used in the
+    value, also as ``{x + 2}`` or ``{x - 1}`` when it matched a number:
+    ``"stage1.block{i}.ir": "features.{i + 2}"``."""
     if not names:
         return net
     from dataclasses import replace
 
-    order = sorted(names, key=len, reverse=True)
+    rules = [_rule(k, v) for k, v in names.items()]
 
     def new(name: str) -> str:
-        for old in order:
-            if name == old or name.startswith(old + "."):
-                rest = name[len(old):].lstrip(".")
-                to = names[old]
-                return f"{to}.{rest}" if to and rest else (to or rest)
+        for rule in rules:
+            out = rule(name)
+            if out is not None:
+                name = out
         return name
 
     mapping = {lay.name: new(lay.name) for lay in net.layers}
     if len(set(mapping.values())) != len(mapping):
-        raise ValueError("torch_names maps two layers to one name")
+        seen: dict = {}
+        for old, to in mapping.items():
+            if to in seen:
+                raise ValueError(f"torch_names maps two layers to one name: '{seen[to]}' and '{old}' -> '{to}'")
+            seen[to] = old
     layers = [replace(lay, name=mapping[lay.name], inputs=[mapping.get(s, s) for s in lay.inputs]) for lay in net.layers]
     calls = {new(k): v for k, v in net.block_calls.items()}
     return replace(net, layers=layers, block_calls=calls)
@@ -405,7 +454,11 @@ def source(spec, variant: str | None = None, vars: dict[str, Any] | None = None,
         shape = input_shape(point, point.vars, False)
     except SpecError as e:
         raise e.located(loaded.source.loc(("input",))) from None
-    net = rename(build(loaded, point.vars, shape, Ctx(ideal=False), point.variant), loaded.spec.torch_names)
+    net = build(loaded, point.vars, shape, Ctx(ideal=False), point.variant)
+    try:
+        net = rename(net, loaded.spec.torch_names)
+    except ValueError as e:
+        raise SpecError(str(e)).located(loaded.source.loc(("torch_names",))) from None
     where = Path(loaded.path).name if loaded.path else "a spec"
     title = f"{net.name}" + (f" (variant {net.variant})" if net.variant else "") + f", exported from {where}."
     return network_source(net, title)
