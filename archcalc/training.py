@@ -52,7 +52,7 @@ BACKWARD: dict[str, Callable[..., dict[str, Any]]] = {}
 #: op name -> saved-tensor rule: (op, in_shapes, out_shape) -> list of what it saves (see :func:`saved`)
 SAVED: dict[str, Callable[..., list[tuple]]] = {}
 #: ops whose output is a view of (shares the storage of) their first input
-VIEWS = {"flatten", "identity", "chunk"}
+VIEWS = {"flatten", "identity", "chunk", "channel_slice"}
 
 
 def rule(*names: str, saves: Callable[..., list[tuple]] | None = None):
@@ -129,8 +129,9 @@ def _gap(op, ins, out):
 
 
 rule("add", "concat", "flatten", "identity", saves=_none)(lambda op, ins, out: {})
-# the importers' data movement: chunk is a view (narrow), channel_shuffle a copy; no gradient arithmetic
-rule("chunk", "channel_shuffle", saves=_none)(lambda op, ins, out: {})
+# the importers' data movement: chunk and channel_slice are views (narrow), channel_shuffle a copy;
+# no gradient arithmetic
+rule("chunk", "channel_slice", "channel_shuffle", saves=_none)(lambda op, ins, out: {})
 
 
 rule("pad", saves=_none)(lambda op, ins, out: {})

@@ -37,7 +37,7 @@ from archcalc.ops.activation import (
     Tanh,
 )
 from archcalc.ops.bridge import (
-    AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, Chunk, ConvTranspose2d, Mean, Pad, Upsample,
+    AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, ChannelSlice, Chunk, ConvTranspose2d, Mean, Pad, Upsample,
 )
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
@@ -287,6 +287,12 @@ def _adaptive_pool(op, xs, p: Params):
 
 @kernel(Chunk)
 def _chunk(op: Chunk, xs, p: Params):
+    start, stop = op.bounds(xs[0].shape[1])
+    return K.chunk(xs[0], start, stop)
+
+
+@kernel(ChannelSlice)
+def _channel_slice(op: ChannelSlice, xs, p: Params):
     start, stop = op.bounds(xs[0].shape[1])
     return K.chunk(xs[0], start, stop)
 

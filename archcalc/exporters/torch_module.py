@@ -257,6 +257,9 @@ def _expr(lay: Layer, local: str, xs: list[str], em: _Emit) -> str:
         return f"drop_path({x}, {float(op.p)!r}, self.training)"
     if kind == "chunk":
         return f"{x}.chunk({int(op.chunks)}, 1)[{int(op.index)}]"
+    if kind == "channel_slice":
+        start, stop = op.bounds(shape[0])
+        return f"{x}[:, {int(start)}:{int(stop)}]"
     if kind == "channel_shuffle":
         return f"F.channel_shuffle({x}, {int(op.groups)})"
     if kind == "upsample":

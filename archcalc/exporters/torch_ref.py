@@ -29,7 +29,7 @@ from archcalc.ops.activation import (
     Tanh,
 )
 from archcalc.ops.bridge import (
-    AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, Chunk, ConvTranspose2d, Mean, Pad, Upsample,
+    AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, ChannelSlice, Chunk, ConvTranspose2d, Mean, Pad, Upsample,
 )
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
@@ -154,6 +154,12 @@ def _adaptive(op, w, shape):
 @torch_op(Chunk)
 def _chunk(op, w, shape):
     return lambda xs: xs[0].chunk(int(op.chunks), 1)[int(op.index)]
+
+
+@torch_op(ChannelSlice)
+def _channel_slice(op, w, shape):
+    start, stop = op.bounds(shape[0])
+    return lambda xs: xs[0][:, start:stop]
 
 
 @torch_op(ChannelShuffle)

@@ -311,6 +311,14 @@ def _alias(mp, node, m, x):
     mp.vals[node] = x
 
 
+def _empty_sequential(mp, node, m, x):
+    """An empty ``nn.Sequential()`` is the identity (GhostNet's shortcut); a full one is never a leaf."""
+    if len(m):
+        mp.miss(f"module {_type_name(m)} (traced as one call)", node.target)
+        return False
+    _alias(mp, node, m, x)
+
+
 def _flatten_module(mp, node, m: nn.Flatten, x):
     _flatten(mp, node, node.target, x, m.start_dim, m.end_dim)
 
@@ -398,6 +406,7 @@ MODULES: dict = {
     nn.MaxPool2d: _maxpool, nn.AvgPool2d: _avgpool,
     nn.AdaptiveAvgPool2d: _adaptive_module("avg"), nn.AdaptiveMaxPool2d: _adaptive_module("max"),
     nn.Flatten: _flatten_module, nn.Identity: _alias,
+    nn.Sequential: lambda mp, node, m, x: _empty_sequential(mp, node, m, x),
     nn.Dropout: _dropout, nn.Dropout2d: _dropout,
     "StochasticDepth": _stochastic_depth, "Permute": _permute_module,
     # timm's layers (mapped by class name: timm is optional)
@@ -552,7 +561,31 @@ def _getitem(mp: _Mapper, node):
         i = int(node.args[1])
         mp.emit(node, mp.fname(node, "chunk"), "chunk", {"chunks": chunks, "index": i}, [x])
     elif isinstance(v, _Val):
-        mp.miss("tensor indexing", mp.scope(node))
+        bounds = _channel_slice(mp, node)
+        if bounds is None:
+            mp.miss("tensor indexing", mp.scope(node))
+        elif bounds == (0, mp.shape(node.args[0])[1]):
+            mp.vals[node] = v  # x[:, :C]: all of it
+        else:
+            mp.emit(node, mp.fname(node, "channel_slice"), "channel_slice",
+                    {"start": bounds[0], "stop": bounds[1]}, [v])
+
+
+def _channel_slice(mp: _Mapper, node) -> tuple[int, int] | None:
+    """(start, stop) of ``x[:, a:b]`` / ``x[:, a:b, :, :]`` on an NCHW tensor (PyTorch's
+    clamping applied), or None for any other index."""
+    idx, shape = node.args[1], mp.shape(node.args[0])
+    if not isinstance(idx, tuple) or shape is None or len(shape) != 4 or len(idx) < 2 \
+            or mp.arg(node.args[0]).layout != NCHW:
+        return None
+    full = slice(None)
+    if idx[0] != full or not isinstance(idx[1], slice) or any(i != full for i in idx[2:]):
+        return None
+    s, c = idx[1], shape[1]
+    if s.step not in (None, 1) or not all(v is None or isinstance(v, int) for v in (s.start, s.stop)):
+        return None
+    start, stop, _ = s.indices(c)
+    return (start, stop) if start < stop else None
 
 
 def _mean(mp: _Mapper, node, x=None):

@@ -13,7 +13,7 @@ from archcalc.ops.activation import (
     Gelu, Hardsigmoid, Hardswish, Relu, Relu6, Sigmoid, Silu, Softmax, Tanh,
 )
 from archcalc.ops.bridge import (
-    AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, Chunk, ConvTranspose2d, Mean, Pad, Upsample,
+    AdaptiveAvgPool, AdaptiveMaxPool, ChannelShuffle, ChannelSlice, Chunk, ConvTranspose2d, Mean, Pad, Upsample,
 )
 from archcalc.ops.base import FLOP_KINDS, LAYER_KINDS, PARAM_KINDS, Ctx, Op, Shape, numel
 from archcalc.ops.conv import Conv2d
@@ -28,7 +28,7 @@ OPS: tuple[type[Op], ...] = (
     BatchNorm, LayerNorm, GroupNorm,
     Relu, Relu6, Gelu, Silu, Sigmoid, Hardswish, Hardsigmoid, Tanh, Softmax,
     MaxPool, AvgPool, GlobalAvgPool, AdaptiveAvgPool, AdaptiveMaxPool, Mean,
-    Chunk, ChannelShuffle, Upsample, Pad,
+    Chunk, ChannelSlice, ChannelShuffle, Upsample, Pad,
     Add, Concat, Mul,
     Flatten, Dropout, DropPath, Identity, LayerScale,
 )

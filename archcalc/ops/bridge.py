@@ -9,7 +9,8 @@ the taps per channel are ``R * S``: avg costs add ``C*(R*S - oh*ow)`` and div ``
 max costs compare ``C*(R*S - oh*ow)``. In the ideal model ``R = H``, ``S = W``.
 
 chunk (``x.chunk(chunks, 1)[index]``): channel slice ``index`` of ``ceil(C / chunks)``
-channels (the last one may be smaller); free. channel_shuffle (ShuffleNet,
+channels (the last one may be smaller); free. channel_slice (``x[:, start:stop]``): those
+channels; free. channel_shuffle (ShuffleNet,
 ``F.channel_shuffle(x, groups)``): a channel permutation; free. mean (``x.mean((2, 3))``):
 ``[C]`` (or ``[C, 1, 1]`` with ``keepdim``), costs as global_avgpool.
 
@@ -101,6 +102,30 @@ class Chunk(Op):
             raise ShapeError(f"chunk: {c} channels in chunks of {size} have no piece {i}; "
                              f"use an index below {-(-c // size)}")
         return i * size, min(c, (i + 1) * size)
+
+    def output_shape(self, ins, ctx):
+        start, stop = self.bounds(ins[0][0])
+        return (stop - start,) + tuple(ins[0][1:])
+
+
+class ChannelSlice(Op):
+    """Channels ``start:stop`` of the input (``x[:, start:stop]``, timm's RexNet and GhostNet); free.
+
+    Unlike Python's slicing nothing is clamped: ``stop`` beyond the channels is an error."""
+
+    op: Literal["channel_slice"]
+    kind: ClassVar[str] = "shape"
+    example: ClassVar[tuple] = ({"start": 1, "stop": 4}, ((5, 3, 3),))
+    start: Raw = 0
+    stop: Raw
+
+    def bounds(self, c):
+        start = as_int(self.start, "channel_slice start", minimum=0)
+        stop = as_int(self.stop, "channel_slice stop", minimum=1)
+        if not is_symbolic(c) and not start < stop <= c:
+            raise ShapeError(f"channel_slice: channels {start}:{stop} of an input with {c}; "
+                             f"need 0 <= start < stop <= {c}")
+        return start, stop
 
     def output_shape(self, ins, ctx):
         start, stop = self.bounds(ins[0][0])

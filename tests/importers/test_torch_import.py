@@ -110,11 +110,12 @@ def test_own_factory_with_args(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["resnet50d", "efficientnet_b0", "tf_efficientnet_b0", "mobilenetv3_large_100",
-                                  "regnety_002", "convnext_atto", "convnext_tiny"])
+                                  "regnety_002", "convnext_atto", "convnext_tiny", "rexnet_100", "ghostnet_100"])
 def test_timm_import_is_exact_and_round_trips(name):
     """timm's own layers: BatchNormAct2d, SqueezeExcite, DropPath, Conv2dSame (tf_*), avg-pool shortcuts;
     ConvNeXt's gamma stored as [C] (layer_scale vector: true) and timm's LayerNorm (convnext_tiny's
-    channel-last MLP)."""
+    channel-last MLP); channel slices x[:, a:b] (RexNet's partial shortcut, GhostNet's
+    out[:, :out_chs]) as channel_slice and GhostNet's empty Sequential shortcut."""
     timm = pytest.importorskip("timm")
     torch.manual_seed(0)
     r = bridge_check(timm.create_model(name, pretrained=False), (3, 64, 64))

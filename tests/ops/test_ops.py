@@ -56,6 +56,7 @@ SAMPLES = {
     "adaptive_avgpool": lambda c, h, w: (dict(output_size=4), [(c, h, w)]),
     "adaptive_maxpool": lambda c, h, w: (dict(output_size=[2, 4]), [(c, h, w)]),
     "chunk": lambda c, h, w: (dict(chunks=2, index=1), [(c, h, w)]),
+    "channel_slice": lambda c, h, w: (dict(start=1, stop=3), [(c, h, w)]),
     "channel_shuffle": lambda c, h, w: (dict(groups=2), [(c, h, w)]),
     "conv_transpose2d": lambda c, h, w: (dict(out_channels=c, kernel_size=4, stride=2, padding=1, output_padding=0,
                                               dilation=1, groups=1, bias=True), [(c, h, w)]),
@@ -422,6 +423,14 @@ def test_chunk_pieces_follow_torch():
     assert [cost("chunk", [(13, 4, 4)], chunks=3, index=i).out[0] for i in range(3)] == [5, 5, 3]
     with pytest.raises(ShapeError, match="no piece 4"):
         cost("chunk", [(4, 4, 4)], chunks=4, index=4)   # pieces of 1: indices 0..3
+
+
+def test_channel_slice_is_never_clamped():
+    assert cost("channel_slice", [(16, 4, 4)], start=3, stop=16).out == (13, 4, 4)
+    assert cost("channel_slice", [(16, 4, 4)], start=3, stop=16).macs == 0
+    for start, stop in ((0, 17), (4, 4), (5, 2)):
+        with pytest.raises(ShapeError, match="need 0 <= start < stop <= 16"):
+            cost("channel_slice", [(16, 4, 4)], start=start, stop=stop)
 
 
 def test_channel_shuffle_needs_divisible_groups():
