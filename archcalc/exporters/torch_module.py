@@ -358,6 +358,10 @@ _SUBST = re.compile(r"\{\s*([A-Za-z_]\w*)\s*(?:([+-])\s*(\d+)\s*)?\}")
 
 def _rule(key: str, to: str):
     """One ``torch_names`` entry as a function: layer name -> new name, or None if it does not apply."""
+    for text, rest in ((key, _PLACE.sub("", key)), (to, _SUBST.sub("", to))):
+        if "{" in rest or "}" in rest:
+            raise ValueError(f"torch_names '{key}': cannot read the braces in '{text}' "
+                             "(write {x} in a key; {x}, {x + 1} or {x - 1} in a value)")
     comps = []
     for comp in key.split("."):
         pattern, last = "", 0

@@ -27,6 +27,9 @@ def test_placeholder_errors():
         _rule("{s}.x", "{s + 1}")("stem.x")
     with pytest.raises(ValueError, match="not in the pattern"):
         _rule("a.x", "{q}")("a.x")
+    for key, value in (("a{i}", "b{i * 2}"), ("a{i", "b"), ("a{i + 1}", "b")):
+        with pytest.raises(ValueError, match="cannot read the braces"):
+            _rule(key, value)
 
 
 def test_rules_apply_in_order_and_give_torchvision_names():
