@@ -36,7 +36,7 @@ def validate(
 
     if not 0 <= seed < 2**63:
         raise SpecError(f"--seed must be an integer in [0, 2**63), got {seed}")
-    limits = {"max_macs": parse_limit(max_macs, "--max-macs"), "max_bytes": parse_limit(max_bytes, "--max-bytes")}
+    limits = {"max_macs": parse_limit(max_macs, "max_macs"), "max_bytes": parse_limit(max_bytes, "max_bytes")}
     if all_ == (spec is not None):
         raise SpecError("give either a SPEC or --all (not both, not neither)")
     if all_:
@@ -59,6 +59,7 @@ def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -
     from archcalc.errors import ArchcalcError
     from archcalc.validate import configurations, native_resolution
     from archcalc.validate import validate as run_validation
+    from archcalc.cli.options import flag_for
     from archcalc.cli.progress import progress
     from archcalc.report.validation import validation_runs
     from archcalc.point import parse_size
@@ -84,8 +85,8 @@ def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -
                 reports.append((path.stem, r))
                 advance(f"{name}: {r.summary()}  ({r.seconds:.2f} s)")
             except ArchcalcError as e:
-                errors.append((path.stem, variant, str(e)))
-                advance(f"{name}: ERROR {e}")
+                errors.append((path.stem, variant, e.render(flag_for)))
+                advance(f"{name}: ERROR {errors[-1][2]}")
     typer.echo(validation_runs(reports, errors, fmt))
     if errors:
         raise typer.Exit(2)
