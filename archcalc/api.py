@@ -331,9 +331,9 @@ def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | N
         except StructuralSymbolError as e:
             culprits = sorted(e.symbols & set(names))
             if explicit or not culprits:
-                raise SpecError(
-                    f"var {', '.join(repr(c) for c in culprits) or '?'} is structural: {e.message}; "
-                    "it decides a repeat count, a condition or a list index and cannot be a symbol "
-                    "(choose others with --symbols)", e.loc,
+                raise SpecError.naming(
+                    "var {culprits} is structural: {message}; it decides a repeat count, a condition or a "
+                    "list index and cannot be a symbol (choose others with {symbols})", "symbols", loc=e.loc,
+                    culprits=", ".join(repr(c) for c in culprits) or "?", message=e.message,
                 ) from None
             names = [n for n in names if n not in culprits]

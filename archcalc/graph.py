@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ChainMap as ChainMapT, Literal, get_args,
 
 from archcalc.errors import ArchcalcError, GraphError, Loc, ShapeError, SpecError
 from archcalc.ops import Ctx, Op
-from archcalc.ops.base import ENTRY_KEYS, as_int
+from archcalc.ops.base import ENTRY_KEYS, as_int, field_kind
 from archcalc.spec.expr import condition, evaluate, is_symbolic, StructuralSymbolError, free_names
 from archcalc.spec.loader import LoadedSpec
 from archcalc.spec.models import BlockCall, Group, Repeat
@@ -475,36 +475,35 @@ def _check_numel(shape: tuple, who: str, loc) -> None:
                          f"({MAX_NUMEL:,}) per sample", loc)
 
 
-#: per op field, what its resolved value must be (bool-default fields are booleans)
-_PROBABILITY = frozenset({"p"})
-_NONNEGATIVE = frozenset({"eps"})
-_PAIRS = frozenset({"kernel_size", "stride", "padding", "dilation"})  #: an int or [h, w]
-
-
 def _is_number(v) -> bool:
     return (not isinstance(v, bool) and isinstance(v, (int, float, Fraction))) or (
         type(v).__module__.startswith("sympy") and not isinstance(v, str))
 
 
 def _check_field(cls: type[Op], key: str, value, op: str):
-    """An op field's resolved value has the field's type: booleans, numbers, probabilities."""
-    default = cls.model_fields[key].default
-    if isinstance(default, bool):
+    """An op field's resolved value has the kind the op declares for it (ops/base.FieldKind):
+    true/false, a word, a number or (pairs, padding) a list of numbers, in the declared range
+    for real kinds (integer kinds: the formulas check integrality and range, naming the layer)."""
+    kind = field_kind(cls, key)
+    if kind.flag:
         if not isinstance(value, bool):
             raise SpecError(f"{op}: '{key}' must be true or false, got {_short(value)}")
         return value
-    if value is None or (isinstance(value, str) and get_origin(cls.model_fields[key].annotation) is Literal):
+    if value is None or (isinstance(value, str) and kind.choice):
         return value
-    if isinstance(value, list) and key not in _PAIRS:
+    if isinstance(value, list) and not kind.pair:
         raise SpecError(f"{op}: '{key}' must be a number, got {_short(value)}")
     items = value if isinstance(value, list) else [value]
     for v in items:
         if not _is_number(v):
             raise SpecError(f"{op}: '{key}' must be a number, got {_short(value)}")
-    if key in _PROBABILITY and not is_symbolic(value) and not 0 <= value <= 1:
-        raise SpecError(f"{op}: '{key}' is a probability and must be in [0, 1], got {_short(value)}")
-    if key in _NONNEGATIVE and not is_symbolic(value) and not value >= 0:
-        raise SpecError(f"{op}: '{key}' must be >= 0, got {_short(value)}")
+    if kind.integer or is_symbolic(value):
+        return value
+    if kind.maximum is not None and not kind.minimum <= value <= kind.maximum:
+        raise SpecError(f"{op}: '{key}' is a {kind.name} and must be in [{kind.minimum}, {kind.maximum}], "
+                        f"got {_short(value)}")
+    if kind.minimum is not None and not value >= kind.minimum:
+        raise SpecError(f"{op}: '{key}' must be >= {kind.minimum}, got {_short(value)}")
     return value
 
 

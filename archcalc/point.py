@@ -207,22 +207,24 @@ def parse_overrides(sets: list[str] | None, **shorthands: str | None) -> dict[st
     >>> parse_overrides(["alpha=0.75"], alpha="0.5")
     Traceback (most recent call last):
     ...
-    archcalc.errors.SpecError: --alpha 0.5 and --set alpha=0.75 both set 'alpha'; give one
+    archcalc.errors.SettingError: var alpha 0.5 and sets alpha=0.75 both set 'alpha'; give one
     """
     out: dict[str, str] = {}
     for item in sets or []:
         name, eq, value = item.partition("=")
         name, value = name.strip(), value.strip()
         if not eq or not name or not value:
-            raise SpecError(f"--set expects NAME=VALUE, got '{item}'")
+            raise SettingError("sets", f"expects NAME=VALUE, got '{item}'", form="{setting} {detail}")
         if name in out:
-            raise SpecError(f"--set {name}={out[name]} and --set {name}={value} both set '{name}'; give one")
+            raise SettingError("sets", "", form="{setting} {first} and {setting} {second} both set '{name}'; give one",
+                               first=f"{name}={out[name]}", second=f"{name}={value}", name=name)
         out[name] = value
     for name, value in shorthands.items():
         if value is None:
             continue
         if name in out:
-            raise SpecError(f"--{name} {value} and --set {name}={out[name]} both set '{name}'; give one")
+            raise SettingError(f"var {name}", "", form="{setting} {value} and {sets} {set} both set '{name}'; give one",
+                               mentions=("sets",), value=value, set=f"{name}={out[name]}", name=name)
         out[name] = value
     return out
 

@@ -48,7 +48,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from archcalc.errors import SpecError
+from archcalc.errors import SettingError, SpecError
 from archcalc.ops import PARAM_KINDS
 from archcalc.point import input_shape, resolve
 
@@ -165,8 +165,8 @@ def check_source(name: str | None, specs: list) -> str | None:
         return name
     known = list(dict.fromkeys(k for s in specs for k in source_keys(s)))
     if name not in known:
-        raise SpecError(f"--source '{name}': no such source (choose from {', '.join(SOURCE_CLASSES)}, "
-                        f"or a key: {', '.join(known) or 'none'})")
+        raise SettingError("source", f"'{name}': no such source (choose from {', '.join(SOURCE_CLASSES)}, "
+                           f"or a key: {', '.join(known) or 'none'})", form="{setting} {detail}")
     return name
 
 

@@ -163,7 +163,7 @@ class Roofline:
 def traffic(a: Any, fused: bool = False) -> list[tuple[str, str, int, Any, Any, Any]]:
     """(name, op, layers, FLOPs, bytes read, bytes written) per layer or fused chain."""
     if a.symbolic:
-        raise SpecError("roofline needs a numeric analysis (drop --symbolic)")
+        raise SpecError.naming("roofline needs a numeric analysis (drop {symbolic})", "symbolic")
     nb = DTYPE_BYTES[a.dtype]
     consumers: dict[str, int] = {}
     for lay in a.network.layers:

@@ -205,28 +205,32 @@ MAX_BYTES = 4 * 2**30
 _SUFFIX = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 
-def parse_limit(text: str | int | None, flag: str) -> int | None:
-    """A limit given on the command line: ``100G``, ``4Gi``, ``1e12``, ``123`` or ``none`` (no limit).
+def parse_limit(text: str | int | None, setting: str) -> int | None:
+    """A limit (``setting``: ``max_macs`` or ``max_bytes``, the name its errors give it): ``100G``,
+    ``4Gi``, ``1e12``, ``123`` or ``none`` (no limit).
 
-    >>> parse_limit("4Gi", "--max-bytes"), parse_limit("2.5G", "--max-macs"), parse_limit("none", "--max-macs")
+    >>> parse_limit("4Gi", "max_bytes"), parse_limit("2.5G", "max_macs"), parse_limit("none", "max_macs")
     (4294967296, 2500000000, None)
     """
     import re
     from fractions import Fraction
 
+    field = "{" + setting + "}"  # (a field of the error's form: the front end spells the setting)
+
     if text is None or isinstance(text, int) and not isinstance(text, bool):
         if text is not None and text < 1:
-            raise LimitError(f"{flag} must be at least 1, got {text}")
+            raise LimitError.naming(field + " must be at least 1, got {text}", setting, text=text)
         return text
     t = str(text).strip().lower().removesuffix("b")
     if t in ("none", "inf", "unlimited"):
         return None
     m = re.fullmatch(r"(\d+(?:\.\d*)?(?:e\d{1,2})?)\s*(ki|mi|gi|ti|k|m|g|t)?", t)
     if not m:
-        raise LimitError(f"{flag}: expected a count like 100G, 4Gi, 1e12 or 'none', got '{text}'")
+        raise LimitError.naming(field + ": expected a count like 100G, 4Gi, 1e12 or 'none', got '{text}'", setting,
+                                text=text)
     value = int(Fraction(m.group(1)) * _SUFFIX.get(m.group(2) or "", 1))
     if value < 1:
-        raise LimitError(f"{flag} must be at least 1, got '{text}'")
+        raise LimitError.naming(field + " must be at least 1, got '{text}'", setting, text=text)
     return value
 
 
@@ -264,14 +268,18 @@ def check_limits(a: Analysis, max_macs: int | None = MAX_MACS, max_bytes: int | 
 
     macs = int(a.totals["macs"])
     if max_macs is not None and macs > max_macs:
-        raise LimitError(f"executing this point would take {macs} MACs ({human(macs)}), over the limit "
-                         f"of {max_macs} ({human(max_macs)}); lower --resolution/--batch or raise --max-macs")
+        raise LimitError.naming("executing this point would take {macs} MACs ({human}), over the limit "
+                                "of {limit} ({human_limit}); lower {resolution}/{batch} or raise {max_macs}",
+                                "resolution", "batch", "max_macs", macs=macs, human=human(macs),
+                                limit=max_macs, human_limit=human(max_macs))
     if max_bytes is not None:
         need, at = estimated_bytes(a)
         if need > max_bytes:
-            raise LimitError(f"executing this point needs about {need} bytes ({human_bytes(need)}: peak "
-                             f"activations plus layer '{at}'), over the limit of {max_bytes} "
-                             f"({human_bytes(max_bytes)}); lower --resolution/--batch or raise --max-bytes")
+            raise LimitError.naming("executing this point needs about {need} bytes ({human}: peak activations "
+                                    "plus layer '{at}'), over the limit of {limit} ({human_limit}); lower "
+                                    "{resolution}/{batch} or raise {max_bytes}", "resolution", "batch", "max_bytes",
+                                    need=need, human=human_bytes(need), at=at, limit=max_bytes,
+                                    human_limit=human_bytes(max_bytes))
 
 
 def validate(spec, variant: str | None = None, vars: dict[str, Any] | None = None,

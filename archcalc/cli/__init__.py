@@ -153,7 +153,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _run(argv)
     except ArchcalcError as e:
-        print(f"archcalc: {e}" if e.loc is None else str(e), file=sys.stderr)
+        from archcalc.cli.options import flag_for  # the library names settings; the user typed flags
+
+        print(f"archcalc: {e.render(flag_for)}" if e.loc is None else e.render(flag_for), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -171,8 +171,7 @@ class PointArgs:
             return f"var {name}"
         if setting == "resolution" and self.input is not None:
             return "--input"
-        return {"variant": "--variant", "resolution": "--resolution", "batch": "--batch",
-                "dtype": "--dtype", "layer": "--layer", "symbols": "--symbols"}.get(setting, setting)
+        return flag_for(setting)
 
     @contextmanager
     def blame(self) -> Iterator[None]:
@@ -180,12 +179,28 @@ class PointArgs:
         try:
             yield
         except SettingError as e:
-            flag, detail = self.flag(e.setting), e.detail
-            if "has no var" in detail and any(f == flag for f, _ in self.shorthands):
+            flag, text = self.flag(e.setting), e.spelled(self.flag)
+            if "has no var" in e.detail and any(f == flag for f, _ in self.shorthands):
                 near = self.suggest.get(flag)
-                detail += f"; {flag} is no option of this command either" + (
+                text += f"; {flag} is no option of this command either" + (
                     f" (did you mean {near}?)" if near else " (see --help)")
-            raise SpecError(f"{flag}: {detail}") from None
+            raise SpecError(text) from None
+
+
+#: library settings (parameter names) whose flag is not ``--`` and the name with dashes
+FLAGS = {"sets": "--set", "args": "--arg", "allow_use": "--allow-use-dir", "input_shape": "--input"}
+
+
+def flag_for(setting: str) -> str:
+    """The flag of a setting the library names (errors.ArchcalcError.spelled): ``max_bytes`` ->
+    ``--max-bytes``, ``sets`` -> ``--set``; a ``var NAME`` (no flag of its own here) stays as it is.
+
+    >>> flag_for("max_bytes"), flag_for("sets"), flag_for("var alpha")
+    ('--max-bytes', '--set', 'var alpha')
+    """
+    if setting in FLAGS:
+        return FLAGS[setting]
+    return "--" + setting.replace("_", "-") if setting.isidentifier() else setting
 
 
 def var_name(flag: str) -> str:

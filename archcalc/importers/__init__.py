@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from archcalc.errors import SpecError
+from archcalc.errors import SettingError, SpecError
 
 
 def _notes(cap) -> list[str]:
@@ -70,7 +70,7 @@ def parse_args(items: list[str] | None) -> dict:
     for item in items or []:
         k, eq, v = item.partition("=")
         if not eq or not k.strip().isidentifier():
-            raise SpecError(f"--arg expects NAME=VALUE, got '{item}'")
+            raise SettingError("args", f"expects NAME=VALUE, got '{item}'", form="{setting} {detail}")
         out[k.strip()] = _parse_arg(v.strip())
     return out
 

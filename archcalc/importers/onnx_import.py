@@ -65,7 +65,8 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
         for d in dims:
             inputs[0].type.tensor_type.shape.dim.add().dim_value = int(d)
     if len(dims) != 4 or min(dims[1:]) < 1:
-        raise SpecError(f"{path}: the input must be [N, C, H, W] with known C, H, W; give --input CxHxW")
+        raise SpecError.naming("{path}: the input must be [N, C, H, W] with known C, H, W; give {input_shape} CxHxW",
+                               "input_shape", path=path)
     model = shape_inference.infer_shapes(model)
     shapes = {}
     for vi in list(model.graph.value_info) + list(model.graph.output) + list(model.graph.input):

@@ -25,9 +25,9 @@ softmax (over channels at each position): per element 1 compare, 2 add, 1 exp, 1
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from archcalc.ops.base import Op, numel
+from archcalc.ops.base import CHOICE, Op, numel
 
 
 class Activation(Op):
@@ -82,7 +82,7 @@ class Gelu(Activation):
     """GELU, ``x * Phi(x)``; ``approximate: tanh`` selects the tanh approximation."""
 
     op: Literal["gelu"]
-    approximate: Literal["none", "tanh"] = "none"
+    approximate: Annotated[Literal["none", "tanh"], CHOICE] = "none"
 
     def flops(self, ins, out):
         n = numel(out)

@@ -19,7 +19,8 @@ expressions alike (DESIGN.md, "One formula, two modes").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Union
+from functools import lru_cache
+from typing import Annotated, Any, ClassVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, StrictFloat, StrictInt, StrictStr
 from typing_extensions import TypeAliasType
@@ -31,6 +32,64 @@ Shape = tuple
 # A raw spec value before evaluation: a number, a bool, an expression string or a list of raw
 # values -- strictly (a mapping, null or a date is an error where a value goes, at its line).
 Raw = TypeAliasType("Raw", Union[StrictBool, StrictInt, StrictFloat, StrictStr, list["Raw"]])
+
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    """What an op field holds, declared with the field (``stride: Pair = 1``); the graph builder
+    checks each resolved value against its field's kind (``graph._check_field``).
+
+    Integer kinds are checked to be numbers here; their integrality and range are checked by the
+    op's formulas (``as_int``/``as_pair``, which name the layer). Real kinds (a probability,
+    ``eps``) have their range checked here.
+    """
+
+    name: str  #: as the docs and errors say it
+    flag: bool = False  #: true or false, nothing else
+    choice: bool = False  #: one of the field's ``Literal`` words
+    pair: bool = False  #: an integer or a list (``[h, w]``; ``pad``: ``[left, right, top, bottom]``)
+    integer: bool = False  #: an integer (checked by the formulas)
+    minimum: float | None = None  #: lower bound (inclusive)
+    maximum: float | None = None  #: upper bound (inclusive)
+
+
+FLAG = FieldKind("true or false", flag=True)
+CHOICE = FieldKind("one of its words", choice=True)
+COUNT = FieldKind("integer >= 0", integer=True, minimum=0)
+POSITIVE = FieldKind("integer >= 1", integer=True, minimum=1)
+PAIR = FieldKind("integer >= 1 or [h, w]", integer=True, pair=True, minimum=1)
+PADDING = FieldKind("integer >= 0, a list of them, or a word", integer=True, pair=True, minimum=0)
+PROBABILITY = FieldKind("probability", minimum=0, maximum=1)
+NONNEGATIVE = FieldKind("number >= 0", minimum=0)
+NUMBER = FieldKind("number")
+FIELD_KINDS = (FLAG, CHOICE, COUNT, POSITIVE, PAIR, PADDING, PROBABILITY, NONNEGATIVE, NUMBER)
+
+# The annotations op fields are declared with: a raw spec value (or a bool, a word) and its kind.
+Flag = Annotated[Raw, FLAG]
+Count = Annotated[Raw, COUNT]
+Positive = Annotated[Raw, POSITIVE]
+Pair = Annotated[Raw, PAIR]
+Padding = Annotated[Raw, PADDING]
+Probability = Annotated[Raw, PROBABILITY]
+NonNegative = Annotated[Raw, NONNEGATIVE]
+Number = Annotated[Raw, NUMBER]
+
+
+@lru_cache(maxsize=None)
+def field_kind(cls: type, key: str) -> FieldKind:
+    """The declared kind of op field ``key`` of ``cls`` (a ``FieldKind`` in its annotation).
+
+    >>> from archcalc.ops.conv import Conv2d
+    >>> field_kind(Conv2d, "stride").name, field_kind(Conv2d, "bias").flag
+    ('integer >= 1 or [h, w]', True)
+    """
+    kinds = [m for m in cls.model_fields[key].metadata if isinstance(m, FieldKind)]
+    if len(kinds) != 1:
+        raise TypeError(f"op field {cls.__name__}.{key} declares {len(kinds)} kinds (one of "
+                        f"archcalc.ops.base.FIELD_KINDS, in its annotation: Pair, Flag, ...)")
+    return kinds[0]
+
 
 FLOP_KINDS = ("add", "mul", "div", "compare", "exp")
 PARAM_KINDS = ("weights", "biases", "norm_affine", "other")

@@ -25,10 +25,10 @@ channels; free. channel_shuffle (ShuffleNet,
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from archcalc.errors import ShapeError
-from archcalc.ops.base import Op, Raw, spatial
+from archcalc.ops.base import CHOICE, FLAG, Count, Flag, Number, Op, Padding, Pair, Positive, spatial
 from archcalc.values import as_int, as_pair, div, is_symbolic
 
 
@@ -42,7 +42,7 @@ def adaptive_extents(size: int, out: int) -> list[int]:
 
 
 class _AdaptivePool(Op):
-    output_size: Raw
+    output_size: Pair
 
     def output_shape(self, ins, ctx):
         c, _, _ = spatial(ins[0], self.op)
@@ -89,8 +89,8 @@ class Chunk(Op):
     op: Literal["chunk"]
     kind: ClassVar[str] = "shape"
     example: ClassVar[tuple] = ({"chunks": 2, "index": 1}, ((5, 3, 3),))
-    chunks: Raw
-    index: Raw = 0
+    chunks: Positive
+    index: Count = 0
 
     def bounds(self, c):
         n = as_int(self.chunks, "chunk chunks")
@@ -116,8 +116,8 @@ class ChannelSlice(Op):
     op: Literal["channel_slice"]
     kind: ClassVar[str] = "shape"
     example: ClassVar[tuple] = ({"start": 1, "stop": 4}, ((5, 3, 3),))
-    start: Raw = 0
-    stop: Raw
+    start: Count = 0
+    stop: Positive
 
     def bounds(self, c):
         start = as_int(self.start, "channel_slice start", minimum=0)
@@ -138,7 +138,7 @@ class ChannelShuffle(Op):
     op: Literal["channel_shuffle"]
     kind: ClassVar[str] = "shape"
     example: ClassVar[tuple] = ({"groups": 2}, ((4, 3, 3),))
-    groups: Raw
+    groups: Positive
 
     def output_shape(self, ins, ctx):
         c = spatial(ins[0], "channel_shuffle")[0]
@@ -154,7 +154,7 @@ class Mean(Op):
     op: Literal["mean"]
     kind: ClassVar[str] = "pool"
     example: ClassVar[tuple] = ({}, ((3, 4, 4),))
-    keepdim: Raw = False
+    keepdim: Flag = False
 
     def output_shape(self, ins, ctx):
         c, _, _ = spatial(ins[0], "mean")
@@ -177,14 +177,14 @@ class ConvTranspose2d(Op):
     op: Literal["conv_transpose2d"]
     kind: ClassVar[str] = "conv"
     example: ClassVar[tuple] = ({"out_channels": 4, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1, "groups": 2}, ((4, 5, 5),))
-    out_channels: Raw
-    kernel_size: Raw
-    stride: Raw = 1
-    padding: Raw = 0
-    output_padding: Raw = 0
-    dilation: Raw = 1
-    groups: Raw = 1
-    bias: Raw = True
+    out_channels: Positive
+    kernel_size: Pair
+    stride: Pair = 1
+    padding: Padding = 0
+    output_padding: Count = 0
+    dilation: Pair = 1
+    groups: Positive = 1
+    bias: Flag = True
 
     conv_linear: ClassVar = True
 
@@ -232,9 +232,9 @@ class Upsample(Op):
     op: Literal["upsample"]
     kind: ClassVar[str] = "shape"
     example: ClassVar[tuple] = ({"scale_factor": 2, "mode": "bilinear"}, ((3, 4, 4),))
-    scale_factor: Raw = 2
-    mode: Literal["nearest", "bilinear"] = "nearest"
-    align_corners: bool = False
+    scale_factor: Positive = 2
+    mode: Annotated[Literal["nearest", "bilinear"], CHOICE] = "nearest"
+    align_corners: Annotated[bool, FLAG] = False
 
     def output_shape(self, ins, ctx):
         c, h, w = spatial(ins[0], "upsample")
@@ -258,8 +258,8 @@ class Pad(Op):
     op: Literal["pad"]
     kind: ClassVar[str] = "shape"
     example: ClassVar[tuple] = ({"padding": [1, 0, 2, 1]}, ((3, 4, 4),))
-    padding: Raw
-    value: Raw = 0
+    padding: Padding
+    value: Number = 0
 
     def pads_ltrb(self):
         p = self.padding

@@ -27,7 +27,9 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from archcalc.errors import ShapeError
-from archcalc.ops.base import Ctx, Op, Raw, as_int, as_pair, div, numel, same_pad, spatial, window_out
+from archcalc.ops.base import (
+    Ctx, Flag, Op, Padding, Pair, Positive, as_int, as_pair, div, numel, same_pad, spatial, window_out,
+)
 from archcalc.values import is_symbolic
 
 
@@ -73,13 +75,13 @@ class Conv2d(WindowOp):
     op: Literal["conv2d"]
     kind: ClassVar[str] = "conv"
     example: ClassVar[tuple] = ({"out_channels": 8, "kernel_size": 3, "padding": 1, "groups": 2}, ((4, 7, 7),))
-    out_channels: Raw
-    kernel_size: Raw
-    stride: Raw = 1
-    padding: Raw = Field(0, description="int, [h, w], 'same' (TensorFlow) or 'valid'")
-    dilation: Raw = 1
-    groups: Raw = 1
-    bias: Raw = True
+    out_channels: Positive
+    kernel_size: Pair
+    stride: Pair = 1
+    padding: Padding = Field(0, description="int, [h, w], 'same' (TensorFlow) or 'valid'")
+    dilation: Pair = 1
+    groups: Positive = 1
+    bias: Flag = True
 
     conv_linear: ClassVar = True
 

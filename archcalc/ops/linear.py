@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from archcalc.ops.base import Op, Raw, as_int, div, numel
+from archcalc.ops.base import Flag, Op, Positive, as_int, div, numel
 
 
 class Linear(Op):
@@ -26,8 +26,8 @@ class Linear(Op):
     op: Literal["linear"]
     kind: ClassVar[str] = "linear"
     example: ClassVar[tuple] = ({"out_features": 5}, ((12,),))
-    out_features: Raw
-    bias: Raw = True
+    out_features: Positive
+    bias: Flag = True
 
     conv_linear: ClassVar = True
 

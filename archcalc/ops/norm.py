@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from archcalc.errors import ShapeError
-from archcalc.ops.base import Op, Raw, as_int, numel
+from archcalc.ops.base import Flag, NonNegative, Op, Positive, as_int, numel
 from archcalc.ops.linear import positions
 from archcalc.values import is_symbolic
 
@@ -33,8 +33,8 @@ class BatchNorm(Op):
     op: Literal["batchnorm"]
     kind: ClassVar[str] = "norm"
     example: ClassVar[tuple] = ({}, ((4, 5, 5),))
-    eps: Raw = 1e-5
-    affine: Raw = True
+    eps: NonNegative = 1e-5
+    affine: Flag = True
 
     def params(self, ins):
         return {"norm_affine": 2 * ins[0][0] if self.affine else 0}
@@ -63,8 +63,8 @@ class LayerNorm(Op):
     op: Literal["layernorm"]
     kind: ClassVar[str] = "norm"
     example: ClassVar[tuple] = ({}, ((4, 5, 5),))
-    eps: Raw = 1e-6
-    affine: Raw = True
+    eps: NonNegative = 1e-6
+    affine: Flag = True
 
     def params(self, ins):
         return {"norm_affine": 2 * ins[0][0] if self.affine else 0}
@@ -79,9 +79,9 @@ class GroupNorm(Op):
     op: Literal["groupnorm"]
     kind: ClassVar[str] = "norm"
     example: ClassVar[tuple] = ({"num_groups": 2}, ((4, 5, 5),))
-    num_groups: Raw
-    eps: Raw = 1e-5
-    affine: Raw = True
+    num_groups: Positive
+    eps: NonNegative = 1e-5
+    affine: Flag = True
 
     def output_shape(self, ins, ctx):
         g = as_int(self.num_groups, "groupnorm num_groups")

@@ -12,10 +12,10 @@ and 1 div (padding taps included, ``count_include_pad``); global_avgpool, per ch
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from archcalc.errors import ShapeError
-from archcalc.ops.base import Op, Raw, as_pair, numel, spatial
+from archcalc.ops.base import FLAG, PAIR, Op, Padding, Pair, Raw, as_pair, numel, spatial
 from archcalc.ops.conv import WindowOp
 
 
@@ -37,11 +37,11 @@ class MaxPool(WindowOp):
     op: Literal["maxpool"]
     kind: ClassVar[str] = "pool"
     example: ClassVar[tuple] = ({"kernel_size": 3, "stride": 2, "padding": 1}, ((3, 7, 7),))
-    kernel_size: Raw
-    stride: Raw | None = None
-    padding: Raw = 0
-    dilation: Raw = 1
-    ceil_mode: bool = False
+    kernel_size: Pair
+    stride: Annotated[Raw | None, PAIR] = None
+    padding: Padding = 0
+    dilation: Pair = 1
+    ceil_mode: Annotated[bool, FLAG] = False
 
     def output_shape(self, ins, ctx):
         check_pool_padding(self)
@@ -58,10 +58,10 @@ class AvgPool(WindowOp):
     op: Literal["avgpool"]
     kind: ClassVar[str] = "pool"
     example: ClassVar[tuple] = ({"kernel_size": 2, "stride": 2}, ((3, 6, 6),))
-    kernel_size: Raw
-    stride: Raw | None = None
-    padding: Raw = 0
-    ceil_mode: bool = False
+    kernel_size: Pair
+    stride: Annotated[Raw | None, PAIR] = None
+    padding: Padding = 0
+    ceil_mode: Annotated[bool, FLAG] = False
 
     def output_shape(self, ins, ctx):
         check_pool_padding(self)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from archcalc.ops.base import Op, Raw, numel
+from archcalc.ops.base import Flag, Number, Op, Probability, numel
 
 
 class Flatten(Op):
@@ -41,7 +41,7 @@ class Dropout(Op):
     op: Literal["dropout"]
     kind: ClassVar[str] = "shape"
     example: ClassVar[tuple] = ({}, ((3, 4, 4),))
-    p: Raw = 0.5
+    p: Probability = 0.5
 
 
 class DropPath(Op):
@@ -50,7 +50,7 @@ class DropPath(Op):
     op: Literal["drop_path"]
     kind: ClassVar[str] = "shape"
     example: ClassVar[tuple] = ({}, ((3, 4, 4),))
-    p: Raw = 0.0
+    p: Probability = 0.0
 
 
 class LayerScale(Op):
@@ -59,10 +59,10 @@ class LayerScale(Op):
     op: Literal["layer_scale"]
     kind: ClassVar[str] = "scale"
     example: ClassVar[tuple] = ({}, ((3, 4, 4),))
-    init: Raw = 1e-6
+    init: Number = 1e-6
     #: how PyTorch stores gamma on a [C, H, W] input: ``[C, 1, 1]`` (torchvision) or, when
     #: true, a vector ``[C]`` reshaped in forward (timm's ``gamma``); the counts are the same
-    vector: bool = False
+    vector: Flag = False
 
     def params(self, ins):
         return {"other": ins[0][0]}

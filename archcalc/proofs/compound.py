@@ -287,14 +287,16 @@ def grid(tolerance: float, step: float, target: float = 2.0, top: float = 2.0) -
     >>> (Fraction(6, 5), Fraction(11, 10), Fraction(23, 20)) in grid(0.1, 0.05)
     True
     """
-    from archcalc.errors import SpecError
+    from archcalc.errors import SettingError
 
     st = Fraction(step).limit_denominator(1000)
     if st <= 0:
-        raise SpecError(f"--step {step} is too small (the grid step must be at least 0.001)")
+        raise SettingError("step", f"{step} is too small (the grid step must be at least 0.001)",
+                           form="{setting} {detail}")
     n = int((Fraction(top) - 1) / st)
     if n + 1 > MAX_AXIS:
-        raise SpecError(f"--step {step} gives {n + 1} values per axis (limit {MAX_AXIS}); use a larger --step")
+        raise SettingError("step", f"{step} gives {n + 1} values per axis (limit {MAX_AXIS})",
+                           form="{setting} {detail}; use a larger {setting}")
     from bisect import bisect_left, bisect_right
 
     axis = [1 + i * st for i in range(n + 1)]
@@ -311,19 +313,21 @@ def grid(tolerance: float, step: float, target: float = 2.0, top: float = 2.0) -
 
 def check_grid(tolerance: float, step: float) -> list[tuple[Fraction, ...]]:
     """The grid search's candidates, or a SpecError for bad or too expensive ``tolerance``/``step``."""
-    from archcalc.errors import SpecError
+    from archcalc.errors import SettingError
 
     import math
 
-    for flag, value in (("--tolerance", tolerance), ("--step", step)):
+    for name, value in (("tolerance", tolerance), ("step", step)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise SpecError(f"{flag} must be a finite number, got {value}")
+            raise SettingError(name, f"must be a finite number, got {value}", form="{setting} {detail}")
     if tolerance <= 0 or step <= 0:
-        raise SpecError(f"--tolerance and --step must be > 0, got {tolerance} and {step}")
+        raise SettingError("tolerance", f"must be > 0, got {tolerance} and {step}",
+                           form="{setting} and {step} {detail}", mentions=("step",))
     candidates = grid(tolerance, step)
     if len(candidates) > MAX_CANDIDATES:
-        raise SpecError(f"the grid search has {len(candidates)} candidates (limit {MAX_CANDIDATES}, each one a full "
-                        "network analysis); use a larger --step or a smaller --tolerance")
+        raise SettingError("step", f"the grid search has {len(candidates)} candidates (limit {MAX_CANDIDATES}, "
+                           "each one a full network analysis)",
+                           form="{detail}; use a larger {setting} or a smaller {tolerance}", mentions=("tolerance",))
     return candidates
 
 

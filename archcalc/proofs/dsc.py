@@ -95,11 +95,12 @@ MAX_TYPICAL = 10**9
 
 def check_typical(k: int, n: int) -> None:
     """A SpecError unless the kernel size ``k`` and channel count ``n`` are integers in [1, 10**9]."""
-    from archcalc.errors import SpecError
+    from archcalc.errors import SettingError
 
-    for flag, value in (("--k", k), ("--n", n)):
+    for name, value in (("k", k), ("n", n)):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TYPICAL:
-            raise SpecError(f"{flag} must be an integer from 1 to {MAX_TYPICAL}, got {value}")
+            raise SettingError(name, f"must be an integer from 1 to {MAX_TYPICAL}, got {value}",
+                               form="{setting} {detail}")
 
 
 def typical(k: int = 3, n: int = 512) -> Fraction:

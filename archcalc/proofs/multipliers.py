@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from archcalc.api import analyze, load, resolve
-from archcalc.errors import SpecError
+from archcalc.errors import SettingError, SpecError
 from archcalc.proofs.proof import Proof, Step, Table, equal, greek
 
 WIDTH_VARS = ("width_mult", "widen", "alpha", "width", "growth")
@@ -30,13 +30,14 @@ def pick_symbol(spec_vars: dict, kind: str, symbol: str | None = None) -> str:
     """The spec var that plays the width (or resolution) multiplier."""
     if symbol is not None:
         if symbol not in spec_vars:
-            raise SpecError(f"--symbol: the spec has no var '{symbol}' (its vars: {', '.join(spec_vars)})")
+            raise SettingError("symbol", f"the spec has no var '{symbol}' (its vars: {', '.join(spec_vars)})")
         return symbol
     for name in WIDTH_VARS if kind == "width" else RESOLUTION_VARS:
         if name in spec_vars:
             return name
-    raise SpecError(f"the spec has no {kind} var (looked for {', '.join(WIDTH_VARS if kind == 'width' else RESOLUTION_VARS)}); "
-                    "name one with --symbol")
+    raise SettingError("symbol", f"the spec has no {kind} var (looked for "
+                       f"{', '.join(WIDTH_VARS if kind == 'width' else RESOLUTION_VARS)})",
+                       form="{detail}; name one with {setting}")
 
 
 def spec_range(loaded, name: str) -> list:

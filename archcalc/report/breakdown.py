@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from archcalc.errors import SpecError
+from archcalc.errors import SettingError, SpecError
 from archcalc.report.tables import human, render
 
 GROUPINGS = ("op", "block", "stage", "kind")
@@ -55,7 +55,7 @@ _CONV_LABELS = {"depthwise": "depthwise conv", "grouped": "grouped conv", "point
 def check_grouping(by: str) -> str:
     """``by`` when it is one of :data:`GROUPINGS`, else a SpecError naming them."""
     if by not in GROUPINGS:
-        raise SpecError(f"--by: unknown grouping '{by}' (choose from {', '.join(GROUPINGS)})")
+        raise SettingError("by", f"unknown grouping '{by}' (choose from {', '.join(GROUPINGS)})")
     return by
 
 
@@ -106,7 +106,7 @@ def breakdown(a, by: str = "kind") -> list[Share]:
     """Group an analysis's layers and sum their MACs, params and weights, in first-seen order."""
     check_grouping(by)
     if a.symbolic:
-        raise SpecError("breakdown needs a numeric analysis (drop --symbolic)")
+        raise SpecError.naming("breakdown needs a numeric analysis (drop {symbolic})", "symbolic")
     groups: dict[str, Share] = {}
     for cost, layer in zip(a.layers, a.network.layers):
         key = group_key(cost, layer, by)

@@ -2,7 +2,9 @@
 
 A node is a layer (name, type from :func:`archcalc.report.breakdown.layer_type`,
 output shape) or, with ``collapse``, an outermost block call (its name, layer
-count and output shape). Edges are the layers' inputs; ``input`` is the network input.
+count and output shape). Edges are the layers' inputs, read from the layer DiGraph
+(``Network.graph``, networkx; collapsed blocks are its quotient, :func:`contract`);
+``input`` is the network input.
 
 >>> quote_dot('a "b"')
 '"a \\\\"b\\\\""'
@@ -44,13 +46,29 @@ def nodes_and_edges(a, collapse: bool = False) -> tuple[list[Node], list[tuple[s
     for key, node in nodes.items():
         if macs.get(key):
             node.lines.append(f"{human(macs[key])} MACs")
-    edges: list[tuple[str, str]] = []
-    for lay in net.layers:
-        for src in lay.inputs:
-            e = (owner.get(src, src), owner[lay.name])
-            if e[0] != e[1] and e not in edges:
-                edges.append(e)
+    g = contract(net.graph, owner) if collapse else net.graph
+    edges = [(u, v) for v in g for u in g.pred[v]]
     return list(nodes.values()), edges
+
+
+def contract(g, owner: dict[str, str]):
+    """The quotient of the layer DiGraph ``g`` by ``owner`` (layer -> its node): one node per
+    owner, in ``g``'s (document) order, an edge ``U -> V`` when a member of ``V`` reads a member
+    of ``U`` (no self-loops). A node's predecessors keep the order its members first read them.
+
+    (``networkx.quotient_graph`` gives the same graph but tests every pair of blocks: quadratic.)
+    """
+    import networkx as nx
+
+    q = nx.DiGraph()
+    q.add_nodes_from(dict.fromkeys(owner.get(n, n) for n in g))
+    for v in g:
+        dst = owner.get(v, v)
+        for u in g.pred[v]:
+            src = owner.get(u, u)
+            if src != dst:
+                q.add_edge(src, dst)
+    return q
 
 
 def quote_dot(text: str) -> str:

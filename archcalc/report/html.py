@@ -619,7 +619,7 @@ def analysis_page(a: Any, published: Sequence[dict] = (), version: str = "") -> 
     live = None
     if not a.symbolic:
         steps = [(lay.name, c.activations, lay.inputs) for lay, c in zip(net.layers, a.layers)]
-        live = [v * DTYPE_BYTES[a.dtype] for v in live_elements(steps, a.totals["input_elements"])]
+        live = [v * DTYPE_BYTES[a.dtype] for v in live_elements(steps, a.totals["input_elements"], net.graph)]
     # the graph is the numeric one's (symbolic fields would not label); big graphs collapsed only
     blocks = None if a.symbolic else nodes_and_edges(a, collapse=True)
     full = None if a.symbolic or len(net.layers) > 1500 else nodes_and_edges(a)

@@ -82,7 +82,7 @@ def axes_from_options(sets: list[str] | None, variant: str | None = None,
     for item in sets or []:
         name, eq, text = item.partition("=")
         if not eq or not name.strip() or not text.strip():
-            raise SpecError(f"--set expects VAR=LIST, got '{item}'")
+            raise SettingError("sets", f"expects VAR=LIST, got '{item}'", form="{setting} {detail}")
         axes.append(parse_axis(name.strip(), text.strip()))
     names = [n for n, _ in axes]
     dup = sorted({n for n in names if names.count(n) > 1})

@@ -114,9 +114,10 @@ def latex_float(latex: str, caption: str | None = None, label: str | None = None
     if caption is None and label is None:
         return latex
     if label is not None and not re.fullmatch(r"[A-Za-z0-9:._/-]+", label):
-        from archcalc.errors import SpecError
+        from archcalc.errors import SettingError
 
-        raise SpecError(f"--label '{label}': use letters, digits and : . _ / - only (e.g. tab:mobilenet)")
+        raise SettingError("label", f"'{label}': use letters, digits and : . _ / - only (e.g. tab:mobilenet)",
+                           form="{setting} {detail}")
     if not latex:
         return latex
     from archcalc.report.formats import latex_text

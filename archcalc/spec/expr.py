@@ -134,14 +134,16 @@ def _check_symbolic(x, text: str):
     if budget[0] >= 0:
         terms = _sym_terms(x)
         if terms > MAX_SYM_TERMS:
-            raise ExprError(f"expression '{_clip(text)}' expands to about {terms:,} terms in its symbols "
-                            f"(the limit is {MAX_SYM_TERMS}); give its vars numeric values (fewer --symbols)")
+            raise ExprError.naming("expression '{text}' expands to about {terms:,} terms in its symbols (the limit "
+                                   "is {limit}); give its vars numeric values (fewer {symbols})", "symbols",
+                                   text=_clip(text), terms=terms, limit=MAX_SYM_TERMS)
     if budget[0] < 0:
-        raise ExprError(f"expression '{_clip(text)}' is too large symbolically (over {MAX_SYM_NODES} "
-                        "parts); give its vars numeric values (fewer --symbols)")
+        raise ExprError.naming("expression '{text}' is too large symbolically (over {limit} parts); give its "
+                               "vars numeric values (fewer {symbols})", "symbols", text=_clip(text), limit=MAX_SYM_NODES)
     if d > MAX_SYM_DEGREE:
-        raise ExprError(f"expression '{_clip(text)}' has degree {d} in its symbols (the limit is "
-                        f"{MAX_SYM_DEGREE}); give its vars numeric values (fewer --symbols)")
+        raise ExprError.naming("expression '{text}' has degree {d} in its symbols (the limit is {limit}); give "
+                               "its vars numeric values (fewer {symbols})", "symbols", text=_clip(text), d=d,
+                               limit=MAX_SYM_DEGREE)
     return x
 
 

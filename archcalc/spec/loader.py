@@ -799,10 +799,10 @@ def _use_target(rel: str, base: Path, roots: list[Path]) -> Path:
                         "the spec (or archcalc:blocks/... for a bundled block file)")
     target = _real(base.parent / rel)
     if not any(target.is_relative_to(r) for r in roots):
-        raise SpecError(
-            f"use: '{_short(rel)[1:-1]}' is outside the spec's directory {roots[0]}; block files are "
-            "read only from it (and below), archcalc:blocks/..., or a directory given with "
-            "--allow-use-dir")
+        raise SpecError.naming(
+            "use: '{rel}' is outside the spec's directory {root}; block files are read only from it "
+            "(and below), archcalc:blocks/..., or a directory given with {allow_use}", "allow_use",
+            rel=_short(rel)[1:-1], root=roots[0])
     return target
 
 

@@ -86,3 +86,69 @@ def test_an_op_name_claimed_twice_or_an_undeclared_op_is_an_error():
 def test_one_definition_of_depthwise(groups, cin, k, kind):
     op = Conv2d(op="conv2d", out_channels=64, kernel_size=k, groups=groups)
     assert op.layer_kind([(cin, 8, 8)]) == kind
+
+
+# ------------------------------------------------------------------ field kinds --
+def _own_fields(cls):
+    from archcalc.ops.base import ENTRY_KEYS
+
+    return [k for k in cls.model_fields if k not in ENTRY_KEYS]
+
+
+@pytest.mark.parametrize("cls", OPS, ids=op_name)
+def test_every_op_field_declares_its_kind(cls):
+    from typing import Literal, get_origin
+
+    from archcalc.ops.base import FIELD_KINDS, field_kind
+
+    for key in _own_fields(cls):
+        kind = field_kind(cls, key)  # TypeError when the field declares none (or two)
+        assert kind in FIELD_KINDS, f"{cls.__name__}.{key}: {kind} is not one of FIELD_KINDS"
+        f = cls.model_fields[key]
+        if kind.flag:
+            assert f.is_required() or isinstance(f.default, bool), f"{cls.__name__}.{key}: a flag's default is a bool"
+        if kind.choice:
+            assert get_origin(f.annotation) is Literal, f"{cls.__name__}.{key}: a choice is a Literal of its words"
+        elif not f.is_required() and f.default is not None and not isinstance(f.default, str):
+            assert isinstance(f.default, bool) == kind.flag, f"{cls.__name__}.{key}: default {f.default!r} vs {kind.name}"
+
+
+def test_a_field_without_a_declared_kind_fails_the_contract():
+    from typing import ClassVar, Literal
+
+    from archcalc.ops.base import Op, Pair, Raw, field_kind
+
+    class Undeclared(Op):
+        op: Literal["undeclared"]
+        kind: ClassVar[str] = "shape"
+        size: Raw = 1
+        stride: Pair = 1
+
+    assert field_kind(Undeclared, "stride").pair
+    with pytest.raises(TypeError, match=r"Undeclared\.size declares 0 kinds"):
+        field_kind(Undeclared, "size")
+
+
+def test_the_builder_reads_the_declaration(monkeypatch):
+    # the declared kind decides: declare conv2d's dilation a flag and 1 is refused as one
+    import archcalc.graph as graph
+    from archcalc.ops.base import FLAG, field_kind
+    from archcalc.errors import SpecError
+
+    assert graph._check_field(Conv2d, "dilation", [1, 2], "conv2d") == [1, 2]
+    real = field_kind
+    monkeypatch.setattr(graph, "field_kind", lambda cls, key: FLAG if key == "dilation" else real(cls, key))
+    with pytest.raises(SpecError, match=r"conv2d: 'dilation' must be true or false, got 1"):
+        graph._check_field(Conv2d, "dilation", 1, "conv2d")
+
+
+def test_adaptive_pool_output_size_is_a_pair(tmp_path):
+    # declared a pair like kernel_size (it was refused as "must be a number" when pairs were a key list)
+    from archcalc.api import analyze
+    from archcalc.validate import validate
+
+    spec = tmp_path / "ap.yaml"
+    spec.write_text("name: ap\ninput: [3, 16, 16]\nlayers:\n  - op: conv2d\n    out_channels: 4\n    kernel_size: 3\n"
+                    "  - op: adaptive_avgpool\n    output_size: [2, 3]\n")
+    assert analyze(str(spec)).layers[-1].output == (4, 2, 3)
+    assert validate(str(spec)).ok  # the executor's own shapes and counts agree
