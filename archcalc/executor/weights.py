@@ -23,11 +23,13 @@ from archcalc.errors import SpecError
 _KINDS = {
     "conv2d": {"weight": ("weight", "weights"), "bias": ("bias", "biases")},
     "linear": {"weight": ("weight", "weights"), "bias": ("bias", "biases")},
+    "conv_transpose2d": {"weight": ("weight", "weights"), "bias": ("bias", "biases")},
     "batchnorm": {"weight": ("gamma", "norm_affine"), "bias": ("beta", "norm_affine"),
                   "running_mean": ("running_mean", "buffers"), "running_var": ("running_var", "buffers")},
     "layernorm": {"weight": ("gamma", "norm_affine"), "bias": ("beta", "norm_affine")},
     "groupnorm": {"weight": ("gamma", "norm_affine"), "bias": ("beta", "norm_affine")},
 }
+_CONV = ("conv2d", "linear", "conv_transpose2d")
 
 
 def read(path: str | Path) -> dict[str, np.ndarray]:
@@ -77,8 +79,8 @@ def load_into(executor, state: dict[str, np.ndarray]) -> None:
         for suffix, (key, k) in _KINDS.get(kind, {}).items():
             name = f"{lay.name}.{suffix}"
             if name not in state:
-                if (suffix == "bias" and kind in ("conv2d", "linear") and not lay.op.bias) or \
-                        (suffix in ("weight", "bias") and kind not in ("conv2d", "linear") and not lay.op.affine):
+                if (suffix == "bias" and kind in _CONV and not lay.op.bias) or \
+                        (suffix in ("weight", "bias") and kind not in _CONV and not lay.op.affine):
                     continue
                 missing.append(name)
                 continue
