@@ -27,7 +27,7 @@ def validate(
     max_bytes: Annotated[str, typer.Option("--max-bytes", help="Refuse to execute when the estimated memory exceeds this (e.g. 4Gi, none).")] = "4Gi",
     per_layer: Annotated[bool, typer.Option("--per-layer/--summary", help="Show every layer, or the verdict only.")] = True,
     fmt: Format = "table",
-    weights: Annotated[Optional[str], typer.Option("--weights", help="Real weights: a state_dict (.pt) or .safetensors keyed by layer names.")] = None,
+    weights: Annotated[Optional[str], typer.Option("--weights", help="Real weights: a state_dict (.pt) or .safetensors keyed by layer names, or the .onnx file the spec was imported from.")] = None,
 ) -> None:
     """Execute a network on random (or --weights) weights and compare shapes, MACs, activations, params and peak memory."""
     from archcalc.report.validation import validation_report

@@ -24,7 +24,8 @@ nearest with ``asymmetric``/``floor`` as torch exports ``nn.Upsample``, linear w
 ``half_pixel``/``pytorch_half_pixel`` or ``align_corners``), Identity, Dropout.
 
 The world is closed as for PyTorch: every unmapped operator (or unsupported use of a mapped
-one) is listed once with its count and first node. Layer names are the node names (or output
+one) is listed once with its count and first node; the nodes fed by an unmapped node are not
+reported again. Layer names are the node names (or output
 names), with characters other than letters, digits and ``_`` replaced by ``_``.
 
 ``capture.weights`` holds the ONNX initializers under the executor's keys
@@ -230,9 +231,14 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
     used_params = 0
     names: set[str] = {"input"}
 
+    dead: set[str] = set()  # outputs of unmapped nodes: their consumers are not reported again
+    current = [None]
+
     def miss(kind, where):
         rec = unmapped.setdefault(kind, [0, where])
         rec[0] += 1
+        if current[0] is not None:
+            dead.update(o for o in current[0].output if o and o not in vals)
 
     def uname(node, suffix="") -> str:
         raw = node.name or node.output[0]
@@ -315,6 +321,10 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
 
     for idx, node in enumerate(nodes):
         if idx in skip:
+            continue
+        current[0] = node
+        if any(i in dead for i in node.input):
+            dead.update(node.output)
             continue
         op, a = node.op_type, _attrs(node)
         tensor_in = [i for i in node.input if i in vals]
