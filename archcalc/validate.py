@@ -289,12 +289,21 @@ def validate(spec, variant: str | None = None, vars: dict[str, Any] | None = Non
 
     The point is checked against ``max_macs`` and ``max_bytes`` (None: no limit)
     before anything is allocated (:func:`check_limits`). ``weights``: a state_dict of
-    arrays or a ``.pt``/``.safetensors`` path (archcalc.executor.weights).
+    arrays, a ``.pt``/``.safetensors`` path (archcalc.executor.weights) or the ``.onnx`` file the
+    spec was imported from (its initializers, archcalc.importers.onnx_import.onnx_weights).
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise SpecError(f"seed must be an integer in [0, 2**63), got {seed!r}")
     a = analyze(spec, variant=variant, vars=vars, resolution=resolution, batch=batch, dtype="fp32")
     check_limits(a, max_macs, max_bytes)
+    if weights is not None and not isinstance(weights, dict) and str(weights).endswith(".onnx"):
+        from pathlib import Path
+
+        from archcalc.importers.onnx_import import onnx_weights
+
+        if not Path(weights).is_file():
+            raise SpecError(f"no weights file '{weights}'")
+        weights = onnx_weights(weights)  # the initializers of the file the spec was imported from
     if weights is not None and not isinstance(weights, dict):
         from archcalc.executor.weights import read
 

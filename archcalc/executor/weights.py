@@ -8,8 +8,8 @@ layer's own name for layer_scale (torchvision's ``layer_scale`` parameter, ``[C,
 Loading is strict: every array a layer needs must be there with its shape, and every key
 must be used (``num_batches_tracked`` aside); a mismatch is one error naming the keys.
 
-An ``.onnx`` file gives its initializers under the layer names ``archcalc import model.onnx``
-writes (archcalc.importers.onnx_import; needs onnx).
+(An ``.onnx`` file's initializers, under the layer names ``archcalc import model.onnx`` writes,
+come from archcalc.importers.onnx_import.onnx_weights; archcalc.validate reads them.)
 
 Reading ``.pt`` needs torch (``torch.load(weights_only=True)``, no code runs);
 ``.safetensors`` needs the safetensors package.
@@ -40,10 +40,6 @@ def read(path: str | Path) -> dict[str, np.ndarray]:
     p = Path(path)
     if not p.is_file():
         raise SpecError(f"no weights file '{path}'")
-    if p.suffix == ".onnx":  # the initializers of the ONNX file the spec was imported from
-        from archcalc.importers.onnx_import import onnx_weights
-
-        return onnx_weights(p)
     if p.suffix == ".safetensors":
         try:
             from safetensors.numpy import load_file
