@@ -1,9 +1,9 @@
 """Import an ONNX model as a spec: constant folding, onnx's shape inference, then one archcalc
 op per node (or per recognised pattern).
 
-**Constant folding.** Nodes whose inputs are all constants (initializers, ``Constant`` nodes,
-``Shape`` of a tensor whose shape inference knows it, with batch 1) are evaluated with
-``onnx.reference`` and become constants; shape inference is rerun until nothing changes.
+**Constant folding.** Shape-arithmetic nodes (``_FOLD``) whose inputs are all constants
+(initializers, ``Constant`` nodes, ``Shape`` of a tensor whose shape inference knows it, with
+batch 1) are evaluated with ``onnx.reference`` and become constants (at most 64M elements); shape inference is rerun until nothing changes.
 This removes the ``Shape -> Gather -> Unsqueeze -> Concat -> Reshape`` chains torch's
 exporter writes for ``x.view(x.size(0), -1)`` or a channel shuffle, and the ``Identity``
 nodes that share initializers. Nothing of the file is executed otherwise.
@@ -44,9 +44,29 @@ import numpy as np
 from archcalc.errors import SpecError
 from archcalc.importers.common import Entry, UnmappedError
 
-#: ops never folded even when their inputs are constant (random or stateful)
-_NO_FOLD = {"RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli"}
-_MAX_FOLD_ELEMENTS = 1 << 26  # a folded constant larger than 64M elements is not folded (bounded work)
+#: the ops folded when their inputs are constant: shape arithmetic and weight re-layouts, all cheap
+_FOLD = {"Identity", "Cast", "CastLike", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape", "Slice", "Transpose",
+         "Flatten", "Expand", "ConstantOfShape", "Range", "Tile", "Split", "Add", "Sub", "Mul", "Div", "Neg", "Sqrt",
+         "Floor", "Ceil", "Abs", "Min", "Max", "Pow", "Equal", "Less", "Greater", "Where", "Not", "And", "Or",
+         "ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin"}
+_MAX_FOLD_ELEMENTS = 1 << 26  # no folded constant (input or output) beyond 64M elements: bounded work
+
+
+def _fold_output_bound(op, ins) -> float:
+    """An upper bound on the elements of a folded op's output (for the ops that can grow)."""
+    try:
+        if op == "ConstantOfShape":
+            return float(np.prod(ins[0].astype(np.float64))) if ins[0].size else 1.0
+        if op == "Expand":
+            return float(np.prod(np.maximum(ins[1].astype(np.float64), 1))) * max(1, ins[0].size)
+        if op == "Tile":
+            return float(np.prod(ins[1].astype(np.float64))) * ins[0].size
+        if op == "Range":
+            start, limit, delta = (float(v) for v in ins[:3])
+            return abs((limit - start) / delta) if delta else math.inf
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return math.inf
+    return float(sum(v.size for v in ins))
 
 
 @dataclass
@@ -136,8 +156,9 @@ def fold_constants(model, max_rounds: int = 8):
                 s = shapes.get(node.input[0])
                 if s and all(d > 0 for d in s):
                     value = [np.array(math.prod(s), np.int64)]
-            elif (node.domain in ("", "ai.onnx") and op not in _NO_FOLD and node.input
-                    and all((not i) or i in consts for i in node.input)):
+            elif (node.domain in ("", "ai.onnx") and op in _FOLD and node.input
+                    and all((not i) or i in consts for i in node.input)
+                    and _fold_output_bound(op, [consts[i] for i in node.input if i]) <= _MAX_FOLD_ELEMENTS):
                 try:
                     feeds = {i: consts[i] for i in node.input if i}
                     ev = ReferenceEvaluator(node, opsets={"": opset.get("", 13)})

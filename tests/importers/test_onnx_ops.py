@@ -279,3 +279,12 @@ def test_cli_import_and_validate_with_onnx_weights(tmp_path, capsys):
     assert e.value.code == 2 and not (tmp_path / "bad.yaml").exists()
     err = capsys.readouterr().err.strip()
     assert "Elu x1 (first at e)" in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_huge_constant_is_not_folded(tmp_path):
+    """ConstantOfShape of 10^15 elements: refused by the folding bound, then reported, never allocated."""
+    nodes = [helper.make_node("ConstantOfShape", ["big"], ["k"], name="huge"),
+             helper.make_node("Add", ["x", "k"], ["y"], name="add")]
+    path = _save(tmp_path / "h.onnx", nodes, [_t("big", value=[100000] * 3, dtype=np.int64)], (1, 3, 4, 4))
+    with pytest.raises(SpecError, match=r"1 operator kind\(s\) have no archcalc mapping: ConstantOfShape without a tensor input x1 \(first at huge\)$"):
+        onnx_text(path)
