@@ -3,16 +3,18 @@
 ``onnx_bridge_check(module, input_shape)`` exports the module with ``torch.onnx.export``
 (the TorchScript exporter, ``dynamo=False``, with ``training=TrainingMode.PRESERVE`` so an
 eval-mode module keeps its BatchNormalization nodes instead of having them folded into the
-convolutions; the dynamo exporter with ``exporter="dynamo"``, which folds them), imports the
+convolutions; or the dynamo exporter with ``exporter="dynamo"``, ``optimize=False``, which
+keeps them too), imports the
 file (:func:`archcalc.importers.onnx_import.capture_onnx`) and compares:
 
 * params: archcalc's learnable params == ``sum(p.numel())`` of the modules the forward calls
   (GoogLeNet's auxiliary heads are not called in eval mode and not exported; their params are
-  reported as ``off_path``); with a folding exporter the figure is the file's weights instead;
+  reported as ``off_path``);
 * MACs: archcalc's MACs == ``FlopCounterMode`` total / 2 of the module;
 * per layer: every conv2d / conv_transpose2d / linear layer's params and MACs equal its module's
-  (the module path from the exporter's node name, ``/layer1/layer1.0/conv1/Conv`` ->
-  ``layer1.0.conv1``: :func:`archcalc.importers.onnx_import.scope_path`);
+  (the module path the file records: the TorchScript exporter's node-name scopes,
+  ``/layer1/layer1.0/conv1/Conv`` -> ``layer1.0.conv1``, or the dynamo exporter's metadata;
+  :func:`archcalc.importers.onnx_import.node_module`);
 * optionally (``execute=True``) the executor runs the imported spec on the file's own
   weights (``capture.weights``) and its output equals the module's within ``1e-3`` of the
   output's largest magnitude.
@@ -41,7 +43,7 @@ def export_onnx(module, input_shape, path, exporter: str = "legacy", opset: int 
             torch.onnx.export(module, (x,), str(path), dynamo=False, training=torch.onnx.TrainingMode.PRESERVE, **kw)
         elif exporter == "dynamo":
             kw = {"opset_version": opset} if opset else {}
-            torch.onnx.export(module, (x,), str(path), dynamo=True, verbose=False, **kw)
+            torch.onnx.export(module, (x,), str(path), dynamo=True, verbose=False, optimize=False, **kw)
         else:
             raise ValueError(f"exporter must be 'legacy' or 'dynamo', not {exporter!r}")
 
@@ -53,7 +55,7 @@ def onnx_bridge_check(module, input_shape=(3, 224, 224), exporter: str = "legacy
     from torch.utils.flop_counter import FlopCounterMode
 
     from archcalc.api import analyze
-    from archcalc.importers.onnx_import import onnx_text, scope_path
+    from archcalc.importers.onnx_import import onnx_text
     from archcalc.spec.loader import load_text
 
     t0 = time.perf_counter()
@@ -97,7 +99,7 @@ def onnx_bridge_check(module, input_shape=(3, 224, 224), exporter: str = "legacy
     for lay in a.layers:
         if lay.op not in CONV_LINEAR:
             continue
-        mp = scope_path(cap.sources.get(lay.name, ""))
+        mp = cap.modules.get(lay.name, "")
         m = mods.get(mp)
         if m is None or not mp:
             bad.append(f"{lay.name}: no module {mp!r}")

@@ -12,7 +12,7 @@ markdown table and the count of models that are exact.
 
 With ``--onnx`` each model goes through ONNX instead (needs onnx, onnxscript):
 ``torch.onnx.export`` (TorchScript exporter keeping BatchNormalization; ``--exporter dynamo``
-for the dynamo one, which folds BN into the convs, so params are then the file's) ->
+for the dynamo one, without its optimizer, which keeps BN too) ->
 ``archcalc import model.onnx`` -> params vs ``sum(p.numel())`` of the modules the forward calls,
 MACs vs ``FlopCounterMode``/2, every conv/linear layer vs its module (archcalc/bridge_onnx.py);
 ``--execute`` also runs the executor on the file's weights against the module's output.

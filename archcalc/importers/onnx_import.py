@@ -26,7 +26,10 @@ nearest with ``asymmetric``/``floor`` as torch exports ``nn.Upsample``, linear w
 The world is closed as for PyTorch: every unmapped operator (or unsupported use of a mapped
 one) is listed once with its count and first node; the nodes fed by an unmapped node are not
 reported again. Layer names are the node names (or output
-names), with characters other than letters, digits and ``_`` replaced by ``_``.
+names), with characters other than letters, digits and ``_`` replaced by ``_``; where the file
+records the torch module a node came from (the scopes in the TorchScript exporter's node names,
+the dynamo exporter's ``name_scopes`` metadata) the name is that module path and the node's own
+part (``layer1_0_conv1_Conv``).
 
 ``capture.weights`` holds the ONNX initializers under the executor's keys
 (``<layer>.weight`` ...; archcalc.executor.weights), so ``archcalc validate net.yaml
@@ -45,7 +48,7 @@ from archcalc.errors import SpecError
 from archcalc.importers.common import Entry, UnmappedError
 
 #: the ops folded when their inputs are constant: shape arithmetic and weight re-layouts, all cheap
-_FOLD = {"Identity", "Cast", "CastLike", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape", "Slice", "Transpose",
+_FOLD = {"Shape", "Size", "Identity", "Cast", "CastLike", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape", "Slice", "Transpose",
          "Flatten", "Expand", "ConstantOfShape", "Range", "Tile", "Split", "Add", "Sub", "Mul", "Div", "Neg", "Sqrt",
          "Floor", "Ceil", "Abs", "Min", "Max", "Pow", "Equal", "Less", "Greater", "Where", "Not", "And", "Or",
          "ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin"}
@@ -78,6 +81,7 @@ class OnnxCapture:
     model_class: str = "ONNX"
     weights: dict = field(default_factory=dict)  #: executor state_dict: ``<layer>.weight`` -> array
     sources: dict = field(default_factory=dict)  #: layer name -> the ONNX node name it came from
+    modules: dict = field(default_factory=dict)  #: layer name -> the torch module path, when the file records it
 
 
 def _attrs(node) -> dict:
@@ -112,7 +116,8 @@ def _const_value(node):
     return None
 
 
-def _shapes(model) -> dict:
+def _shapes(model, types: dict | None = None) -> dict:
+    """Per tensor name its inferred shape (0 for an unknown dimension); ``types`` gets the element types."""
     from onnx import shape_inference
 
     try:
@@ -126,20 +131,26 @@ def _shapes(model) -> dict:
         if t.HasField("shape"):
             dd = [d.dim_value if d.HasField("dim_value") else 0 for d in t.shape.dim]
             shapes[vi.name] = tuple(dd)
+        if types is not None and t.elem_type:
+            types[vi.name] = t.elem_type
     return shapes
 
 
 def fold_constants(model, max_rounds: int = 8):
-    """Evaluate every node whose inputs are constants; returns (model, constants, shapes)."""
-    from onnx import numpy_helper
+    """Evaluate the shape-arithmetic nodes whose inputs are constants.
+
+    Returns (model, constants, shapes, the names of the constants that were computed)."""
+    from onnx import helper, numpy_helper
     from onnx.reference import ReferenceEvaluator
 
     graph = model.graph
     consts = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    initial = set(consts)
     opset = {o.domain: o.version for o in model.opset_import}
     shapes: dict = {}
     for _ in range(max_rounds):
-        shapes = _shapes(model)
+        types: dict = {}
+        shapes = _shapes(model, types)
         keep, changed = [], False
         for node in graph.node:
             op = node.op_type
@@ -152,6 +163,9 @@ def fold_constants(model, max_rounds: int = 8):
                     a = _attrs(node)
                     arr = np.array(s, np.int64)
                     value = [arr[a.get("start", 0):a.get("end", len(s))]]
+            elif op == "CastLike" and node.input[0] in consts and node.input[1] not in consts \
+                    and node.input[1] in types:  # a constant cast to a tensor's type (dynamo's zero biases)
+                value = [consts[node.input[0]].astype(helper.tensor_dtype_to_np_dtype(types[node.input[1]]))]
             elif op == "Size" and node.input[0] not in consts:
                 s = shapes.get(node.input[0])
                 if s and all(d > 0 for d in s):
@@ -169,6 +183,8 @@ def fold_constants(model, max_rounds: int = 8):
                 for o, v in zip(node.output, value):
                     if o:
                         consts[o] = np.asarray(v)
+                if op == "Identity" and node.input[0] in initial:
+                    initial.add(node.output[0])  # an initializer shared under a second name is not computed
                 changed = True
             else:
                 keep.append(node)
@@ -181,7 +197,8 @@ def fold_constants(model, max_rounds: int = 8):
         for name, v in consts.items():
             if name not in names and name in used:
                 graph.initializer.append(numpy_helper.from_array(np.asarray(v), name))
-    return model, consts, shapes
+    folded = set(consts) - initial
+    return model, consts, shapes, folded
 
 
 def _load(path, input_shape):
@@ -212,8 +229,8 @@ def _load(path, input_shape):
     for o in graph.output:
         if o.type.tensor_type.HasField("shape"):
             o.type.tensor_type.ClearField("shape")
-    model, consts, shapes = fold_constants(model)
-    return model, consts, shapes, inputs[0].name, dims
+    model, consts, shapes, folded = fold_constants(model)
+    return model, consts, shapes, folded, inputs[0].name, dims
 
 
 def scope_path(node_name: str) -> str:
@@ -234,12 +251,24 @@ def scope_path(node_name: str) -> str:
     return ".".join(cur)
 
 
+def node_module(node) -> str:
+    """The torch module path a node came from: the dynamo exporter's ``pkg.torch.onnx.name_scopes``
+    metadata (``['', 'layer1', 'layer1.0', 'layer1.0.conv1', 'conv2d']``: its second-to-last
+    entry), else the scopes of the TorchScript exporter's node name (:func:`scope_path`)."""
+    for p in node.metadata_props:
+        if p.key == "pkg.torch.onnx.name_scopes" and len(p.value) < 100_000:
+            scopes = re.findall(r"'([^']*)'", p.value)  # a list's repr, read without evaluating it
+            if len(scopes) >= 2:
+                return scopes[-2]
+    return scope_path(node.name) if "/" in node.name.strip("/") else ""
+
+
 def _is(v, target, tol=1e-4) -> bool:
     return v is not None and np.size(v) == 1 and abs(float(np.asarray(v).reshape(-1)[0]) - target) <= tol
 
 
 def capture_onnx(path, input_shape=None) -> OnnxCapture:
-    model, inits, shapes, in_name, dims = _load(path, input_shape)
+    model, inits, shapes, folded, in_name, dims = _load(path, input_shape)
     shapes[in_name] = tuple(dims)
     nodes = list(model.graph.node)
 
@@ -249,6 +278,7 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
     unmapped: dict[str, list] = {}
     weights: dict[str, np.ndarray] = {}
     sources: dict[str, str] = {}
+    modules: dict[str, str] = {}
     used_params = 0
     names: set[str] = {"input"}
 
@@ -263,9 +293,9 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
 
     def uname(node, suffix="") -> str:
         raw = node.name or node.output[0]
-        if "/" in raw.strip("/"):  # a scoped name: the module path, then the node's own part
-            path = scope_path(raw)
-            raw = (path + "." if path else "") + raw.rstrip("/").rsplit("/", 1)[-1]
+        path = node_module(node)
+        if path:  # the module path, then the node's own part
+            raw = path + "." + (raw.rstrip("/").rsplit("/", 1)[-1] if "/" in raw else node.op_type)
         base = re.sub(r"\W", "_", raw + suffix).strip("_") or node.op_type.lower()
         if base[0].isdigit():
             base = "n" + base
@@ -289,6 +319,7 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
         entries.append(Entry(name, op, fields, [vals[s] for s in srcs], per_sample(out)))
         vals[out] = name
         sources[name] = node.name or node.output[0]
+        modules[name] = node_module(node)
         for k, v in (params or {}).items():
             weights[f"{name}.{k}"] = np.ascontiguousarray(v, dtype=np.float32)
         return name
@@ -332,6 +363,16 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
             return [i1, i2, i3, i4], m2.output[0]
         return None
 
+    def bias_of(node, k=2):
+        """The bias input: an initializer, or None (absent, or a computed all-zero tensor: the
+        dynamo exporter's stand-in for ``bias=False``)."""
+        if len(node.input) <= k or not node.input[k]:
+            return None
+        b = inits.get(node.input[k])
+        if b is not None and node.input[k] in folded and not np.any(b):
+            return None
+        return b
+
     def chunk_fields(c, start, stop):
         """chunk(chunks, index) fields for channels [start, stop) of c, or None."""
         for n in range(1, c + 1):
@@ -373,7 +414,10 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
             else:
                 miss(f"Conv with asymmetric padding {pads}", where)
                 continue
-            b = inits.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+            b = bias_of(node)
+            if len(node.input) > 2 and node.input[2] and b is None and node.input[2] not in inits:
+                miss("Conv with a computed bias", where)
+                continue
             emit(node, "conv2d", {"out_channels": int(w.shape[0]), "kernel_size": _pair(w.shape[2:]),
                                   "stride": _pair(a.get("strides", [1, 1])), "padding": padding,
                                   "dilation": _pair(a.get("dilations", [1, 1])), "groups": int(a.get("group", 1)),
@@ -389,7 +433,7 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
                 miss("ConvTranspose with auto_pad or asymmetric padding", where)
                 continue
             g = int(a.get("group", 1))
-            b = inits.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+            b = bias_of(node)
             f = {"out_channels": int(w.shape[1]) * g, "kernel_size": _pair(w.shape[2:]),
                  "stride": _pair(a.get("strides", [1, 1])), "padding": _pair(pads[:2]),
                  "output_padding": _pair(a.get("output_padding", [0, 0])),
@@ -405,7 +449,7 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
                 miss("Gemm other than x @ W^T + b", where)
                 continue
             wt = w if a.get("transB", 0) else w.T
-            b = inits.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+            b = bias_of(node)
             if b is not None and b.size != wt.shape[0]:
                 miss("Gemm with a broadcast bias", where)
                 continue
@@ -697,7 +741,7 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
         raise UnmappedError(f"cannot import {path}: {len(items)} operator kind(s) have no archcalc mapping: {listing}")
     # layers not on the path to the output (a dangling Shape user was folded away; anything else is kept)
     return OnnxCapture(entries, tuple(int(d) for d in dims[1:]), int(used_params), {},
-                       f"ONNX {model.producer_name or ''}".strip(), weights, sources)
+                       f"ONNX {model.producer_name or ''}".strip(), weights, sources, modules)
 
 
 def onnx_weights(path) -> dict:

@@ -102,3 +102,21 @@ def test_pad_conv_transpose_and_resize_modules(mode, align, opset):
     # conv 9*7*8*27; transposed conv: every input element of the 12x10 padded map x 3 * 9 taps; fc 6*5
     assert r["macs"] == 9 * 7 * 8 * 27 + 8 * 12 * 10 * 3 * 9 + 30
     assert r["params"] == (8 * 27 + 8) + (8 * 3 * 9 + 6) + 12 + (30 + 5)
+
+
+@pytest.mark.parametrize("mode,align", [("nearest", None), ("bilinear", True)])
+def test_dynamo_exporter(mode, align):
+    """torch.onnx.export(dynamo=True, optimize=False): BN kept, bias-free convs get a computed zero
+    bias (Shape -> Expand -> CastLike), module paths from the nodes' name_scopes metadata."""
+    torch.manual_seed(0)
+    r = onnx_bridge_check(Decoder(mode, align), (3, 9, 7), exporter="dynamo", execute=True)
+    _assert_exact(r)
+    assert r["params"] == (8 * 27 + 8) + (8 * 3 * 9 + 6) + 12 + (30 + 5)
+
+
+def test_dynamo_exporter_bias_free_convs():
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(3, 4, 3, bias=False), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 5 * 5, 3))
+    r = onnx_bridge_check(m, (3, 7, 7), exporter="dynamo", execute=True)
+    _assert_exact(r)
+    assert r["params"] == 4 * 27 + 8 + 100 * 3 + 3
