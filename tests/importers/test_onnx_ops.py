@@ -288,3 +288,25 @@ def test_a_huge_constant_is_not_folded(tmp_path):
     path = _save(tmp_path / "h.onnx", nodes, [_t("big", value=[100000] * 3, dtype=np.int64)], (1, 3, 4, 4))
     with pytest.raises(SpecError, match=r"1 operator kind\(s\) have no archcalc mapping: ConstantOfShape without a tensor input x1 \(first at huge\)$"):
         onnx_text(path)
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"\x00\x01garbage", "not a readable ONNX model"),
+    (None, "expected one image input, found 2"),
+])
+def test_bad_files_are_one_line_errors(tmp_path, capsys, content, message):
+    from archcalc.cli import main
+
+    path = tmp_path / "bad.onnx"
+    if content is not None:
+        path.write_bytes(content)
+    else:
+        g = helper.make_graph([helper.make_node("Add", ["x", "z"], ["y"], name="add")], "g",
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 3, 4, 4]) for n in ("x", "z")],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+        onnx.save(helper.make_model(g), str(path))
+    with pytest.raises(SystemExit) as e:
+        main(["import", str(path), "-o", str(tmp_path / "out.yaml")])
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2 and message in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out.yaml").exists()
