@@ -570,7 +570,7 @@ def capture_onnx(path, input_shape=None) -> OnnxCapture:
             weights[vals[node.output[0]]] = np.ascontiguousarray(g.reshape(-1), dtype=np.float32)
             used_params += g.size
         elif op in ("Add", "Sub", "Div"):
-            miss(f"{op} with a constant", where)
+            miss(f"{op} with a constant" if len(tensor_in) == 1 else op, where)
         elif op == "Concat":
             if a.get("axis") not in (1, -3) or len(tensor_in) != len(node.input) or len(xs) != 3:
                 miss(f"Concat on axis {a.get('axis')}", where)
