@@ -221,7 +221,8 @@ def _load(path, input_shape):
     elif dims:
         dims[0] = 1  # a symbolic batch is 1 for shape inference
     if len(dims) != 4 or min(dims[1:]) < 1:
-        raise SpecError(f"{path}: the input must be [N, C, H, W] with known C, H, W; give --input CxHxW")
+        raise SpecError.naming("{path}: the input must be [N, C, H, W] with known C, H, W; give {input_shape} CxHxW",
+                               "input_shape", path=path)
     inputs[0].type.tensor_type.shape.ClearField("dim")
     for d in dims:
         inputs[0].type.tensor_type.shape.dim.add().dim_value = int(d)
