@@ -285,7 +285,8 @@ def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[
     reads (``phi``) stay symbols wherever else they are used (``width_mult: beta ** phi``,
     ``resolution: round(224 * gamma ** phi)``). Which vars are structural is found by
     building once with every numeric var, derived ones included, as its own symbol.
-    Returns the symbol names and the held vars with their values.
+    Returns the symbol names, the held vars with their values, and the network built with
+    exactly those (when the last trial build was that one: no derived var left a symbol).
     """
     import sympy
 
@@ -293,12 +294,13 @@ def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[
     derived = [k for k, v in point.raw.items() if k not in names and isinstance(v, str)
                and type(point.vars[k]).__name__ in ("int", "Fraction", "float")]
     cand = names + derived
+    net = None
     while True:
         held = {k: point.vars[k] for k in derived if k not in cand}
         bound = {n: sympy.Symbol(n, positive=True) for n in cand} | held
         try:
             values = evaluate_vars(loaded, point.raw, bound, point.vars)
-            _build(loaded, point, values, Ctx(ideal=True))
+            net = _build(loaded, point, values, Ctx(ideal=True))
             break
         except StructuralSymbolError as e:
             culprits = set(e.symbols) & set(cand)
@@ -306,8 +308,10 @@ def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[
                 break  # reported by the real build
             cand = [n for n in cand if n not in culprits]
         except ArchcalcError:
-            return names, {}  # a placeholder cannot stand for a derived var here: drop, as before
-    return [n for n in names if n in cand], {k: point.vars[k] for k in derived if k not in cand}
+            return names, {}, None  # a placeholder cannot stand for a derived var here: drop, as before
+    if set(cand) & set(derived):
+        net = None  # built with a derived var as its own symbol, not the final network
+    return [n for n in names if n in cand], {k: point.vars[k] for k in derived if k not in cand}, net
 
 
 def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | None):
@@ -322,7 +326,9 @@ def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | N
                                               f"(its vars: {', '.join(point.vars)})")
         frozen: dict[str, Any] = {}
     else:
-        names, frozen = _default_symbols(loaded, point)
+        names, frozen, net = _default_symbols(loaded, point)
+        if net is not None:  # the trial build was this very build (same symbols, same held vars)
+            return net, tuple(names), frozen
     while True:
         bound = {n: sympy.Symbol(n, positive=True) for n in names} | frozen
         try:

@@ -69,9 +69,57 @@ def _sum(values, symbolic: bool):
 
 @lru_cache(maxsize=8192)
 def _expanded(v):
+    """``sympy.expand(v)``. A polynomial in symbols with integer powers (almost every layer
+    formula: a monomial times sums of monomials, ``1568*k*b*(8*c*k + 7*k)``) is distributed
+    directly into an ``Add`` of ``Mul``s — the same canonical expression as ``expand``
+    builds, ~5x faster than its generic hint machinery; anything else (``Max``, a rational
+    function, a non-integer power) goes to ``sympy.expand``."""
     import sympy
 
+    if isinstance(v, sympy.Basic):
+        terms = _poly_terms(v)
+        if terms is not None:
+            return sympy.Add(*terms)
     return sympy.expand(v)
+
+
+def _is_monomial(e) -> bool:
+    """A number, a symbol, a symbol to an integer power, or a product of those."""
+    if e.is_Number or e.is_Symbol:
+        return True
+    if e.is_Pow:
+        return e.base.is_Symbol and e.exp.is_Integer
+    if e.is_Mul:
+        return all(a.is_Number or a.is_Symbol or (a.is_Pow and a.base.is_Symbol and a.exp.is_Integer)
+                   for a in e.args)
+    return False
+
+
+def _poly_terms(e):
+    """The monomials of ``e`` multiplied out (like terms not yet combined), or ``None`` when
+    ``e`` is not built from monomials by ``+``, ``*`` and positive integer powers."""
+    import sympy
+
+    if _is_monomial(e):
+        return [e]
+    if e.is_Add:
+        out = []
+        for a in e.args:
+            t = _poly_terms(a)
+            if t is None:
+                return None
+            out.extend(t)
+        return out
+    if e.is_Mul or (e.is_Pow and e.exp.is_Integer and e.exp > 0):
+        factors = e.args if e.is_Mul else (e.base,) * int(e.exp)
+        acc = [sympy.Integer(1)]
+        for f in factors:
+            t = _poly_terms(f)
+            if t is None:
+                return None
+            acc = [sympy.Mul(x, y) for x in acc for y in t]
+        return acc
+    return None
 
 
 def layer_costs(net: Network, batch=1) -> list[LayerCost]:

@@ -12,6 +12,11 @@ machine is shared; the best run is the least disturbed one), measured in this ru
 * **symbolic** -- ``archcalc cost SPEC --symbolic --summary`` for every bundled spec
   against ``python -c "import sympy"``. Target: <= import sympy + 0.3 s.
 * **commands** -- the other commands on bundled specs. Target: <= 3 s each; report <= 6 s.
+
+Each row also gives the process's CPU time (user + system, best of the runs): on a loaded
+machine wall time is mostly waiting, CPU time much less so. ``--before DIR`` runs every case
+also with ``PYTHONPATH=DIR`` (a plain copy of an older tree: ``mkdir DIR && git archive main |
+tar -x -C DIR``), alternating with this tree, and prints both.
 """
 
 from __future__ import annotations
@@ -27,25 +32,49 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 ARCHCALC = [PY, "-m", "archcalc"]
+#: ``--cases``: the commands measured (all when empty)
+SELECT: list[str] = []
 
 
-def run_once(argv: list[str]) -> float:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+#: the trees measured: this one, and the ``--before`` tree when given
+TREES: list[Path] = [ROOT]
+#: best CPU time (user + system) per (case, tree), filled by ``best``
+CPU: dict[tuple[str, Path], float] = {}
+
+
+def run_once(argv: list[str], tree: Path = ROOT) -> tuple[float, float]:
+    """(wall, CPU) seconds of one fresh process run in ``tree``."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
     t0 = time.perf_counter()
-    res = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     dt = time.perf_counter() - t0
-    if res.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({res.returncode}): {res.stderr.decode()[-500:]}")
-    return dt
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err.decode()[-500:]}")
+    return dt, usage.ru_utime + usage.ru_stime
 
 
-def best(cases: dict[str, list[str]], repeat: int) -> dict[str, float]:
-    """Best wall time per case, the cases run alternately ``repeat`` times."""
-    out = {k: float("inf") for k in cases}
+def best(cases: dict[str, list[str]], repeat: int, tree: Path | None = None) -> dict[str, float]:
+    """Best wall time per case (best CPU time in :data:`CPU`), the cases (and the trees) run
+    alternately ``repeat`` times; ``tree`` picks one tree's results (default: this one)."""
+    out = {(k, t): float("inf") for k in cases for t in TREES}
     for _ in range(repeat):
         for k, argv in cases.items():
-            out[k] = min(out[k], run_once(argv))
-    return out
+            for t in TREES:
+                wall, cpu = run_once(argv, t)
+                out[k, t] = min(out[k, t], wall)
+                CPU[k, t] = min(CPU.get((k, t), float("inf")), cpu)
+    if len(TREES) > 1:
+        for k in cases:
+            print(f"  {k}: wall {out[k, TREES[1]]:.3f} -> {out[k, ROOT]:.3f} s, "
+                  f"CPU {CPU[k, TREES[1]]:.3f} -> {CPU[k, ROOT]:.3f} s (before -> this tree)")
+    return {k: out[k, tree or ROOT] for k in cases}
+
+
+def cpu(case: str) -> str:
+    return f"{CPU[case, ROOT]:.3f}"
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:
@@ -60,11 +89,12 @@ def startup(repeat: int) -> None:
              "version": ARCHCALC + ["--version"], "help": ARCHCALC + ["--help"]}
     t = best(cases, repeat)
     b = t["baseline"]
-    rows = [["python -c 'import pydantic' (baseline)", f"{b:.3f}", "1.00", ""],
-            ["archcalc cost specs/resnet.yaml --variant 50", f"{t['cost']:.3f}", f"{t['cost'] / b:.2f}", "<= 3x"],
-            ["archcalc --version", f"{t['version']:.3f}", f"{t['version'] / b:.2f}", "<= 0.1 s"],
-            ["archcalc --help", f"{t['help']:.3f}", f"{t['help'] / b:.2f}", "<= 2x"]]
-    print(table(rows, ["command", "best s", "x baseline", "target"]))
+    rows = [["python -c 'import pydantic' (baseline)", f"{b:.3f}", "1.00", cpu("baseline"), ""],
+            ["archcalc cost specs/resnet.yaml --variant 50", f"{t['cost']:.3f}", f"{t['cost'] / b:.2f}", cpu("cost"),
+             "<= 3x"],
+            ["archcalc --version", f"{t['version']:.3f}", f"{t['version'] / b:.2f}", cpu("version"), "<= 0.1 s"],
+            ["archcalc --help", f"{t['help']:.3f}", f"{t['help'] / b:.2f}", cpu("help"), "<= 2x"]]
+    print(table(rows, ["command", "best s", "x baseline", "CPU s", "target"]))
 
 
 def symbolic(repeat: int) -> None:
@@ -75,9 +105,11 @@ def symbolic(repeat: int) -> None:
         cases[p.stem] = ARCHCALC + ["cost", p.stem, "--symbolic", "--summary"]
     t = best(cases, repeat)
     base = t.pop("sympy")
-    rows = [[k, f"{v:.3f}", f"{v - base:+.3f}", "ok" if v <= base + 0.3 else "over"] for k, v in t.items()]
-    print(f"import sympy: {base:.3f} s")
-    print(table(rows, ["spec", "best s", "- import sympy", "<= +0.3 s"]))
+    cbase = CPU["sympy", ROOT]
+    rows = [[k, f"{v:.3f}", f"{v - base:+.3f}", cpu(k), f"{CPU[k, ROOT] - cbase:+.3f}",
+             "ok" if v <= base + 0.3 else "over"] for k, v in t.items()]
+    print(f"import sympy: {base:.3f} s (CPU {cbase:.3f} s)")
+    print(table(rows, ["spec", "best s", "- import sympy", "CPU s", "CPU - import sympy", "<= +0.3 s"]))
 
 
 def commands(repeat: int) -> None:
@@ -99,18 +131,27 @@ def commands(repeat: int) -> None:
         "validate --all -r 64": ARCHCALC + ["validate", "--all", "--resolution", "64", "--summary"],
     }
     (tmp / "reports").mkdir()
+    if SELECT:
+        cases = {k: v for k, v in cases.items() if any(w in k for w in SELECT)}
     t = best(cases, repeat)
     limit = {"report": 6.0, "validate --all -r 64": 10.0}
-    rows = [[k, f"{v:.2f}", f"<= {limit.get(k, 3.0):g} s", "ok" if v <= limit.get(k, 3.0) else "over"]
+    rows = [[k, f"{v:.2f}", cpu(k), f"<= {limit.get(k, 3.0):g} s", "ok" if v <= limit.get(k, 3.0) else "over"]
             for k, v in t.items()]
-    print(table(rows, ["command", "best s", "target", ""]))
+    print(table(rows, ["command", "best s", "CPU s", "target", ""]))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", choices=("startup", "symbolic", "commands"))
+    ap.add_argument("--before", type=Path, help="an older tree to run every case in too (alternating)")
+    ap.add_argument("--cases", help="commands section: only the cases whose name contains one of these "
+                                    "comma-separated words")
     args = ap.parse_args()
+    if args.before:
+        TREES.append(args.before.resolve())
+    global SELECT
+    SELECT = [w for w in (args.cases or "").split(",") if w]
     for name, fn in (("startup", startup), ("symbolic", symbolic), ("commands", commands)):
         if args.only in (None, name):
             print(f"== {name}")

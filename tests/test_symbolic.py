@@ -125,3 +125,86 @@ def test_symbolic_minmax_folds_numbers_and_keeps_formula():
     assert evaluate("max(1, 2, c / 4)", {"c": c}) == sympy.Max(2, c / 4)
     assert evaluate("min(c, c, 3)", {"c": c}) == sympy.Min(3, c)
     assert evaluate("max(c, 5)", {"c": c}).subs(c, 2) == 5
+
+
+# --- issue 16, session 18: polynomial expansion, SE gate checks, one ideal build -------------
+
+def test_layer_formulas_are_multiplied_out_without_sympy_expand(monkeypatch):
+    # DenseNet's ~700 distinct layer formulas are monomials times sums of monomials; cost
+    # distributes them itself (sympy.expand was ~0.5 s of DenseNet-264's symbolic analysis).
+    # Only the few non-polynomial formulas (Max, rational functions) may reach sympy.expand.
+    from archcalc import cost
+
+    cost._expanded.cache_clear()
+    calls = []
+    real = sympy.expand
+    monkeypatch.setattr(sympy, "expand", lambda e, *a, **k: calls.append(e) or real(e, *a, **k))
+    a = analyze("densenet", variant="121", symbolic=True)
+    cost._expanded.cache_clear()
+    assert a.totals["macs"].is_Add and len(a.totals["macs"].args) > 10
+    assert len(calls) <= 5, calls[:5]
+
+
+def _random_formulas():
+    import random
+
+    rng = random.Random(16)
+    x, y, z = sympy.symbols("x y z", positive=True)
+    atoms = [x, y, z, x ** 2, 1 / y, sympy.Rational(3, 7), sympy.Integer(-2), 5 * x * z]
+    out = []
+    for _ in range(300):
+        e = sympy.Integer(0)
+        for _ in range(rng.randint(1, 3)):
+            t = sympy.Integer(rng.randint(1, 9))
+            for _ in range(rng.randint(1, 3)):
+                f = sum(rng.sample(atoms, rng.randint(1, 3)))
+                t = t * (f ** rng.randint(1, 3) if rng.random() < 0.3 else f)
+            e = e + t
+        out.append(e)
+    # and the non-polynomial shapes, which must fall back to sympy.expand
+    out += [sympy.Max(1, 4 * x) * (x + 1), (x + 1) / (y + 1), sympy.sqrt(x * y) * (x + y),
+            (x + y) ** sympy.Rational(1, 2) * x, sympy.ceiling(x / 2) * (y + 1), 1 / (x + y) ** 2]
+    return out
+
+
+def test_own_expansion_is_sympy_expand_exactly():
+    # The same canonical expression (srepr), not just an equal one: formulas stay unchanged.
+    from archcalc import cost
+
+    for e in _random_formulas():
+        cost._expanded.cache_clear()
+        assert sympy.srepr(cost._expanded(e)) == sympy.srepr(sympy.expand(e)), e
+
+
+def test_unequal_symbolic_sizes_are_told_apart_at_a_point(monkeypatch):
+    # An SE gate [C, 1, 1] against a [C, H, W] map: H vs 1 used to go to expand and then cancel
+    # (~0.18 s of EfficientNet-B7's analysis); a nonzero difference at one point decides.
+    from archcalc.ops.merge import _same
+
+    r, c = sympy.symbols("resolution c", positive=True)
+    _forbid(monkeypatch, sympy, "cancel")
+    _forbid(monkeypatch, sympy, "expand")
+    assert not _same(r / 32, 1)
+    assert not _same(c * r / 16, c * r / 16 + 1)
+    assert _same(c * r / 16, c * r / 16)
+    monkeypatch.undo()
+    # equal functions in different forms still need expand or cancel, and are still equal
+    assert _same(c * (r + 1), c * r + c)
+    assert _same((r ** 2 - 1) / (r - 1), r + 1)
+    assert not _same(r - r + 1, 2)
+
+
+def test_symbolic_analysis_builds_the_ideal_network_once(monkeypatch):
+    # ResNet has no derived vars: the build that finds the structural vars is the final one
+    # and is reused (two ideal builds before). EfficientNet-B0's depth_mult is structural
+    # (first trial fails), so the second trial holds it: that one is final (three before).
+    from archcalc import api
+
+    real = api._build
+    ideal = []
+    monkeypatch.setattr(api, "_build", lambda lo, p, v, ctx: ideal.append(ctx.ideal) or real(lo, p, v, ctx))
+    analyze("resnet", variant="50", symbolic=True)
+    assert ideal == [False, True]
+    ideal.clear()
+    a = analyze("efficientnet", variant="b0", symbolic=True)
+    assert ideal == [False, True, True] and "phi" in a.symbols

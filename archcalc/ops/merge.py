@@ -21,17 +21,35 @@ from archcalc.values import is_symbolic
 
 def _same(a, b) -> bool:
     """Equal sizes. Symbolic sizes of the ideal model are rational functions: structural
-    equality or an expanded zero difference decides at once (the usual case, and cheap);
-    only a difference that does not expand to zero goes to ``cancel`` (slow, but then the
-    shapes almost always disagree and the build stops with an error)."""
+    equality decides at once (the usual case); a difference that is a nonzero number at one
+    positive point of the symbols cannot be identically zero (the usual unequal case, an SE
+    gate's ``1`` against a map's height; exact rationals, no rounding); otherwise an
+    expanded zero difference, and only then ``cancel`` (slow)."""
     if is_symbolic(a) or is_symbolic(b):
         if a == b:
             return True
         import sympy
 
+        if _differ_at_a_point(a, b):
+            return False
         d = sympy.expand(a - b)
         return d == 0 or sympy.cancel(d) == 0
     return a == b
+
+
+def _differ_at_a_point(a, b) -> bool:
+    """``a - b`` evaluates to a nonzero finite number with every symbol replaced by a
+    (distinct, positive) rational: then ``a`` and ``b`` are different functions."""
+    import sympy
+
+    syms = set(getattr(a, "free_symbols", ())) | set(getattr(b, "free_symbols", ()))
+    at = {s: sympy.Rational(_PROBE[i % len(_PROBE)], 97 + i) for i, s in enumerate(sorted(syms, key=str))}
+    d = sympy.sympify(a).xreplace(at) - sympy.sympify(b).xreplace(at)
+    return bool(d.is_Rational) and d != 0
+
+
+#: numerators of the probe point's coordinates (primes; the denominators are 97, 98, ...)
+_PROBE = (1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049, 1051, 1061, 1063, 1069)
 
 
 def _fmt(shape) -> str:

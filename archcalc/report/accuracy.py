@@ -148,7 +148,8 @@ def ablations(lines: dict[tuple[str, str], list[Point]]) -> set[tuple[str, str]]
 def plot_accuracy(points: list[Point], path, all_points: bool = False) -> Any:
     """MACs (log) vs top-1, lines from :func:`series` (all points are listed by :func:`points_table`).
 
-    ``all_points`` says the points were not restricted by :func:`standard_points` (caption only).
+    ``all_points`` says the points were not restricted by :func:`standard_points` (caption only);
+    ``path`` may be a list of paths (one figure saved in each format).
     """
     from archcalc.report.plots import CAPTION, plot_series
 

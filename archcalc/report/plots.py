@@ -86,22 +86,25 @@ def check_path(path: str | Path) -> Path:
     return p
 
 
-def save(fig, path: str | Path) -> Path:
+def save(fig, path: str | Path | Sequence[str | Path]) -> Path:
     """Save ``fig`` atomically (archcalc.io) without timestamps or version stamps, then close it.
 
-    ``path`` may also be a temporary path handed out by :class:`archcalc.io.Staged`.
+    ``path`` may also be a temporary path handed out by :class:`archcalc.io.Staged`, or a
+    list of paths: the one figure is saved in each format (``report`` writes a PNG and an
+    SVG of one figure, drawn and labelled once). Returns the (last) path.
     """
     from archcalc.io import writing
 
-    p = check_path(path)
+    paths = [check_path(q) for q in (path if isinstance(path, (list, tuple)) else [path])]
     import matplotlib.pyplot as plt
 
     try:
-        with writing(p, "a figure") as tmp:
-            fig.savefig(tmp, format=p.suffix.lower()[1:], metadata=_METADATA[p.suffix.lower()])
+        for p in paths:
+            with writing(p, "a figure") as tmp:
+                fig.savefig(tmp, format=p.suffix.lower()[1:], metadata=_METADATA[p.suffix.lower()])
     finally:
         plt.close(fig)
-    return p
+    return paths[-1]
 
 
 def add_caption(fig, text: str, width: int = 120) -> None:
@@ -181,6 +184,19 @@ _ANGLES = (45, -45, 135, -135, 0, 180, 90, -90, 22, -22, 158, -158, 68, -68, 112
 _COST = {"label": 50, "marker": 6, "outside": 200, "line": 1}
 
 
+def _count_in(samples, xs, x0, x1, y0, y1, cap: int) -> int:
+    """How many of ``samples`` (sorted; ``xs`` their x) lie in [x0, x1] × [y0, y1], at most ``cap``."""
+    from bisect import bisect_left, bisect_right
+
+    n = 0
+    for k in range(bisect_left(xs, x0), bisect_right(xs, x1)):
+        if y0 <= samples[k][1] <= y1:
+            n += 1
+            if n == cap:
+                break
+    return n
+
+
 def _ring(radius: float) -> list[tuple[float, float]]:
     import math
 
@@ -198,8 +214,6 @@ def label_points(ax, labels: Sequence[tuple], lines: Sequence[Sequence[tuple[flo
     off the first ring gets a thin leader line to its point. Returns the
     annotations, one per label.
     """
-    from matplotlib.transforms import Bbox
-
     fig = ax.figure
     fig.canvas.draw()  # final limits and layout: display coordinates are only right after a draw
     renderer = fig.canvas.get_renderer()
@@ -213,6 +227,8 @@ def label_points(ax, labels: Sequence[tuple], lines: Sequence[Sequence[tuple[flo
         for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
             n = min(400, max(1, int(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 // 4)))
             samples += [(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n) for k in range(n + 1)]
+    samples.sort()
+    sample_x = [sx for sx, _ in samples]
     placed: list = []
     drawn = []
     for i, (x, y, text, *rest) in enumerate(labels):
@@ -228,14 +244,15 @@ def label_points(ax, labels: Sequence[tuple], lines: Sequence[Sequence[tuple[flo
                 ox, oy = dx * scale, dy * scale
                 x0 = px + ox - (0 if dx > 0.5 else w if dx < -0.5 else w / 2)
                 y0 = py + oy - (0 if dy > 0.5 else h if dy < -0.5 else h / 2)
-                box = Bbox.from_bounds(x0, y0, w, h)
-                cost = _COST["outside"] * (not (axbox.x0 <= x0 and x0 + w <= axbox.x1
-                                                and axbox.y0 <= y0 and y0 + h <= axbox.y1))
-                cost += _COST["label"] * sum(box.overlaps(b) for b in placed)
+                x1, y1 = x0 + w, y0 + h
+                box = (x0, y0, x1, y1)  # Bbox.overlaps on plain floats (w, h > 0): the same comparisons
+                cost = _COST["outside"] * (not (axbox.x0 <= x0 and x1 <= axbox.x1
+                                                and axbox.y0 <= y0 and y1 <= axbox.y1))
+                cost += _COST["label"] * sum(x0 <= bx1 and bx0 <= x1 and y0 <= by1 and by0 <= y1
+                                             for bx0, by0, bx1, by1 in placed)
                 cost += _COST["marker"] * sum(1 for j, (mx, my) in enumerate(markers) if j != i
-                                              and x0 - 2 <= mx <= x0 + w + 2 and y0 - 2 <= my <= y0 + h + 2)
-                cost += _COST["line"] * min(5, sum(1 for sx, sy in samples
-                                                   if x0 <= sx <= x0 + w and y0 <= sy <= y0 + h))
+                                              and x0 - 2 <= mx <= x1 + 2 and y0 - 2 <= my <= y1 + 2)
+                cost += _COST["line"] * _count_in(samples, sample_x, x0, x1, y0, y1, 5)
                 if best is None or cost < best[0]:
                     best = (cost, radius, dx, dy, box)
                 if cost == 0:

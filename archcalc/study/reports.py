@@ -203,7 +203,6 @@ def _render_reports(staged, specs) -> None:
          "ImageNet-1K only (`archcalc plot accuracy --all` also draws 384² and ImageNet-22K pre-trained "
          "entries), MACs and params computed by archcalc at the entry's point.\n\n"
          + points_table(points, "markdown") + "\n")
-    for ext in ("png", "svg"):
-        plot_accuracy(points, staged.path(f"accuracy.{ext}"))
+    plot_accuracy(points, [staged.path(f"accuracy.{ext}") for ext in ("png", "svg")])  # one figure, two files
     for name, content in homework_reports().items():
         text(name, content)

@@ -27,6 +27,26 @@ def test_equal_is_simplify_of_difference():
     assert not equal(x + 1, x)
 
 
+def test_rational_identities_are_decided_without_simplify(monkeypatch):
+    # issue 16: the DSC identities are rational functions: cancel decides them, simplify (slow,
+    # and it imports sympy.physics.units) is left for the rest; the verdicts are simplify's.
+    from archcalc.proofs.dsc import prove_dsc
+
+    def boom(*a, **k):
+        raise AssertionError("simplify called")
+
+    k, N, x = sympy.symbols("k N x", positive=True)
+    cases = [((N + k**2) / (N * k**2), 1 / N + 1 / k**2, True), ((x + 1) ** 2, x**2 + 2 * x + 1, True),
+             (1 / N + 1 / k, 1 / N, False), (sympy.sin(x) ** 2 + sympy.cos(x) ** 2, 1, True),
+             (2**x * 2**x, 4**x, True)]
+    expected = [sympy.simplify(sympy.sympify(a) - b) == 0 for a, b, _ in cases]
+    assert expected == [want for *_, want in cases]
+    assert [equal(a, b) for a, b, _ in cases] == expected  # the trig and power ones need simplify
+    monkeypatch.setattr(sympy, "simplify", boom)
+    assert equal((N + k**2) / (N * k**2), 1 / N + 1 / k**2)
+    assert prove_dsc().holds
+
+
 def test_json_contract():
     d = json.loads(render(_proof(), "json"))
     assert d["claim"].startswith("1/N") and d["holds"] is True

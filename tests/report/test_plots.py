@@ -51,3 +51,41 @@ def test_figure_in_missing_directory_exits_2(args, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "does not exist" in err and str(target.parent) in err
     assert not (tmp_path / "no").exists()
+
+
+def test_line_samples_are_counted_as_by_brute_force():
+    # label_points counts line samples under a candidate box with a bisect over x (issue 16);
+    # the count (capped at 5) must be the brute-force one, so labels land where they did.
+    import random
+
+    from archcalc.report.plots import _count_in
+
+    rng = random.Random(3)
+    samples = sorted((rng.uniform(0, 100), rng.uniform(0, 100)) for _ in range(2000))
+    samples += [(50.0, 50.0)] * 3 + [(20.0, 70.0)]  # ties and exact edges
+    samples.sort()
+    xs = [x for x, _ in samples]
+    for _ in range(300):
+        x0, y0 = rng.choice([50.0, 20.0, rng.uniform(-10, 100)]), rng.choice([50.0, 70.0, rng.uniform(-10, 100)])
+        x1, y1 = x0 + rng.choice([0.0, rng.uniform(0, 30)]), y0 + rng.choice([0.0, rng.uniform(0, 30)])
+        brute = min(5, sum(1 for sx, sy in samples if x0 <= sx <= x1 and y0 <= sy <= y1))
+        assert _count_in(samples, xs, x0, x1, y0, y1, 5) == brute
+
+
+def test_one_figure_saved_as_png_and_svg_is_byte_identical_to_two_plots(tmp_path, monkeypatch):
+    # `report` writes accuracy.png and accuracy.svg from one figure, drawn and labelled once
+    # (it plotted twice before); the files are the same bytes as two separate plots.
+    from archcalc.report import plots
+
+    series = [("a", [1e8, 3e8, 6e8], [60.0, 68.5, 71.0], ["x", "y", "z"]),
+              ("b", [2e8, 4e8], [65.0, 70.0], ["p", "q"])]
+    args = ("macs", "top1", "t")
+    plots.plot_series(series, *args, tmp_path / "one.png", logx=True)
+    plots.plot_series(series, *args, tmp_path / "one.svg", logx=True)
+    calls = []
+    real = plots.label_points
+    monkeypatch.setattr(plots, "label_points", lambda *a, **k: calls.append(1) or real(*a, **k))
+    out = plots.plot_series(series, *args, [tmp_path / "both.png", tmp_path / "both.svg"], logx=True)
+    assert calls == [1] and out == tmp_path / "both.svg"
+    for ext in ("png", "svg"):
+        assert (tmp_path / f"both.{ext}").read_bytes() == (tmp_path / f"one.{ext}").read_bytes()
