@@ -129,9 +129,9 @@ def test_bad_spec(case, tmp_path, capsys):
     text, line, match = CASES[case]
     p = spec_file(tmp_path, text)
     args = ["cost", str(p), "--summary"] + (["--variant", "big"] if case.startswith("variant") else [])
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     msg = check(args, capsys, None, match)
-    assert time.perf_counter() - t0 < 5
+    assert time.process_time() - t0 < 5
     assert msg.startswith(str(p) + ":") or msg.startswith("net.yaml:") or "net.yaml:" in msg.split(": ")[0], msg
     if line is not None:
         assert re.match(r"^.*net\.yaml:%d: " % line, msg), msg

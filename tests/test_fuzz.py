@@ -155,9 +155,9 @@ def test_hostile_yaml_values(template, tree, tree2):
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "fuzz.yaml"
         p.write_text(text)
-        t = time.perf_counter()
+        t = time.process_time()
         result = outcome(p)
-        assert time.perf_counter() - t < 10, text
+        assert time.process_time() - t < 10, text
     if isinstance(result, ArchcalcError) and not str(result).startswith("expression"):
         assert result.loc is not None and result.loc.line, (text, str(result))
 
@@ -195,13 +195,13 @@ def expressions(draw, depth=0):
 @given(expressions())
 def test_expression_strings_give_a_value_or_an_expr_error(text):
     scope = {"x": 3, "y": Fraction(1, 2), "l": [1, 2, 3], "s": "relu", "i": 0}
-    t = time.perf_counter()
+    t = time.process_time()
     try:
         v = evaluate(text, scope)
     except ExprError as e:
         assert e.message.strip() and "\n" not in e.message
         v = None
-    assert time.perf_counter() - t < 2, text
+    assert time.process_time() - t < 2, text
     if isinstance(v, int) and not isinstance(v, bool):
         assert v.bit_length() <= 257
 
@@ -213,12 +213,12 @@ def test_symbolic_expression_strings_are_bounded(text):
 
     scope = {"x": sympy.Symbol("x", positive=True), "y": sympy.Symbol("y", positive=True),
              "l": [1, 2, 3], "s": "relu", "i": 0}
-    t = time.perf_counter()
+    t = time.process_time()
     try:
         evaluate(text, scope)
     except ExprError as e:
         assert e.message.strip() and "\n" not in e.message
-    assert time.perf_counter() - t < 5, text
+    assert time.process_time() - t < 5, text
 
 
 @settings(max_examples=40, **SETTINGS)

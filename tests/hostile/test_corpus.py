@@ -2,7 +2,7 @@
 
 A case is ``{name, class, files: {relative_name: content}, argv: [...], expect: {exit, stderr,
 stdout_empty?}}``: ``files`` are written into a fresh temporary directory, which is the working
-directory of ``python -m archcalc ARGV``. Every case must end within ``TIMEOUT`` seconds with the
+directory of ``python -m archcalc ARGV``. Every case must end within ``TIMEOUT`` seconds (of CPU time in-process) with the
 expected exit status, ``stderr`` matching the regex ``expect.stderr`` (``re.search``), no
 "Traceback" anywhere, a one-line message when the exit status is 2 (the bad-input promise), and
 an empty stdout when ``stdout_empty`` is true.
@@ -82,8 +82,10 @@ def run_in_process(case: dict) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
         write_files(case, tmp)
-        old = signal.signal(signal.SIGALRM, alarm)
-        signal.alarm(TIMEOUT)
+        # CPU time (ITIMER_PROF), not wall time: a loaded CI machine must not turn a cheap case into a
+        # "timeout"; an unbounded computation still runs out of it.
+        old = signal.signal(signal.SIGPROF, alarm)
+        signal.setitimer(signal.ITIMER_PROF, TIMEOUT)
         t = time.perf_counter()
         code = 0
         try:
@@ -101,8 +103,8 @@ def run_in_process(case: dict) -> dict:
         except _Timeout:
             return {"timeout": True, "seconds": time.perf_counter() - t}
         finally:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, old)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, old)
             os.chdir(cwd)
         return {"timeout": False, "exit": code, "stdout": out.getvalue(), "stderr": err.getvalue(),
                 "seconds": time.perf_counter() - t}

@@ -255,10 +255,10 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE, ids=[repr(t[:25]) for t in HOSTILE])
 def test_hostile_inputs_give_expr_error_quickly(text):
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     with pytest.raises(ExprError):
         evaluate(text, {"alpha": 1, "x": [1, 2, 3]})
-    assert time.perf_counter() - t0 < 5  # a hang guard, not a speed target (the machines are shared)
+    assert time.process_time() - t0 < 5  # a hang guard, not a speed target (the machines are shared)
 
 
 def test_hostile_error_names_the_culprit():

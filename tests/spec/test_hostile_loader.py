@@ -47,10 +47,10 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
     p = tmp_path / "huge.yaml"
     with p.open("wb") as f:  # sparse: 3 GB of size, no disk
         f.truncate(3 * 10**9)
-    t = time.perf_counter()
+    t = time.process_time()
     with pytest.raises(SpecError, match=r"spec is 3,000,000,000 bytes; the limit is 2,000,000"):
         load(p)
-    assert time.perf_counter() - t < 1
+    assert time.process_time() - t < 1
     assert MAX_FILE_BYTES == 2_000_000
 
 
