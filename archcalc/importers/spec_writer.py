@@ -421,7 +421,7 @@ class _Writer:
                     taken.add(a)
                     given[j] = seen[col] = a
 
-            def text(j: int) -> str:
+            def text(j: int, given=given, rows=rows) -> str:
                 return given[j] if given[j] is not None else _scalar(rows[0][j])
 
             block_lines.append(f"  {name}:")
