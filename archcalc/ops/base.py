@@ -106,9 +106,13 @@ class Ctx:
 
 
 class EntryBase(BaseModel):
-    """Keys every spec entry may carry."""
+    """Keys every spec entry may carry.
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    ``defer_build``: an entry class builds its validator on first use, so loading a spec
+    builds only the classes it uses (``archcalc.spec.models.validate_entry``).
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     name: str | None = Field(None, description="Layer name (unique within its scope).")
     input: str | None = Field(None, description="Name of the layer this entry consumes.")

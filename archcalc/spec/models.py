@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic_core import PydanticCustomError, core_schema
 
 from archcalc.ops import OPS, REGISTRY
 from archcalc.ops.base import EntryBase, Raw
@@ -70,14 +71,61 @@ def entry_tag(v: Any) -> str | None:
     return type(v).__name__
 
 
-Entry = Annotated[
-    Union[
-        tuple(Annotated[cls, Tag(cls.__name__)] for cls in OPS)
-        + (Annotated[BlockCall, Tag("block")], Annotated[Repeat, Tag("repeat")],
-           Annotated[Group, Tag("group")])
-    ],
-    Discriminator(entry_tag),
-]
+def entry_union() -> Any:
+    """The discriminated union of every entry class (the JSON schema of an entry)."""
+    return Annotated[
+        Union[
+            tuple(Annotated[cls, Tag(cls.__name__)] for cls in OPS)
+            + (Annotated[BlockCall, Tag("block")], Annotated[Repeat, Tag("repeat")],
+               Annotated[Group, Tag("group")])
+        ],
+        Discriminator(entry_tag),
+    ]
+
+
+def validate_entry(value: Any) -> Any:
+    """One entry, validated by the class its keys name (``entry_tag``) and no other.
+
+    This is the discriminated union of :func:`entry_union` done by hand, so that only
+    the classes a spec uses are ever built (the op classes are ``defer_build``; building
+    all 36 cost more than loading and costing a ResNet). A nested ``ValidationError``
+    keeps its locations (relative to this entry), as the union's did; strict, as the
+    loader validates.
+    """
+    tag = entry_tag(value)
+    cls = ENTRY_CLASSES.get(tag) if tag is not None else None
+    if cls is None:
+        raise PydanticCustomError("union_tag_invalid", "no entry class for tag {tag}", {"tag": str(tag)})
+    if isinstance(value, cls):
+        return value
+    return cls.model_validate(value, strict=True)
+
+
+class _LazyEntry:
+    """The type of an entry in ``layers:`` and every ``body:`` (see :func:`validate_entry`)."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return core_schema.no_info_plain_validator_function(validate_entry)
+
+    _union_schema: Any = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> Any:
+        # The union's own core schema (its definitions: every entry class) once, at the
+        # outermost entry list; the lists inside those classes refer to the same definitions.
+        if cls._union_schema is not None:
+            return handler(cls._union_schema["schema"])
+        from pydantic import TypeAdapter
+
+        cls._union_schema = TypeAdapter(entry_union()).core_schema
+        try:
+            return handler(cls._union_schema)
+        finally:
+            cls._union_schema = None
+
+
+Entry = _LazyEntry
 
 
 class Block(BaseModel):
