@@ -1,6 +1,6 @@
 """Whole-process time of archcalc's commands against same-run baselines (issue 16).
 
-Run:  python benchmarks/commands.py [--repeat 5] [--only startup|symbolic|commands]
+Run:  python benchmarks/commands.py [--repeat 5] [--only startup|symbolic|commands] [--callgrind] [--before DIR]
 
 Every figure is the best of ``--repeat`` alternating runs of a fresh process (the
 machine is shared; the best run is the least disturbed one), measured in this run:
@@ -8,7 +8,13 @@ machine is shared; the best run is the least disturbed one), measured in this ru
 * **startup** -- ``archcalc cost specs/resnet.yaml --variant 50``, ``archcalc --version`` and
   ``archcalc --help`` against the baseline ``python -c "import pydantic"`` (a bare
   interpreter plus the one library the spec models need). Targets: cost <= 3x the
-  baseline (aim 0.15 s), --version <= 0.1 s, --help <= 2x the baseline.
+  baseline (aim 0.15 s), --version <= 0.1 s, --help <= 2x the baseline. With
+  ``--callgrind`` (needs valgrind) also the instructions of one run of each (deterministic
+  on a shared machine: the criterion to compare), for the ``--before`` tree too.
+
+Every case runs once untimed first, with ``PYTHONDONTWRITEBYTECODE`` removed from its
+environment, so bytecode caches exist (as in an installed package); otherwise every run
+would compile archcalc's sources again.
 * **symbolic** -- ``archcalc cost SPEC --symbolic --summary`` for every bundled spec
   against ``python -c "import sympy"``. Target: <= import sympy + 0.3 s.
 * **commands** -- the other commands on bundled specs. Target: <= 3 s each; report <= 6 s.
@@ -42,9 +48,15 @@ TREES: list[Path] = [ROOT]
 CPU: dict[tuple[str, Path], float] = {}
 
 
+def _env(tree: Path) -> dict[str, str]:
+    """The children's environment: ``tree`` on PYTHONPATH, bytecode caches allowed."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return dict(env, PYTHONPATH=str(tree))
+
+
 def run_once(argv: list[str], tree: Path = ROOT) -> tuple[float, float]:
     """(wall, CPU) seconds of one fresh process run in ``tree``."""
-    env = dict(os.environ, PYTHONPATH=str(tree))
+    env = _env(tree)
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = proc.stderr.read()
@@ -56,9 +68,24 @@ def run_once(argv: list[str], tree: Path = ROOT) -> tuple[float, float]:
     return dt, usage.ru_utime + usage.ru_stime
 
 
+def instructions(argv: list[str], tree: Path = ROOT) -> int:
+    """Instructions of one run in ``tree`` under callgrind (its "Collected" line)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        res = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", *argv],
+                             cwd=tree, env=_env(tree), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in res.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split(":")[-1])
+    raise SystemExit(f"valgrind {' '.join(argv)} failed ({res.returncode}): {res.stderr[-500:]}")
+
+
 def best(cases: dict[str, list[str]], repeat: int, tree: Path | None = None) -> dict[str, float]:
     """Best wall time per case (best CPU time in :data:`CPU`), the cases (and the trees) run
-    alternately ``repeat`` times; ``tree`` picks one tree's results (default: this one)."""
+    alternately ``repeat`` times after one untimed run each (bytecode caches); ``tree`` picks
+    one tree's results (default: this one)."""
+    for argv in cases.values():
+        for t in TREES:
+            run_once(argv, t)
     out = {(k, t): float("inf") for k in cases for t in TREES}
     for _ in range(repeat):
         for k, argv in cases.items():
@@ -83,18 +110,35 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     return tabulate(rows, headers=headers, disable_numparse=True)
 
 
-def startup(repeat: int) -> None:
-    cases = {"baseline": [PY, "-c", "import pydantic"],
-             "cost": ARCHCALC + ["cost", "specs/resnet.yaml", "--variant", "50"],
-             "version": ARCHCALC + ["--version"], "help": ARCHCALC + ["--help"]}
-    t = best(cases, repeat)
-    b = t["baseline"]
-    rows = [["python -c 'import pydantic' (baseline)", f"{b:.3f}", "1.00", cpu("baseline"), ""],
-            ["archcalc cost specs/resnet.yaml --variant 50", f"{t['cost']:.3f}", f"{t['cost'] / b:.2f}", cpu("cost"),
-             "<= 3x"],
-            ["archcalc --version", f"{t['version']:.3f}", f"{t['version'] / b:.2f}", cpu("version"), "<= 0.1 s"],
-            ["archcalc --help", f"{t['help']:.3f}", f"{t['help'] / b:.2f}", cpu("help"), "<= 2x"]]
-    print(table(rows, ["command", "best s", "x baseline", "CPU s", "target"]))
+STARTUP = {  # case -> (argv, label, target)
+    "pass": ([PY, "-c", "pass"], "python -c pass", ""),
+    "baseline": ([PY, "-c", "import pydantic"], "python -c 'import pydantic' (baseline)", ""),
+    "cost": (ARCHCALC + ["cost", "specs/resnet.yaml", "--variant", "50"],
+             "archcalc cost specs/resnet.yaml --variant 50", "<= 3x"),
+    "version": (ARCHCALC + ["--version"], "archcalc --version", "<= 0.1 s"),
+    "help": (ARCHCALC + ["--help"], "archcalc --help", "<= 2x"),
+}
+
+
+def startup(repeat: int, callgrind: bool = False) -> None:
+    t = best({k: argv for k, (argv, _, _) in STARTUP.items()}, repeat)
+    n = {}
+    if callgrind:
+        for k, (argv, _, _) in STARTUP.items():
+            for tree in TREES:
+                n[k, tree] = instructions(argv, tree)
+        if len(TREES) > 1:
+            for k in STARTUP:
+                print(f"  {k}: {n[k, TREES[1]] / 1e9:.3f} -> {n[k, ROOT] / 1e9:.3f} Ginstr (before -> this tree)")
+    rows = []
+    for k, (_, label, target) in STARTUP.items():
+        row = [label, f"{t[k]:.3f}", f"{t[k] / t['baseline']:.2f}", cpu(k)]
+        if n:
+            row += [f"{n[k, ROOT] / 1e9:.3f}", f"{n[k, ROOT] / n['baseline', ROOT]:.2f}"]
+        rows.append(row + [target])
+    headers = (["command", "best s", "x baseline", "CPU s"] + (["Ginstr", "x baseline (instr)"] if n else [])
+               + ["target"])
+    print(table(rows, headers))
 
 
 def symbolic(repeat: int) -> None:
@@ -147,6 +191,7 @@ def main() -> None:
     ap.add_argument("--before", type=Path, help="an older tree to run every case in too (alternating)")
     ap.add_argument("--cases", help="commands section: only the cases whose name contains one of these "
                                     "comma-separated words")
+    ap.add_argument("--callgrind", action="store_true", help="startup: also instruction counts (valgrind)")
     args = ap.parse_args()
     if args.before:
         TREES.append(args.before.resolve())
@@ -155,7 +200,10 @@ def main() -> None:
     for name, fn in (("startup", startup), ("symbolic", symbolic), ("commands", commands)):
         if args.only in (None, name):
             print(f"== {name}")
-            fn(args.repeat if name != "commands" else max(1, args.repeat // 3))
+            if name == "startup":
+                startup(args.repeat, args.callgrind)
+            else:
+                fn(args.repeat if name != "commands" else max(1, args.repeat // 3))
 
 
 if __name__ == "__main__":

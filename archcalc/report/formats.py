@@ -34,8 +34,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tabulate import tabulate
-
 _NUMERIC = re.compile(r"[-+]?[0-9][0-9,.]*\s*(%|[KMGT]|[KMG]iB)?|-")
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -110,9 +108,47 @@ def dumps(obj: Any, *, indent: int | None = 2, ascii: bool = True) -> str:
 # ---------------------------------------------------------------- renderers --
 def _tabulate(tablefmt: str) -> Callable[[Table], str]:
     def run(t: Table) -> str:
-        return tabulate(t.rows, headers=t.headers, tablefmt=tablefmt, disable_numparse=True,
-                        colalign=t.colalign)
+        return _tabulate_function()(t.rows, headers=t.headers, tablefmt=tablefmt, disable_numparse=True,
+                                    colalign=t.colalign)
     return run
+
+
+def _tabulate_function() -> Callable[..., str]:
+    """``tabulate.tabulate``, imported on first use, without ``importlib.metadata``.
+
+    tabulate's import asks ``importlib.metadata`` for its own version, which it never uses;
+    that import (email, zipfile, ...) and the scan of every installed distribution were
+    about a sixth of ``archcalc cost``'s start-up (issue 16). So, unless something already
+    imported it, tabulate's import sees a stand-in that answers "not found" (tabulate then
+    says version "unknown"), removed as soon as tabulate is in; anything else that imports
+    ``importlib.metadata`` later gets the real module. Should a tabulate need more of it,
+    it is imported the ordinary way.
+    """
+    import sys
+
+    if "tabulate" not in sys.modules and "importlib.metadata" not in sys.modules:
+        import types
+
+        stub = types.ModuleType("importlib.metadata")
+
+        class PackageNotFoundError(ModuleNotFoundError):
+            pass
+
+        def version(name: str) -> str:
+            raise PackageNotFoundError(name)
+
+        stub.version, stub.PackageNotFoundError = version, PackageNotFoundError
+        sys.modules["importlib.metadata"] = stub
+        try:
+            from tabulate import tabulate
+        except ImportError:
+            sys.modules.pop("tabulate", None)
+        finally:
+            if sys.modules.get("importlib.metadata") is stub:
+                del sys.modules["importlib.metadata"]
+    from tabulate import tabulate
+
+    return tabulate
 
 
 def _csv(t: Table) -> str:

@@ -1,0 +1,106 @@
+"""Start-up (issue 16): what ``archcalc --version``, ``--help`` and ``cost`` import and build.
+
+Each case runs in a fresh interpreter and reports ``sys.modules`` after the command, so
+a module put back on a path fails here (not how long it takes: see benchmarks/commands.py).
+"""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import archcalc.cli as cli
+
+HEAVY = ("numba", "matplotlib", "sympy", "networkx", "numpy", "rich", "scipy", "torch")
+COMMAND_MODULES = sorted({f"archcalc.cli.{m}" for m, _ in cli.COMMANDS.values()})
+
+
+def _after(argv: list[str], probe: str = "None") -> dict:
+    """Run ``archcalc ARGV`` in a fresh process; its exit status, stdout and loaded modules."""
+    code = textwrap.dedent(f"""
+        import contextlib, io, json, sys
+        from archcalc.cli import main
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                main({argv!r})
+        except SystemExit as e:
+            status = e.code
+        extra = {probe}
+        print(json.dumps({{"status": status, "out": out.getvalue(), "modules": sorted(sys.modules),
+                          "extra": extra}}))
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.splitlines()[-1])
+
+
+def test_version_imports_no_cli_framework_nor_pydantic():
+    r = _after(["--version"])
+    assert r["status"] == 0 and r["out"] == f"archcalc {__import__('archcalc').__version__}\n"
+    loaded = set(r["modules"])
+    assert not loaded & {"typer", "click", "pydantic", "yaml", "tabulate", *HEAVY}
+    assert not [m for m in loaded if m.startswith("archcalc.") and m not in ("archcalc.cli", "archcalc.errors")]
+
+
+def test_help_imports_no_command_module():
+    r = _after(["--help"])
+    assert r["status"] == 0
+    for name in cli.COMMANDS:
+        assert f"\n  {name} " in r["out"]
+    loaded = set(r["modules"])
+    assert not loaded & set(COMMAND_MODULES), sorted(loaded & set(COMMAND_MODULES))
+    assert not loaded & {"pydantic", "yaml", "tabulate", "typer.rich_utils", *HEAVY}
+    assert not [m for m in loaded if m.startswith("archcalc.") and m not in ("archcalc.cli", "archcalc.errors")]
+
+
+def test_cost_imports_only_its_own_path():
+    probe = "[c.__name__ for c in sys.modules['archcalc.ops'].OPS if c.__pydantic_complete__]"
+    r = _after(["cost", "specs/resnet.yaml", "--variant", "50", "--summary"], probe)
+    assert r["status"] == 0 and "4,089,184,256" in r["out"]
+    loaded = set(r["modules"])
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    assert "importlib.metadata" not in loaded  # pydantic's plugin scan, tabulate's own version
+    others = loaded & set(COMMAND_MODULES) - {"archcalc.cli.cost", "archcalc.cli.compare", "archcalc.cli.conventions"}
+    assert not others, sorted(others)  # (cost takes compare's --source and conventions' --convention)
+    assert not [m for m in loaded if m.startswith(("archcalc.executor", "archcalc.proofs.", "archcalc.study",
+                                                      "archcalc.importers", "archcalc.exporters"))]
+    # only the op classes that specs/resnet.yaml and its block file name have built their
+    # validators (defer_build; the block file's SE blocks: Sigmoid, Silu, Mul), 11 of 33
+    assert sorted(r["extra"]) == ["Add", "BatchNorm", "Conv2d", "Flatten", "GlobalAvgPool", "Linear",
+                                  "MaxPool", "Mul", "Relu", "Sigmoid", "Silu"]
+
+
+def test_command_table_matches_the_commands():
+    """COMMANDS (what ``--help`` lists without importing) is exactly what the modules register."""
+    import importlib
+
+    import typer.main
+
+    for info in pkgutil.iter_modules(cli.__path__):
+        if info.name not in cli.NOT_COMMANDS and not info.name.startswith("_"):
+            importlib.import_module(f"archcalc.cli.{info.name}")
+    found = {}
+    for c in cli.app.registered_commands:
+        found[c.name or typer.main.get_command_name(c.callback.__name__)] = (
+            c.callback.__module__.rsplit(".", 1)[1], cli._first_paragraph(c.callback))
+    for g in cli.app.registered_groups:
+        module = g.typer_instance.registered_commands[0].callback.__module__.rsplit(".", 1)[1]
+        found[g.name] = (module, cli._first_paragraph(g.typer_instance.info.help))
+    assert found == cli.COMMANDS
+
+
+@pytest.mark.parametrize("argv", [["cots"], ["prove"], ["plot", "--help"], ["devices", "--help"]])
+def test_lazy_group_keeps_usage_and_subgroups(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(argv)
+    out = capsys.readouterr()
+    if argv == ["cots"]:
+        assert e.value.code == 2
+        assert out.err == "archcalc: No such command 'cots'. Did you mean 'cost'? (see 'archcalc --help')\n"
+    else:
+        assert "Commands:" in out.out + out.err
