@@ -188,54 +188,131 @@ def _window_out(
 # --------------------------------------------------------------------------
 # convolution
 # --------------------------------------------------------------------------
-@njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
-def _depthwise_kernel(xp, w, out, sh, sw, dh, dw, mult, lo, hi):  # pragma: no cover - numba
-    """Direct depthwise conv on a pre-padded input, (sample, output channel) planes lo..hi-1.
+_DW_BLOCK = 2048  #: output lanes (floats) per row block of the depthwise kernel: acc + input span stay in L1
+_DW_SMALL = 20  #: output widths below this take the channels-last depthwise kernel (measured: 14 and 7 gain 2x, 28 loses)
 
-    xp: (N, C, Hp, Wp); w: (C*mult, 1, kh, kw); out: (N, C*mult, Ho, Wo)
-    (planes idx = n*C*mult + co, lo <= idx < hi, overwritten).  Output channel
-    co reads input channel co // mult.  Returns the number of multiply-
-    accumulates executed, counted from the extents of the innermost loops that
-    actually ran.  ``nogil``: disjoint plane ranges run on several threads.
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy", nogil=True)
+def _depthwise_kernel(xq, w, out, dh, dw, mult, lo, hi):  # pragma: no cover - numba
+    """Direct depthwise conv on the phase planes of a padded input, (sample, output channel) planes lo..hi-1.
+
+    xq: (N, C, sh, sw, Hq, Wq) with ``xq[n, c, py, px, a, b] = xp[n, c, a*sh + py, b*sw + px]``
+    (xp the zero-padded input; see :func:`_phase_planes`), so every tap reads one phase
+    plane at unit stride; w: (C*mult, 1, kh, kw); out: (N, C*mult, Ho, Wo) (planes
+    idx = n*C*mult + co, lo <= idx < hi, overwritten). Output channel co reads input
+    channel co // mult.
+
+    A block of ``r`` output rows is computed as one flat run of ``L = (r-1)*Wq + Wo``
+    lanes of a phase plane (the ``Wq - Wo`` lanes between two output rows are computed
+    and discarded), so the innermost loop is long and contiguous whatever Wo is.
+    Returns the multiply-accumulates executed into kept outputs, counted from the
+    extents of the innermost loops that ran (``L`` per tap) minus the discarded lanes.
+    ``nogil``: disjoint plane ranges run on several threads.
     """
+    sh = xq.shape[2]
+    sw = xq.shape[3]
+    hq = xq.shape[4]
+    wq = xq.shape[5]
     c_out = w.shape[0]
     kh = w.shape[2]
     kw = w.shape[3]
     ho = out.shape[2]
     wo = out.shape[3]
-    counts = np.zeros(hi - lo, dtype=np.int64)
+    rows = max(1, _DW_BLOCK // wq)
+    acc = np.empty(rows * wq, dtype=np.float32)
+    total = 0
     for idx in range(lo, hi):
         n = idx // c_out
         co = idx - n * c_out
         ci = co // mult
-        xc = xp[n, ci]
         oc = out[n, co]
         wk = w[co, 0]
-        acc = np.empty(wo, dtype=np.float32)
-        cnt = 0
-        for oy in range(ho):
-            for ox in range(wo):
-                acc[ox] = 0.0
+        for oy0 in range(0, ho, rows):
+            r = min(rows, ho - oy0)
+            length = (r - 1) * wq + wo
+            for i in range(length):
+                acc[i] = 0.0
             for ky in range(kh):
-                row = xc[oy * sh + ky * dh]
+                py = (ky * dh) % sh
+                ay = (ky * dh) // sh
                 for kx in range(kw):
+                    px = (kx * dw) % sw
+                    bx = (kx * dw) // sw
+                    base = (oy0 + ay) * wq + bx
+                    seg = xq[n, ci, py, px].reshape(hq * wq)[base:base + length]
                     wv = wk[ky, kx]
-                    base = kx * dw
-                    if sw == 1:
-                        r = row[base : base + wo]
-                        for ox in range(wo):
-                            acc[ox] += wv * r[ox]
-                    else:
-                        for ox in range(wo):
-                            acc[ox] += wv * row[base + ox * sw]
-                    cnt += wo  # one MAC per iteration of the ox loop just run
-            for ox in range(wo):
-                oc[oy, ox] = acc[ox]
-        counts[idx - lo] = cnt
-    total = 0
-    for i in range(counts.shape[0]):
-        total += counts[i]
+                    for i in range(length):
+                        acc[i] += wv * seg[i]
+                    total += length - (r - 1) * (wq - wo)  # lanes run, minus the discarded ones
+            for rr in range(r):
+                for ox in range(wo):
+                    oc[oy0 + rr, ox] = acc[rr * wq + ox]
     return total
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy", nogil=True)
+def _depthwise_channels_last(xt, w, out, sh, sw, dh, dw, lo, hi):  # pragma: no cover - numba
+    """Direct depthwise conv, channels innermost, for small planes: output rows lo..hi-1.
+
+    xt: (N, Hp, Wp, C) zero-padded input, channels last; w: (kh, kw, C); out: (N, C, Ho, Wo)
+    (rows idx = n*Ho + oy, lo <= idx < hi, overwritten). Each output position accumulates
+    its taps over a contiguous run of C channels, so the loop is vectorised across channels
+    however small the plane is; the C sums are then stored into the NCHW output. Returns the
+    multiply-accumulates executed, counted from the extents of the innermost (channel)
+    loops that ran.
+    """
+    c = xt.shape[3]
+    kh = w.shape[0]
+    kw = w.shape[1]
+    ho = out.shape[2]
+    wo = out.shape[3]
+    acc = np.empty(c, dtype=np.float32)
+    total = 0
+    for idx in range(lo, hi):
+        n = idx // ho
+        oy = idx - n * ho
+        for ox in range(wo):
+            for k in range(c):
+                acc[k] = 0.0
+            for ky in range(kh):
+                for kx in range(kw):
+                    xr = xt[n, oy * sh + ky * dh, ox * sw + kx * dw]
+                    wr = w[ky, kx]
+                    for k in range(c):
+                        acc[k] += wr[k] * xr[k]
+                    total += c  # one MAC per iteration of the channel loop just run
+            for k in range(c):
+                out[n, k, oy, ox] = acc[k]
+    return total
+
+
+def _phase_planes(x: np.ndarray, pt: int, pb: int, pl: int, pr: int, sh: int, sw: int) -> np.ndarray:
+    """The zero-padded input split into its ``sh x sw`` stride phases, (N, C, sh, sw, Hq, Wq).
+
+    ``out[n, c, py, px, a, b] = xp[n, c, a*sh + py, b*sw + px]`` where ``xp`` is ``x`` padded
+    by (pt, pb, pl, pr) and then by zeros up to a multiple of the stride. For stride 1 this
+    is the padded input itself (a reshape, no second copy).
+    """
+    n, c, h, w = x.shape
+    hp, wp = h + pt + pb, w + pl + pr
+    hq, wq = -(-hp // sh), -(-wp // sw)
+    if sh == sw == 1:
+        return _pad_hw(x, pt, pb, pl, pr).reshape(n, c, 1, 1, hp, wp)
+    xq = np.zeros((n, c, sh, sw, hq, wq), dtype=_F32)
+    for py in range(sh):
+        a0 = max(0, -(-(pt - py) // sh))  # first phase row that is an input row
+        r0 = a0 * sh + py - pt
+        if r0 >= h:
+            continue
+        na = len(range(r0, h, sh))
+        for px in range(sw):
+            b0 = max(0, -(-(pl - px) // sw))
+            c0 = b0 * sw + px - pl
+            if c0 >= w:
+                continue
+            nb = len(range(c0, w, sw))
+            xq[:, :, py, px, a0:a0 + na, b0:b0 + nb] = x[:, :, r0::sh, c0::sw]
+    return xq
 
 
 def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
@@ -268,14 +345,27 @@ def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), g
         raise ValueError("empty conv output")
     cout_g = c_out // groups
 
-    if groups == C and cin_g == 1 and groups > 1:
-        # depthwise (channel multiplier cout_g): direct Numba kernel
-        xp = _pad_hw(x, pt, pb, pl, pr)
+    if groups == C and cin_g == 1 and groups > 1 and cout_g == 1 and wo < _DW_SMALL:
+        # depthwise on small planes: channels-last Numba kernel (vectorised over channels)
+        xt = np.zeros((N, H + pt + pb, W + pl + pr, C), dtype=_F32)
+        xt[:, pt:pt + H, pl:pl + W, :] = x.transpose(0, 2, 3, 1)
+        wt = np.ascontiguousarray(w[:, 0].transpose(1, 2, 0))
+        y = np.empty((N, c_out, ho, wo), dtype=_F32)
+        issued = []
+
+        def out_rows(lo: int, hi: int) -> None:
+            issued.append(int(_depthwise_channels_last(xt, wt, y, sh, sw, dh, dw, lo, hi)))
+
+        parallel_ranges(N * ho, y.size * kh * kw, out_rows)
+        macs = sum(issued)
+    elif groups == C and cin_g == 1 and groups > 1:
+        # depthwise (channel multiplier cout_g): direct Numba kernel over phase planes
+        xq = _phase_planes(x, pt, pb, pl, pr, sh, sw)
         y = np.empty((N, c_out, ho, wo), dtype=_F32)
         wc, issued = np.ascontiguousarray(w), []
 
         def planes(lo: int, hi: int) -> None:
-            issued.append(int(_depthwise_kernel(xp, wc, y, sh, sw, dh, dw, cout_g, lo, hi)))
+            issued.append(int(_depthwise_kernel(xq, wc, y, dh, dw, cout_g, lo, hi)))
 
         parallel_ranges(N * c_out, y.size * kh * kw, planes)
         macs = sum(issued)

@@ -112,6 +112,33 @@ def test_conv2d_matches_oracle_and_formula(case, with_bias):
     assert not np.shares_memory(y, x) and not np.shares_memory(y, w)
 
 
+DEPTHWISE_PATH_CASES = [
+    # x shape, (kh, kw), stride, padding (t,b,l,r), dilation: planes wider than a row block
+    # (2048 lanes), strides 2 and 3, odd sizes, asymmetric padding, dilation
+    ((2, 3, 70, 70), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1)),
+    ((1, 4, 57, 61), (3, 3), (2, 2), (0, 1, 1, 0), (1, 1)),
+    ((1, 2, 23, 29), (5, 3), (3, 2), (2, 2, 1, 1), (1, 2)),
+    ((2, 5, 15, 15), (3, 3), (1, 2), (2, 2, 2, 2), (2, 2)),
+    ((1, 3, 9, 9), (1, 1), (2, 2), (0, 0, 0, 0), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("small", [0, 10**6], ids=["phase-planes", "channels-last"])
+@pytest.mark.parametrize("case", DEPTHWISE_PATH_CASES, ids=[str(c[0]) for c in DEPTHWISE_PATH_CASES])
+def test_depthwise_kernels_match_oracle_and_formula(case, small, monkeypatch):
+    """Both depthwise kernels (the output-width threshold forced either way) give the oracle's
+    values and count one MAC per output element and tap."""
+    xs, (kh, kw), stride, padding, dilation = case
+    monkeypatch.setattr(K, "_DW_SMALL", small)
+    rng = np.random.default_rng(xs[2] * 100 + xs[3])
+    x, w = rand(rng, *xs), rand(rng, xs[1], 1, kh, kw)
+    y, macs = K.conv2d(x, w, None, stride=stride, padding=padding, dilation=dilation, groups=xs[1])
+    ref = conv_oracle(x, w, None, stride, padding, dilation, xs[1])
+    np.testing.assert_allclose(y, ref, rtol=RTOL, atol=ATOL)
+    n, c, ho, wo = ref.shape
+    assert macs == n * c * ho * wo * kh * kw
+
+
 # --------------------------------------------------------------------------
 # conv2d: hand-checked MAC counts (numbers written out by hand)
 # --------------------------------------------------------------------------
