@@ -18,6 +18,7 @@ buffers and the peak live activation bytes at fp32 (DESIGN.md, "Peak memory").
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,14 +160,15 @@ def check_layers(a: Analysis, done: list[LayerRun], failure: ExecutionError | No
     return checks
 
 
-def compare(a: Analysis, seed: int = 0, weights: dict | None = None) -> Report:
+def compare(a: Analysis, seed: int = 0, weights: dict | None = None, threads: int | None = None) -> Report:
     """Execute ``a.network`` at ``a.batch`` (fp32) and compare it with the static analysis ``a``;
-    ``weights`` (a state_dict of arrays, archcalc.executor.weights) replaces the random ones."""
+    ``weights`` (a state_dict of arrays, archcalc.executor.weights) replaces the random ones;
+    ``threads``: the executor's kernel threads (None: every available core)."""
     t0 = time.perf_counter()
     static_total = _nonzero(a.totals["params_by_kind"])
     failure = None
     try:
-        ex = Executor(a.network, seed, keep_weights=False)
+        ex = Executor(a.network, seed, keep_weights=False, threads=threads)
         if weights is not None:
             from archcalc.executor.weights import load_into
 
@@ -284,7 +286,8 @@ def check_limits(a: Analysis, max_macs: int | None = MAX_MACS, max_bytes: int | 
 
 def validate(spec, variant: str | None = None, vars: dict[str, Any] | None = None,
              resolution: Any = None, batch: int = 1, seed: int = 0,
-             max_macs: int | None = MAX_MACS, max_bytes: int | None = MAX_BYTES, weights: Any = None) -> Report:
+             max_macs: int | None = MAX_MACS, max_bytes: int | None = MAX_BYTES, weights: Any = None,
+             threads: int | None = None) -> Report:
     """Analyze ``spec`` at a point (fp32), execute it on seeded random (or given) weights and compare.
 
     The point is checked against ``max_macs`` and ``max_bytes`` (None: no limit)
@@ -308,7 +311,7 @@ def validate(spec, variant: str | None = None, vars: dict[str, Any] | None = Non
         from archcalc.executor.weights import read
 
         weights = read(weights)
-    return compare(a, seed, weights)
+    return compare(a, seed, weights, threads)
 
 
 def configurations(spec) -> list[str | None]:
@@ -323,3 +326,102 @@ def native_resolution(spec, variant: str | None = None) -> Any:
     loaded = load(spec)
     point = resolve(loaded, variant)
     return evaluate(point.input[1], point.vars)
+
+
+def capped(asked: Any, native: Any) -> Any:
+    """``--resolution`` capped by a spec's native input height (each of H, W for ``HxW``)."""
+    if isinstance(asked, tuple):
+        return tuple(min(d, native) for d in asked)
+    return min(asked, native)
+
+
+@dataclass
+class Outcome:
+    """One configuration of :func:`validate_all`: its report, or the error that stopped it."""
+
+    spec: str  #: the spec's file stem
+    variant: str | None
+    report: Report | None
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.spec} {self.variant or ''}".rstrip()
+
+
+#: what the forked workers of :func:`validate_all` read: the loaded specs and the shared settings
+_JOB: dict[str, Any] = {}
+
+
+def _one(i: int) -> Outcome:
+    """Validate configuration ``i`` of the current :func:`validate_all` job (also in a worker)."""
+    from archcalc.errors import ArchcalcError
+
+    loaded, stem, variant = _JOB["runs"][i]
+    try:
+        res = _JOB["resolution"]
+        if res is not None:
+            res = capped(res, native_resolution(loaded, variant))
+        r = validate(loaded, variant, _JOB["vars"], res, _JOB["batch"], _JOB["seed"], **_JOB["limits"],
+                     threads=_JOB["threads"])
+        return Outcome(stem, variant, r)
+    except ArchcalcError as e:
+        return Outcome(stem, variant, None, str(e) if _JOB["spell"] is None else e.render(_JOB["spell"]))
+
+
+def all_configurations() -> list[tuple[Any, str, str | None]]:
+    """``(loaded spec, file stem, variant)`` of every bundled configuration, each spec loaded once."""
+    from archcalc.spec import loader
+
+    runs = []
+    for path in loader.bundled_specs():
+        spec = load(path)
+        runs.extend((spec, path.stem, variant) for variant in configurations(spec))
+    return runs
+
+
+def validate_all(resolution: Any = None, batch: int = 1, vars: dict[str, Any] | None = None, seed: int = 0,
+                 max_macs: int | None = MAX_MACS, max_bytes: int | None = MAX_BYTES, jobs: int | None = None,
+                 done: Callable[[Outcome], None] | None = None, runs: list | None = None,
+                 spell: Callable[[str], str] | None = None) -> list[Outcome]:
+    """Validate every bundled configuration (``runs``, default :func:`all_configurations`), in order.
+
+    ``resolution`` (a number or an ``(H, W)`` tuple) is capped by each spec's native input.
+    ``jobs`` configurations run at a time in forked worker
+    processes (None: one per available core; 1: in this process), each executor then on
+    one kernel thread; ``done(outcome)`` is called in this process as each one finishes
+    (in completion order; the returned list is in document order). An error is kept as its
+    message, rendered with ``spell`` (ArchcalcError.render; the CLI passes its flag names) when
+    given. Reports are the same
+    whatever ``jobs`` is, timings aside.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from archcalc.executor.threads import available_cores
+
+    runs = all_configurations() if runs is None else runs
+    jobs = available_cores() if jobs is None else int(jobs)
+    jobs = max(1, min(jobs, len(runs)))
+    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        jobs = 1  # the workers read the loaded specs from the forked parent
+    _JOB.update(runs=runs, resolution=resolution, batch=batch, vars=vars, seed=seed,
+                limits={"max_macs": max_macs, "max_bytes": max_bytes}, threads=1 if jobs > 1 else None,
+                spell=spell)
+    out: list[Outcome | None] = [None] * len(runs)
+    try:
+        if jobs == 1:
+            for i in range(len(runs)):
+                out[i] = _one(i)
+                if done is not None:
+                    done(out[i])
+        else:
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = {pool.submit(_one, i): i for i in range(len(runs))}
+                for f in as_completed(futures):
+                    out[futures[f]] = f.result()
+                    if done is not None:
+                        done(out[futures[f]])
+    finally:
+        _JOB.clear()
+    return out

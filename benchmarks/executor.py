@@ -87,7 +87,8 @@ def fma_peak(threads: int, seconds: float = 0.05) -> float:
     best = 0.0
     for _ in range(3):
         start = threading.Barrier(threads + 1)
-        workers = [threading.Thread(target=lambda: (start.wait(), _fma_chains(n, a, b))) for _ in range(threads)]
+        workers = [threading.Thread(target=lambda gate=start: (gate.wait(), _fma_chains(n, a, b)))
+                   for _ in range(threads)]
         for w in workers:
             w.start()
         start.wait()

@@ -56,15 +56,12 @@ def validate(
 
 def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -> None:
     """Validate every bundled configuration; a spec's native resolution caps ``--resolution``."""
-    from archcalc.errors import ArchcalcError
-    from archcalc.validate import configurations, native_resolution
-    from archcalc.validate import validate as run_validation
     from archcalc.cli.options import flag_for
     from archcalc.cli.progress import progress
     from archcalc.report.validation import validation_runs
     from archcalc.point import parse_size
     from archcalc.spec.expr import parse_value
-    from archcalc.spec.loader import bundled_specs
+    from archcalc.validate import all_configurations, validate_all
 
     asked = None
     if resolution is not None:
@@ -74,19 +71,15 @@ def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -
                 asked = parse_value(asked)
             except SpecError as e:
                 raise SpecError(f"--resolution: '{resolution}' is not a number ({e.message})") from None
-    runs = [(path, variant) for path in bundled_specs() for variant in configurations(path)]
-    reports, errors = [], []
+    runs = all_configurations()
     with progress(len(runs), "validating") as advance:
-        for path, variant in runs:
-            name = f"{path.stem} {variant or ''}".rstrip()
-            try:
-                res = None if asked is None else _capped(asked, native_resolution(path, variant))
-                r = run_validation(path, variant, vars_, res, batch, seed, **limits)
-                reports.append((path.stem, r))
-                advance(f"{name}: {r.summary()}  ({r.seconds:.2f} s)")
-            except ArchcalcError as e:
-                errors.append((path.stem, variant, e.render(flag_for)))
-                advance(f"{name}: ERROR {errors[-1][2]}")
+        def done(o):
+            advance(f"{o.name}: ERROR {o.error}" if o.report is None
+                    else f"{o.name}: {o.report.summary()}  ({o.report.seconds:.2f} s)")
+
+        outcomes = validate_all(asked, batch, vars_, seed, **limits, done=done, runs=runs, spell=flag_for)
+    reports = [(o.spec, o.report) for o in outcomes if o.report is not None]
+    errors = [(o.spec, o.variant, o.error) for o in outcomes if o.report is None]
     typer.echo(validation_runs(reports, errors, fmt))
     if errors:
         raise typer.Exit(2)
@@ -94,8 +87,3 @@ def _validate_all(resolution, batch, vars_, seed: int, fmt: str, limits: dict) -
         raise typer.Exit(1)
 
 
-def _capped(asked, native):
-    """``--resolution`` capped by a spec's native input height (each of H, W for ``HxW``)."""
-    if isinstance(asked, tuple):
-        return tuple(min(d, native) for d in asked)
-    return min(asked, native)

@@ -84,18 +84,20 @@ _POOL_SIZE = 1_000_003  # a prime, so cyclic reads from two offsets rarely line 
 _POOL: list[np.ndarray] = []
 
 
-def standard_normal(rng: np.random.Generator, shape: tuple) -> np.ndarray:
-    """Pseudo-random N(0, 1) float32 values, cheaply: a cyclic read of a fixed seeded pool
-    from an offset drawn from ``rng`` (drawing 10^8 fresh normals for a large network
-    costs seconds; copying from the pool costs milliseconds)."""
+def standard_normal(rng: np.random.Generator, shape: tuple, scale: float = 1.0) -> np.ndarray:
+    """Pseudo-random N(0, scale^2) float32 values, cheaply: a cyclic read of a fixed seeded pool
+    of N(0, 1) values from an offset drawn from ``rng``, times ``scale`` (drawing 10^8 fresh
+    normals for a large network costs seconds; this costs one write pass over the array: the
+    first period is scaled as it is read, longer arrays then copy their own filled prefix)."""
     if not _POOL:
         _POOL.append(np.random.default_rng(20240611).standard_normal(_POOL_SIZE, dtype=_F32))
     pool, n = _POOL[0], math.prod(shape)
     start = int(rng.integers(_POOL_SIZE))
     out = np.empty(n, _F32)
     head = min(n, _POOL_SIZE - start)
-    out[:head] = pool[start:start + head]
-    out[head:min(n, _POOL_SIZE)] = pool[:min(n, _POOL_SIZE) - head]
+    f = _F32(scale)
+    np.multiply(pool[start:start + head], f, out=out[:head])
+    np.multiply(pool[:min(n, _POOL_SIZE) - head], f, out=out[head:min(n, _POOL_SIZE)])
     done = min(n, _POOL_SIZE)
     while done < n:  # the sequence has period _POOL_SIZE: double the filled prefix
         k = min(done, n - done)
@@ -106,11 +108,7 @@ def standard_normal(rng: np.random.Generator, shape: tuple) -> np.ndarray:
 
 def he_normal(fan_in: int) -> Callable:
     """N(0, 2 / fan_in): keeps activations O(1) through deep ReLU stacks."""
-    def init(rng, shape):
-        w = standard_normal(rng, shape)
-        w *= _F32(math.sqrt(2.0 / fan_in))
-        return w
-    return init
+    return lambda rng, shape: standard_normal(rng, shape, math.sqrt(2.0 / fan_in))
 
 
 def normal(mean: float, std: float) -> Callable:
@@ -166,20 +164,21 @@ def _affine(op, p: Params, c: int):
     return np.ones(c, _F32), np.zeros(c, _F32)
 
 
-def _calibrated(x: np.ndarray, stat: str) -> Callable:
+def _calibrated(x: np.ndarray, stat: str, stats: dict) -> Callable:
     """Running statistics taken from the first batch seen (a data-dependent init).
 
     With fixed random statistics a deep pre-activation network (PreAct-ResNet-1001:
     333 residual adds, nothing normalising the sum) doubles its activations at every
     add and overflows float32; calibrated statistics keep every branch O(1). Where a
-    channel has a single value per batch (1x1 maps, batch 1) the variance is 1.
+    channel has a single value per batch (1x1 maps, batch 1) the variance is 1. Mean and
+    variance come from one pass over ``x`` (kernels.channel_stats), shared through ``stats``.
     """
     def init(rng, shape):
-        axes = (0,) + tuple(range(2, x.ndim))
-        values = x.reshape(x.shape[0], x.shape[1], -1)
-        if stat == "mean":
-            return x.mean(axis=axes, dtype=np.float64)
-        return np.ones(shape) if values.shape[0] * values.shape[2] < 2 else x.var(axis=axes, dtype=np.float64)
+        if not stats:
+            stats["mean"], stats["var"] = K.channel_stats(x)
+        if stat == "var" and x.size // x.shape[1] < 2:
+            return np.ones(shape)
+        return stats[stat]
     return init
 
 
@@ -188,8 +187,9 @@ def _batchnorm(op: BatchNorm, xs, p: Params):
     x = xs[0]
     c = x.shape[1]
     gamma, beta = _affine(op, p, c)
-    mean = p.get("running_mean", "buffers", (c,), _calibrated(x, "mean"))
-    var = p.get("running_var", "buffers", (c,), _calibrated(x, "var"))
+    stats: dict = {}
+    mean = p.get("running_mean", "buffers", (c,), _calibrated(x, "mean", stats))
+    var = p.get("running_var", "buffers", (c,), _calibrated(x, "var", stats))
     return K.batchnorm(x, gamma, beta, mean, var, float(op.eps))
 
 

@@ -428,6 +428,37 @@ def _chan_shape(x: np.ndarray) -> tuple[int, ...]:
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def _channel_moments(x3):  # pragma: no cover - numba
+    """Per-channel sum and sum of squares (float64) of x3: (N, C, L), one pass."""
+    n, c, length = x3.shape
+    s = np.zeros(c, dtype=np.float64)
+    q = np.zeros(c, dtype=np.float64)
+    for i in range(n):
+        for k in range(c):
+            a = 0.0
+            b = 0.0
+            row = x3[i, k]
+            for j in range(length):
+                v = np.float64(row[j])
+                a += v
+                b += v * v
+            s[k] += a
+            q[k] += b
+    return s, q
+
+
+def channel_stats(x) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel (axis 1) mean and (biased) variance of ``x`` over every other axis, float64,
+    in one pass (a helper for data-calibrated BN statistics, not a kernel)."""
+    x = np.ascontiguousarray(_f32(x))
+    x3 = x.reshape(x.shape[0], x.shape[1], -1)
+    s, q = _channel_moments(x3)
+    count = x3.shape[0] * x3.shape[2]
+    mean = s / count
+    return mean, np.maximum(q / count - mean * mean, 0.0)
+
+
 def batchnorm(x, gamma, beta, mean, var, eps=1e-5):
     """Inference-mode batch norm per channel (axis 1)."""
     x = _f32(x)
