@@ -160,3 +160,35 @@ def test_op_without_kernel_is_a_named_mismatch(tiny, monkeypatch, capsys):
         main(["validate", tiny, "--summary"])
     assert e.value.code == 1
     assert "MISMATCH at layer 'b'" in capsys.readouterr().out
+
+
+def test_validate_all_in_worker_processes_gives_the_same_reports(monkeypatch):
+    """validate_all over 2 forked workers: the same reports (timings aside) in document order as
+    in-process, every spec loaded once, ``done`` called once per configuration (in this process)."""
+    import os
+
+    from archcalc import api
+    from archcalc.spec import loader
+    from archcalc.validate import validate_all
+
+    only = [p for p in bundled_specs() if p.stem in ("mobilenet", "mobilenet_v2")]
+    monkeypatch.setattr(loader, "bundled_specs", lambda: only)
+    parent, loads, real_load = os.getpid(), [], api._load
+
+    def load_here(spec, *a, **k):  # a worker that loaded a spec again would fail here
+        assert os.getpid() == parent, "a worker loaded a spec"
+        loads.append(spec)
+        return real_load(spec, *a, **k)
+
+    monkeypatch.setattr(api, "_load", load_here)
+    seen = []
+    done = lambda o: seen.append((o.name, os.getpid()))  # noqa: E731
+    two = validate_all(32, jobs=2, done=done)
+    assert len(loads) == len(only)  # once per spec, in this process
+    one = validate_all(32, jobs=1)
+    strip = lambda o: {k: v for k, v in o.report.to_dict().items() if k != "seconds"}  # noqa: E731
+    assert [o.name for o in two] == [o.name for o in one] == [
+        "mobilenet", "mobilenet full-conv", "mobilenet shallow", "mobilenet_v2"]
+    assert [strip(o) for o in two] == [strip(o) for o in one]
+    assert all(o.report.ok and o.error is None for o in two)
+    assert sorted(n for n, _ in seen) == sorted(o.name for o in two) and {p for _, p in seen} == {parent}
