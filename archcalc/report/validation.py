@@ -73,7 +73,7 @@ def validation_runs(reports: list[tuple[str, Any]], errors: list[tuple[str, str 
     lines += [f"{spec} {variant or ''}: {msg}" for spec, variant, msg in errors]
     good = sum(r.ok for _, r in reports)
     total_s = sum(r.seconds for _, r in reports)
-    lines.append(f"{good}/{len(reports) + len(errors)} configurations agree ({total_s:.1f} s executing)")
+    lines.append(f"{good}/{len(reports) + len(errors)} configurations agree ({total_s:.1f} s executing, summed over the configurations)")
     return "\n".join(lines)
 
 

@@ -50,7 +50,7 @@ def test_runs_rows_failures_and_count():
     lines = text.splitlines()
     assert lines[2].split() == ["tiny", "-", "3x4x4", "2", "20", "2048/2048", "144", "0", "0.25", "ok"]
     assert lines[3].split()[4:7] == ["20", "vs", "21"]
-    assert lines[-3:] == ["bad : DIFF at c2", "x v1: x.yaml:3: boom", "1/3 configurations agree (0.5 s executing)"]
+    assert lines[-3:] == ["bad : DIFF at c2", "x v1: x.yaml:3: boom", "1/3 configurations agree (0.5 s executing, summed over the configurations)"]
     doc = json.loads(validation_runs([("tiny", _report())], [("x", None, "boom")], "json"))
     assert doc == {"ok": False, "runs": [{"model": "Tiny", "ok": True, "spec": "tiny"}],
                    "errors": [{"spec": "x", "variant": None, "error": "boom"}]}
