@@ -197,20 +197,7 @@ def totals(net: Network, costs: list[LayerCost], batch=1, dtype="fp32") -> dict[
         "activations_conv_linear": _sum((c.activations for c in costs if c.conv_linear), sym),
         "input_elements": numel(net.input_shape) * batch,
     }
-    nbytes = DTYPE_BYTES[dtype]
-    t["param_bytes"] = t["params"] * nbytes
-    t["activation_bytes"] = t["activations"] * nbytes
-    if sym:
-        t["peak_activation_elements"] = None
-        t["peak_activation_bytes"] = None
-        t["peak_at"] = None
-    else:
-        steps = [(lay.name, c.activations, lay.inputs) for lay, c in zip(net.layers, costs)]
-        peak, where = peak_elements(steps, t["input_elements"])
-        t["peak_activation_elements"] = peak
-        t["peak_activation_bytes"] = peak * nbytes
-        t["peak_at"] = where
-    return t
+    return _with_bytes(t, net, costs, dtype, peak=not sym)
 
 
 def _numeric_totals(net: Network, costs: list[LayerCost], batch, dtype) -> dict[str, Any]:
@@ -244,13 +231,21 @@ def _numeric_totals(net: Network, costs: list[LayerCost], batch, dtype) -> dict[
         "activations_conv_linear": acts_cl,
         "input_elements": numel(net.input_shape) * batch,
     }
+    return _with_bytes(t, net, costs, dtype, peak=True)
+
+
+def _with_bytes(t: dict[str, Any], net: Network, costs: list[LayerCost], dtype, peak: bool) -> dict[str, Any]:
+    """``t`` with its byte figures and (numeric only: the liveness walk needs sizes) the peak."""
     nbytes = DTYPE_BYTES[dtype]
-    t["param_bytes"] = params * nbytes
-    t["activation_bytes"] = acts * nbytes
+    t["param_bytes"] = t["params"] * nbytes
+    t["activation_bytes"] = t["activations"] * nbytes
+    if not peak:
+        t["peak_activation_elements"] = t["peak_activation_bytes"] = t["peak_at"] = None
+        return t
     steps = [(lay.name, c.activations, lay.inputs) for lay, c in zip(net.layers, costs)]
-    peak, where = peak_elements(steps, t["input_elements"])
-    t["peak_activation_elements"] = peak
-    t["peak_activation_bytes"] = peak * nbytes
+    elements, where = peak_elements(steps, t["input_elements"])
+    t["peak_activation_elements"] = elements
+    t["peak_activation_bytes"] = elements * nbytes
     t["peak_at"] = where
     return t
 

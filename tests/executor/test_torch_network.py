@@ -31,13 +31,7 @@ CASES = [("mobilenet", None), ("resnet", "50"), ("densenet", "121"), ("efficient
          ("convnext", "tiny")]
 AVAILABLE = {p.stem for p in bundled_specs()}
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.mark.parametrize("spec,variant", CASES, ids=[f"{s}:{v}" for s, v in CASES])

@@ -21,20 +21,13 @@ from archcalc.api import analyze, load
 from archcalc.exporters.torch_module import source, to_torch
 from archcalc.spec.loader import bundled_specs
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("torch_one_thread")]
 
 CASES = [(p.stem, v) for p in bundled_specs() for v in (list(load(p).spec.variants) or [None])]
 HEAVY = {("convnext", "large"), ("convnext", "xlarge"), ("densenet", "bc-250-24"), ("densenet", "bc-190-40"),
          ("densenet", "100-24"), ("preact_resnet", "cifar-1001"), ("wide_resnet", "wrn-28-10")}
 LEARNABLE = ("weights", "biases", "norm_affine", "other")
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize("spec,variant", [c for c in CASES if c not in HEAVY], ids=lambda v: str(v))

@@ -19,18 +19,11 @@ from archcalc.errors import SpecError
 from archcalc.importers import from_torch
 from archcalc.bridge_check import bridge_check
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("torch_one_thread")]
 
 SUBSET = ["resnet18", "mobilenet_v2", "densenet121", "mobilenet_v3_small", "shufflenet_v2_x0_5",
           "efficientnet_b0", "squeezenet1_1", "googlenet", "regnet_y_400mf", "convnext_tiny", "mnasnet0_5"]
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize("name", SUBSET)
