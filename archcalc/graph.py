@@ -135,6 +135,7 @@ class _Builder:
         #: id(entry) -> (its content: op class and typed field values, the names its fields read),
         #: or None when it is not memoizable
         self.sigs: dict[int, tuple | None] = {}
+        self.expansion: _Expansion | None = None  #: set by build(); lower bounds of layers per body
 
     # ---------------------------------------------------------- helpers --
     def scope_for(self, frame: _Frame, src: str) -> ChainMapT:
@@ -326,6 +327,12 @@ class _Builder:
             raise GraphError(
                 f"nested repeats expand to {self.iterations * n:,} iterations; the limit is {MAX_LAYERS:,}",
                 e._loc)
+        if self.expansion is not None and n > 1:  # a lower bound of what it adds, before building it
+            each = self.expansion.layers(e.body, scope)
+            if len(self.layers) + n * each > MAX_LAYERS:
+                raise GraphError(f"this repeat adds at least {n * each:,} layers ({n:,} iterations of at "
+                                 f"least {each:,}), before any is built; the network limit is "
+                                 f"{MAX_LAYERS:,} layers", e._loc)
         base = e.name if e.name is not None else ""
         prev = src
         self.iterations *= max(n, 1)
@@ -403,7 +410,8 @@ class _Builder:
             if not is_symbolic(d) and d > MAX_DIM:
                 raise ShapeError(f"input size {d:,} exceeds {MAX_DIM:,}", in_loc)
         _check_numel(input_shape, "input", in_loc)
-        _Expansion(self.loaded, self.globals).entries(self.loaded.spec.layers)
+        self.expansion = _Expansion(self.loaded, self.globals)
+        self.expansion.entries(self.loaded.spec.layers)
         self.shapes[INPUT] = input_shape
         top = _Frame("", self.globals.new_child(), INPUT)
         self.run(self.loaded.spec.layers, top, INPUT)
@@ -497,7 +505,13 @@ def _check_field(cls: type[Op], key: str, value, op: str):
     for v in items:
         if not _is_number(v):
             raise SpecError(f"{op}: '{key}' must be a number, got {_short(value)}")
-    if kind.integer or is_symbolic(value):
+    if kind.integer:  # integrality and the lower bound: the formulas; the upper bound is every field's
+        for v in items:
+            if not is_symbolic(v) and abs(v) > MAX_DIM:
+                raise SpecError(f"{op}: '{key}' must be at most 2**31 (the largest tensor dimension), "
+                                f"got {_short(v)}")
+        return value
+    if is_symbolic(value):
         return value
     if kind.maximum is not None and not kind.minimum <= value <= kind.maximum:
         raise SpecError(f"{op}: '{key}' is a {kind.name} and must be in [{kind.minimum}, {kind.maximum}], "
@@ -525,6 +539,8 @@ class _Expansion:
         self.scope = scope
         self.memo: dict[str, int] = {}
         self.stack: set[str] = set()
+        #: id(list of entries) -> (the list, kept alive so the id stays its own; lower bound of its layers)
+        self.layer_memo: dict[int, tuple[list, int]] = {}
 
     def entries(self, entries: list) -> int:
         total = 0
@@ -545,6 +561,42 @@ class _Expansion:
                 raise GraphError(
                     f"the spec expands to at least {total:,} entries (block calls, repeat iterations "
                     f"and ops) here, before any is built; the limit is {MAX_EXPANSION:,}", e._loc)
+        return total
+
+    def layers(self, entries: list, scope) -> int:
+        """A lower bound on the layers ``entries`` build: ops without an ``if:``, block bodies, and
+        repeats whose count evaluates in ``scope`` (else 0). Memoized per list of entries."""
+        key = id(entries)
+        if key in self.layer_memo:
+            return self.layer_memo[key][1]
+        total = 0
+        for e in entries:
+            if e.if_ is not None:  # counted only where it holds in ``scope`` (not depending on the index)
+                try:
+                    if not (scope and condition(e.if_, scope)):
+                        continue
+                except ArchcalcError:
+                    continue
+            if isinstance(e, BlockCall):
+                if e.block in self.blocks and e.block not in self.stack:
+                    self.stack.add(e.block)
+                    try:
+                        total += self.layers(self.blocks[e.block][0].body, {})
+                    finally:
+                        self.stack.discard(e.block)
+            elif isinstance(e, Repeat):
+                try:
+                    n = evaluate(e.repeat, scope)
+                except ArchcalcError:
+                    n = None
+                if isinstance(n, int) and not isinstance(n, bool) and n > 0:
+                    total += min(n, MAX_REPEAT) * self.layers(e.body, {})
+            elif isinstance(e, Group):
+                total += self.layers(e.body, {})
+            else:
+                total += 1
+        if not scope:  # a count that read the scope is not memoized
+            self.layer_memo[key] = (entries, total)
         return total
 
     def block(self, name: str) -> int:

@@ -27,10 +27,34 @@ def test_nested_repeats_are_refused_before_expanding(tmp_path):
     assert e.value.loc.line == 4
 
 
+def test_a_repeat_that_would_pass_the_layer_limit_is_refused_before_building(tmp_path):
+    """The count comes from a block argument (so the up-front expansion bound cannot see it) and
+    some entries carry ``if:``: the repeat still knows, before building any iteration, that
+    100,000 iterations of at least 3 layers pass the limit (it used to build 200,000 layers first).
+    Entries whose ``if:`` reads the index or an argument the bound cannot see are not counted."""
+    p = write(tmp_path, "name: deep\ninput: [3, 8, 8]\nvars: {depth: 100000}\nblocks:\n"
+                        "  unit:\n    args: {deep: null}\n    body:\n"
+                        "      - {op: relu}\n      - {op: relu}\n      - {op: relu}\n"
+                        "      - {op: relu, if: deep}\n      - {op: relu, if: 'not deep'}\n"
+                        "  stage:\n    args: {n: null, deep: null}\n    body:\n"
+                        "      - repeat: n\n        as: i\n        body:\n"
+                        "          - {block: unit, deep: deep}\n"
+                        "          - {block: unit, deep: deep, if: 'i > 0'}\n"
+                        "layers:\n  - {block: stage, n: depth, deep: false}\n")
+    t = time.process_time()
+    with pytest.raises(GraphError, match=r"this repeat adds at least 300,000 layers \(100,000 iterations of at "
+                                         r"least 3\), before any is built; the network limit is 200,000") as e:
+        analyze(p)
+    assert time.process_time() - t < 1
+    assert e.value.loc.line == 16  # the repeat's own line
+    assert len(analyze(p, vars={"depth": 3}).layers) == 4 + 8 + 8  # a small one builds as before
+
+
 def test_absurd_sizes_are_refused(tmp_path):
     p = write(tmp_path, "name: big\ninput: [3, 8, 8]\nlayers:\n"
                         "  - {op: conv2d, out_channels: '2**40', kernel_size: 1}\n")
-    with pytest.raises(ShapeError, match=r"output size 1,099,511,627,776 exceeds"):
+    with pytest.raises(SpecError, match=r"conv2d: 'out_channels' must be at most 2\*\*31 \(the largest tensor "
+                                        r"dimension\), got 1099511627776"):
         analyze(p)
 
 
