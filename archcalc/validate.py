@@ -395,33 +395,14 @@ def validate_all(resolution: Any = None, batch: int = 1, vars: dict[str, Any] | 
     given. Reports are the same
     whatever ``jobs`` is, timings aside.
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from archcalc.executor.threads import available_cores
+    from archcalc.workers import cores, fork_map
 
     runs = all_configurations() if runs is None else runs
-    jobs = available_cores() if jobs is None else int(jobs)
-    jobs = max(1, min(jobs, len(runs)))
-    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
-        jobs = 1  # the workers read the loaded specs from the forked parent
+    jobs = max(1, min(cores() if jobs is None else int(jobs), len(runs)))
     _JOB.update(runs=runs, resolution=resolution, batch=batch, vars=vars, seed=seed,
                 limits={"max_macs": max_macs, "max_bytes": max_bytes}, threads=1 if jobs > 1 else None,
                 spell=spell)
-    out: list[Outcome | None] = [None] * len(runs)
     try:
-        if jobs == 1:
-            for i in range(len(runs)):
-                out[i] = _one(i)
-                if done is not None:
-                    done(out[i])
-        else:
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = {pool.submit(_one, i): i for i in range(len(runs))}
-                for f in as_completed(futures):
-                    out[futures[f]] = f.result()
-                    if done is not None:
-                        done(out[futures[f]])
+        return fork_map(_one, len(runs), jobs, None if done is None else (lambda i, outcome: done(outcome)))
     finally:
         _JOB.clear()
-    return out

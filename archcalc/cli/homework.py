@@ -18,14 +18,14 @@ def homework(
     fmt: format_option(*PROOF_FORMATS, help="Output format (table: plain text).") = "table",
 ) -> None:
     """List the homework questions, or answer one (or --all) with its derivation."""
-    from archcalc.proofs.homework import QUESTIONS, answer, questions_table, render_all
-    from archcalc.proofs.proof import render, to_dict
+    from archcalc.proofs.homework import answer, questions_table, render_all, rendered_all
+    from archcalc.proofs.proof import render
 
     if all_:
         if fmt == "json":
             from archcalc.report.formats import dumps
 
-            typer.echo(dumps({q: to_dict(answer(q)) for q in QUESTIONS}, ascii=False))
+            typer.echo(dumps({q: r["json"] for q, r in rendered_all(["json"]).items()}, ascii=False))
         else:
             typer.echo(render_all(fmt), nl=False)
     elif question is None:

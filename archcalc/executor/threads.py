@@ -47,10 +47,9 @@ PIECES_PER_THREAD = 2  #: pieces per thread: a thread held up by another process
 
 def available_cores() -> int:
     """CPUs this process may run on (its affinity mask, else ``os.cpu_count()``)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+    from archcalc.workers import cores
+
+    return cores()
 
 
 @lru_cache(maxsize=1)

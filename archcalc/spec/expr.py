@@ -342,18 +342,48 @@ _ALLOWED = (
 )
 
 
+_MISSING = object()
+#: spelled as names, evaluated as booleans without a scope lookup (see ``_Evaluator.v_Name``)
+_LITERALS = frozenset({"True", "False", "true", "false"})
+#: distinct name-value combinations kept per expression
+_MEMO_SIZE = 64
+
+
+def _copy_lists(v: list) -> list:
+    return [_copy_lists(x) if type(x) is list else x for x in v]
+
+
 class Expr:
     """A parsed, whitelisted expression; call :meth:`eval` with a scope."""
 
-    __slots__ = ("text", "tree", "names")
+    __slots__ = ("text", "tree", "names", "_order", "_memo")
 
     def __init__(self, text: str, tree: ast.Expression):
         self.text = text
         self.tree = tree
         self.names = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+        # the names whose scope values it reads: not a called function's name, not a literal
+        funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        self._order = tuple(sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                                    and id(n) not in funcs and n.id not in _LITERALS}))
+        self._memo: dict = {}
 
     def eval(self, scope: Mapping[str, Value]) -> Value:
-        return normalize(_Evaluator(self.text, scope).visit(self.tree.body))
+        # The value depends on nothing but the values of the names it reads, so it is kept per
+        # (type, value) of each: a spec evaluates the same few expressions with the same values
+        # in every block of a stage. ``True == 1`` and ``2 == 2.0`` hash alike, hence the types.
+        # Unhashable values (lists) are evaluated every time; a list result is handed out as a
+        # copy, and an error is raised again on every call (nothing is kept).
+        try:
+            key = tuple([(type(v), v) for v in [scope[n] for n in self._order]])
+            hit = self._memo.get(key, _MISSING)
+        except (KeyError, TypeError):  # an unknown name (the evaluator says which), a list
+            return normalize(_Evaluator(self.text, scope).visit(self.tree.body))
+        if hit is _MISSING:
+            hit = normalize(_Evaluator(self.text, scope).visit(self.tree.body))
+            if len(self._memo) < _MEMO_SIZE:
+                self._memo[key] = hit
+        return _copy_lists(hit) if type(hit) is list else hit
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -432,7 +462,7 @@ class _Evaluator:
         return v
 
     def v_Name(self, node):
-        if node.id in ("True", "False", "true", "false"):  # YAML's spelling too
+        if node.id in _LITERALS:  # YAML's spelling too
             return node.id in ("True", "true")
         try:
             return self.scope[node.id]

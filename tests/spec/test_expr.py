@@ -282,3 +282,32 @@ def test_hostile_error_names_the_culprit():
 
 def test_nested_parentheses_within_limits_are_fine():
     assert evaluate("(" * 150 + "1" + ")" * 150, {}) == 1
+
+
+# ---- the per-expression memo: an equal value of another type, a list, an unknown name ----
+def test_memo_tells_equal_values_of_other_types_apart():
+    # True == 1 and 2 == 2.0 hash alike: a kept result must not answer for the other type
+    assert evaluate("x", {"x": True}) is True
+    assert evaluate("x", {"x": 1}) == 1 and type(evaluate("x", {"x": 1})) is int
+    assert evaluate("x + 1", {"x": 2}) == 3 and type(evaluate("x + 1", {"x": 2})) is int
+    assert type(evaluate("x + 1", {"x": 2.5})) is not int
+    assert evaluate("[x] * 2", {"x": 1}) == [1, 1]
+    assert evaluate("[x] * 2", {"x": True}) == [True, True]
+
+
+def test_memo_hands_out_list_copies_and_keeps_no_errors():
+    first = evaluate("[k, [k, 2]]", {"k": 3})
+    first[1].append(99)  # a caller that edits its result does not edit the next one
+    assert evaluate("[k, [k, 2]]", {"k": 3}) == [3, [3, 2]]
+    with pytest.raises(ExprError, match="unknown name 'q'"):
+        evaluate("q + 1", {})
+    assert evaluate("q + 1", {"q": 1}) == 2
+    with pytest.raises(ExprError, match="unknown name 'q'"):  # raised again, not remembered
+        evaluate("q + 1", {})
+    with pytest.raises(ExprError, match="division by zero"):
+        evaluate("1 / q", {"q": 0})
+    with pytest.raises(ExprError, match="division by zero"):
+        evaluate("1 / q", {"q": 0})
+    assert evaluate("max(a, 2) if true else 0", {"a": 5}) == 5  # function names and literals read no scope
+    assert evaluate("len(a)", {"a": [1, 2]}) == 2  # a list value is evaluated every time
+    assert evaluate("len(a)", {"a": [1, 2, 3]}) == 3
