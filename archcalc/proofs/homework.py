@@ -436,15 +436,31 @@ def rendered_all(formats: list[str], jobs: int | None = None) -> dict[str, dict[
     :func:`~archcalc.proofs.proof.to_dict`), every question in :data:`QUESTIONS` order. The
     questions are answered ``jobs`` at a time in forked workers (None: one per core; 1: in this
     process); the renderings are the same either way."""
-    from archcalc.workers import fork_map
+    return start_rendered(formats, jobs)()
+
+
+def start_rendered(formats: list[str], jobs: int | None = None) -> Callable[[], dict[str, dict[str, Any]]]:
+    """:func:`rendered_all` started in forked workers now; call the result to wait for it (a
+    caller does other work meanwhile: ``archcalc report``)."""
+    from archcalc.workers import fork_start
 
     formats = [str(getattr(f, "value", f)) for f in formats]  # (the CLI's choices are an Enum)
     _JOB_FORMATS[:] = formats
-    try:
-        out = fork_map(_answer_job, len(QUESTIONS), jobs)
+    try:  # forked workers see the formats from now on; with one job, wait() sets them again
+        pending = fork_start(_answer_job, len(QUESTIONS), jobs)
     finally:
         _JOB_FORMATS.clear()
-    return {q: r if r is not None else _rendered(answer(q), formats) for q, r in zip(QUESTIONS, out)}
+
+    def wait() -> dict[str, dict[str, Any]]:
+        _JOB_FORMATS[:] = formats  # (run here when there is one job)
+        try:
+            out = pending.results()
+        finally:
+            _JOB_FORMATS.clear()
+        return {q: r if r is not None else _rendered(answer(q), formats) for q, r in zip(QUESTIONS, out)}
+
+    wait.close = pending.close  # ends the workers unwaited (a caller that failed meanwhile)
+    return wait
 
 
 def _document(fmt: str, parts: list[str]) -> str:
@@ -469,7 +485,21 @@ def render_all(fmt: str, proofs: list[Proof] | None = None, jobs: int | None = N
 
 def reports() -> dict[str, str]:
     """The contents of ``homework.md`` and ``homework.tex`` (every answer computed once)."""
-    done = rendered_all(["markdown", "latex"]).values()
+    return start_reports()()
+
+
+def start_reports(jobs: int | None = None) -> Callable[[], dict[str, str]]:
+    """:func:`reports` started in forked workers now; call the result to wait for it."""
+    wait = start_rendered(["markdown", "latex"], jobs)
+
+    def done() -> dict[str, str]:
+        return _reports(wait().values())
+
+    done.close = wait.close
+    return done
+
+
+def _reports(done) -> dict[str, str]:
     return {"homework.md": _document("markdown", [r["markdown"] for r in done]),
             "homework.tex": _document("latex", [r["latex"] for r in done])}
 

@@ -177,32 +177,38 @@ def write_reports(outdir: str | Path = "reports", specs=None,
 
 def _render_reports(staged, specs) -> None:
     """Render every report file into ``staged`` (an :class:`archcalc.io.Staged`)."""
-    from archcalc.proofs.homework import reports as homework_reports
+    from archcalc.proofs.homework import start_reports
 
     specs = list(specs or bundled_specs())
-    cache: dict = {}
-    text = staged.write_text
+    # The homework answers (a third of the work, independent of the rest) run in forked workers
+    # while this process renders the other reports.
+    homework = start_reports()
+    try:
+        cache: dict = {}
+        text = staged.write_text
 
-    text("architectures.md", architectures_md(specs, cache))
-    rows = compare_rows(compare_items(specs), cache=cache)
-    caption = "Architectures compared at their published input resolution"
-    text("compare.md", PREAMBLE + render_rows(["network", "variant"], rows, COMPARE_COLUMNS, "markdown",
-                                             "# " + caption))
-    text("compare.tex", TEX_PREAMBLE + render_rows(["network", "variant"], rows, COMPARE_COLUMNS, "latex", caption))
-    axes, grid = grid_rows(cache)
-    if grid:
-        labels = [n for n, _ in axes]
-        gcap = "MobileNet v1: width multiplier alpha x resolution multiplier rho (Howard et al. 2017, Tables 6-7)"
-        text("mobilenet_grid.md", PREAMBLE + render_rows(labels, grid, GRID_COLUMNS, "markdown", "# " + gcap))
-        text("mobilenet_grid.tex", TEX_PREAMBLE + render_rows(labels, grid, GRID_COLUMNS, "latex", gcap))
-        text("mobilenet_grid.csv", render_rows(labels, grid, GRID_COLUMNS, "csv"))
-    text("breakdown.md", breakdown_md(specs, cache))
-    points = standard_points(accuracy_points(specs, cache))
-    text("accuracy.md", PREAMBLE + "# ImageNet top-1 vs MACs: the data of accuracy.png\n\n"
-         "Every reference entry with a top-1 at the variant's standard input size and trained on "
-         "ImageNet-1K only (`archcalc plot accuracy --all` also draws 384² and ImageNet-22K pre-trained "
-         "entries), MACs and params computed by archcalc at the entry's point.\n\n"
-         + points_table(points, "markdown") + "\n")
-    plot_accuracy(points, [staged.path(f"accuracy.{ext}") for ext in ("png", "svg")])  # one figure, two files
-    for name, content in homework_reports().items():
-        text(name, content)
+        text("architectures.md", architectures_md(specs, cache))
+        rows = compare_rows(compare_items(specs), cache=cache)
+        caption = "Architectures compared at their published input resolution"
+        text("compare.md", PREAMBLE + render_rows(["network", "variant"], rows, COMPARE_COLUMNS, "markdown",
+                                                 "# " + caption))
+        text("compare.tex", TEX_PREAMBLE + render_rows(["network", "variant"], rows, COMPARE_COLUMNS, "latex", caption))
+        axes, grid = grid_rows(cache)
+        if grid:
+            labels = [n for n, _ in axes]
+            gcap = "MobileNet v1: width multiplier alpha x resolution multiplier rho (Howard et al. 2017, Tables 6-7)"
+            text("mobilenet_grid.md", PREAMBLE + render_rows(labels, grid, GRID_COLUMNS, "markdown", "# " + gcap))
+            text("mobilenet_grid.tex", TEX_PREAMBLE + render_rows(labels, grid, GRID_COLUMNS, "latex", gcap))
+            text("mobilenet_grid.csv", render_rows(labels, grid, GRID_COLUMNS, "csv"))
+        text("breakdown.md", breakdown_md(specs, cache))
+        points = standard_points(accuracy_points(specs, cache))
+        text("accuracy.md", PREAMBLE + "# ImageNet top-1 vs MACs: the data of accuracy.png\n\n"
+             "Every reference entry with a top-1 at the variant's standard input size and trained on "
+             "ImageNet-1K only (`archcalc plot accuracy --all` also draws 384² and ImageNet-22K pre-trained "
+             "entries), MACs and params computed by archcalc at the entry's point.\n\n"
+             + points_table(points, "markdown") + "\n")
+        plot_accuracy(points, [staged.path(f"accuracy.{ext}") for ext in ("png", "svg")])  # one figure, two files
+        for name, content in homework().items():
+            text(name, content)
+    finally:
+        homework.close()
