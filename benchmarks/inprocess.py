@@ -18,6 +18,7 @@ For each model, measured in this run:
   warm-up forward of the model: ``torch.utils.flop_counter.FlopCounterMode``, fvcore's
   ``FlopCountAnalysis(...).total()``, ptflops' ``get_model_complexity_info`` (pytorch
   backend), thop's ``profile`` and torchinfo's ``summary`` (verbose 0), each with its count;
+* PyYAML's own ``yaml.load`` (C loader) of the spec's files: the floor of reading the input;
 * the ratio (fastest peer + model build) / archcalc from file: issue 16's target is >= 100.
 
 MACs are printed per tool so that the figures can be compared (FlopCounterMode counts 2 per
@@ -131,6 +132,19 @@ def peers(model, res: int):
     return out
 
 
+def yaml_floor(loaded, n: int) -> float:
+    """Best time of PyYAML's own ``yaml.load`` (libyaml's C loader) of the spec file and every
+    file it imports: what reading the input costs before archcalc validates anything."""
+    import yaml
+
+    files = {Path(loaded.path).resolve()}
+    for _, src in loaded.blocks.values():
+        f = Path(src.file)
+        files.add((f if f.is_absolute() else ROOT / f).resolve())
+    texts = [f.read_text() for f in sorted(files) if f.exists()]
+    return best(lambda: [yaml.load(t, Loader=yaml.CSafeLoader) for t in texts], n)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default=",".join(MODELS))
@@ -160,6 +174,7 @@ def main() -> None:
         loaded = load(spec)
         t_file = best(lambda s=spec, v=variant: analyze(s, variant=v), args.repeat)
         t_pre = best(lambda s=loaded, v=variant: analyze(s, variant=v), args.repeat)
+        t_yaml = yaml_floor(loaded, args.repeat)
         a = analyze(loaded, variant=variant)
         n = len(a.layers)
         t_build, model = timed(lambda k=kind, m=name: build_model(k, m))
@@ -169,9 +184,10 @@ def main() -> None:
         ps = peers(model, res)
         del model
         fastest = min((p for p in ps if p[1] is not None), key=lambda p: p[1])
-        rows.append((key, n, t_file, t_pre, a.totals["macs"], t_build, ps, fastest))
+        rows.append((key, n, t_file, t_pre, t_yaml, a.totals["macs"], t_build, ps, fastest))
         print(f"\n{key}: archcalc {n} layers, load+analyze {t_file * 1e3:.2f} ms "
-              f"({t_file / n * 1e6:.1f} us/layer), pre-loaded {t_pre * 1e3:.2f} ms, "
+              f"({t_file / n * 1e6:.1f} us/layer), pre-loaded {t_pre * 1e3:.2f} ms, yaml.load of its "
+              f"files {t_yaml * 1e3:.2f} ms, "
               f"MACs {a.totals['macs']:,}; model build {t_build:.3f} s", flush=True)
         for pname, t, macs in ps:
             if t is None:
@@ -181,13 +197,13 @@ def main() -> None:
 
     print(f"\ntorch {torch.__version__}, {args.threads} thread(s); {args.clock} time; archcalc best of "
           f"{args.repeat}, peers once each on the built model\n")
-    head = ("| model | layers | archcalc load+analyze ms | µs/layer | pre-loaded ms | build s | "
-            + " | ".join(p[0] + " s" for p in rows[0][6]) + " | fastest peer + build / archcalc |")
+    head = ("| model | layers | archcalc load+analyze ms | µs/layer | pre-loaded ms | yaml.load ms | build s | "
+            + " | ".join(p[0] + " s" for p in rows[0][7]) + " | fastest peer + build / archcalc |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
-    for key, n, t_file, t_pre, _, t_build, ps, fastest in rows:
+    for key, n, t_file, t_pre, t_yaml, _, t_build, ps, fastest in rows:
         cells = " | ".join("–" if t is None else f"{t:.3f}" for _, t, _ in ps)
-        print(f"| {key} | {n} | {t_file * 1e3:.2f} | {t_file / n * 1e6:.1f} | {t_pre * 1e3:.2f} | "
+        print(f"| {key} | {n} | {t_file * 1e3:.2f} | {t_file / n * 1e6:.1f} | {t_pre * 1e3:.2f} | {t_yaml * 1e3:.2f} | "
               f"{t_build:.3f} | {cells} | {(fastest[1] + t_build) / t_file:.0f}× ({fastest[0]}) |")
 
 
