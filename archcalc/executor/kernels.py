@@ -193,60 +193,270 @@ _DW_SMALL = 20  #: output widths below this take the channels-last depthwise ker
 
 
 @njit(cache=True, fastmath={"contract"}, error_model="numpy", nogil=True)
-def _depthwise_kernel(xq, w, out, dh, dw, mult, lo, hi):  # pragma: no cover - numba
-    """Direct depthwise conv on the phase planes of a padded input, (sample, output channel) planes lo..hi-1.
+def _fill_phases(xc, q, sh, sw, pt, pl, hq, wq):  # pragma: no cover - numba
+    """Scatter one (H, W) input plane into its zero-padded stride phases ``q`` (flat, sh*sw planes
+    of hq x wq): ``q[(py*sw + px)*hq*wq + a*wq + b] = xp[a*sh + py, b*sw + px]``, xp the plane
+    padded by pt rows on top and pl columns on the left. Only input positions are written, so the
+    padding zeros of a zero-filled ``q`` survive any number of fills of the same geometry."""
+    h = xc.shape[0]
+    wd = xc.shape[1]
+    plane = hq * wq
+    for r in range(h):
+        rp = r + pt
+        a = rp // sh
+        py = rp - a * sh
+        xr = xc[r]
+        if sw == 1:
+            dst = q[py * plane + a * wq + pl:]
+            for j in range(wd):
+                dst[j] = xr[j]
+        elif sw == 2:
+            # deinterleave: input column 2j -> phase pl % 2, column 2j+1 -> the other phase
+            p0 = pl % 2
+            da = q[(py * 2 + p0) * plane + a * wq + pl // 2:]
+            db = q[(py * 2 + 1 - p0) * plane + a * wq + (pl + 1) // 2:]
+            half = wd // 2
+            for j in range(half):
+                da[j] = xr[2 * j]
+                db[j] = xr[2 * j + 1]
+            if wd % 2:
+                da[half] = xr[wd - 1]
+        else:
+            for px in range(sw):
+                c0 = (px - pl) % sw  # first input column of phase px
+                dst = q[(py * sw + px) * plane + a * wq + (c0 + pl) // sw:]
+                for j in range((wd - c0 + sw - 1) // sw):
+                    dst[j] = xr[c0 + j * sw]
 
-    xq: (N, C, sh, sw, Hq, Wq) with ``xq[n, c, py, px, a, b] = xp[n, c, a*sh + py, b*sw + px]``
-    (xp the zero-padded input; see :func:`_phase_planes`), so every tap reads one phase
-    plane at unit stride; w: (C*mult, 1, kh, kw); out: (N, C*mult, Ho, Wo) (planes
-    idx = n*C*mult + co, lo <= idx < hi, overwritten). Output channel co reads input
-    channel co // mult.
 
-    A block of ``r`` output rows is computed as one flat run of ``L = (r-1)*Wq + Wo``
-    lanes of a phase plane (the ``Wq - Wo`` lanes between two output rows are computed
-    and discarded), so the innermost loop is long and contiguous whatever Wo is.
-    Returns the multiply-accumulates executed into kept outputs, counted from the
-    extents of the innermost loops that ran (``L`` per tap) minus the discarded lanes.
-    ``nogil``: disjoint plane ranges run on several threads.
+@njit(cache=True, fastmath={"contract"}, error_model="numpy", nogil=True)
+def _depthwise_kernel(x, w, out, sh, sw, pt, pb, pl, pr, dh, dw, lo, hi):  # pragma: no cover - numba
+    """Direct depthwise conv over the stride phases of each padded plane, (sample, output channel)
+    planes lo..hi-1.
+
+    x: (N, C, H, W), unpadded; w: (C*mult, 1, kh, kw); out: (N, C*mult, Ho, Wo) (planes
+    idx = n*C*mult + co, lo <= idx < hi, overwritten). Output channel co reads input channel
+    co // mult. Each input plane is scattered (:func:`_fill_phases`) into a per-call scratch
+    of its zero-padded ``sh x sw`` stride phases (``sh*sw*Hq*Wq`` floats, cache-resident;
+    the whole padded tensor is never written to memory), so every tap reads one phase at
+    unit stride.
+
+    A block of ``r`` output rows is computed as one flat run of ``L = (r-1)*Wq + Wo`` lanes
+    (the ``Wq - Wo`` lanes between two output rows are computed and discarded), so the loop is
+    long and contiguous whatever Wo is. A 3x3 kernel is register-blocked: the 9 taps of a
+    vector of lanes are summed in registers (in tap order) and stored once; other kernels
+    accumulate three taps per pass. Returns the multiply-accumulates executed into kept
+    outputs, counted from the extents of the loops that ran (``L`` lanes per tap) minus the
+    discarded lanes. ``nogil``: disjoint plane ranges run on several threads.
     """
-    sh = xq.shape[2]
-    sw = xq.shape[3]
-    hq = xq.shape[4]
-    wq = xq.shape[5]
+    c_in = x.shape[1]
+    h = x.shape[2]
+    wd = x.shape[3]
     c_out = w.shape[0]
+    mult = c_out // c_in
     kh = w.shape[2]
     kw = w.shape[3]
     ho = out.shape[2]
     wo = out.shape[3]
+    hq = (h + pt + pb + sh - 1) // sh
+    wq = (wd + pl + pr + sw - 1) // sw
+    plane = hq * wq
+    q = np.zeros(sh * sw * plane, dtype=np.float32)
+    ntap = kh * kw
+    offs = np.empty(ntap, dtype=np.int64)  # where tap t of output (0, 0) reads q
+    for ky in range(kh):
+        py = (ky * dh) % sh
+        ay = (ky * dh) // sh
+        for kx in range(kw):
+            px = (kx * dw) % sw
+            bx = (kx * dw) // sw
+            offs[ky * kw + kx] = (py * sw + px) * plane + ay * wq + bx
     rows = max(1, _DW_BLOCK // wq)
     acc = np.empty(rows * wq, dtype=np.float32)
+    wt = np.empty(ntap, dtype=np.float32)
     total = 0
+    filled = -1
     for idx in range(lo, hi):
         n = idx // c_out
         co = idx - n * c_out
         ci = co // mult
-        oc = out[n, co]
+        if n * c_in + ci != filled:
+            _fill_phases(x[n, ci], q, sh, sw, pt, pl, hq, wq)
+            filled = n * c_in + ci
         wk = w[co, 0]
+        for ky in range(kh):
+            for kx in range(kw):
+                wt[ky * kw + kx] = wk[ky, kx]
+        oc = out[n, co]
         for oy0 in range(0, ho, rows):
             r = min(rows, ho - oy0)
             length = (r - 1) * wq + wo
-            for i in range(length):
-                acc[i] = 0.0
-            for ky in range(kh):
-                py = (ky * dh) % sh
-                ay = (ky * dh) // sh
-                for kx in range(kw):
-                    px = (kx * dw) % sw
-                    bx = (kx * dw) // sw
-                    base = (oy0 + ay) * wq + bx
-                    seg = xq[n, ci, py, px].reshape(hq * wq)[base:base + length]
-                    wv = wk[ky, kx]
-                    for i in range(length):
-                        acc[i] += wv * seg[i]
-                    total += length - (r - 1) * (wq - wo)  # lanes run, minus the discarded ones
+            base = oy0 * wq
+            kept = length - (r - 1) * (wq - wo)  # lanes run, minus the discarded ones
+            if ntap == 9:
+                s0 = q[base + offs[0]:]
+                s1 = q[base + offs[1]:]
+                s2 = q[base + offs[2]:]
+                s3 = q[base + offs[3]:]
+                s4 = q[base + offs[4]:]
+                s5 = q[base + offs[5]:]
+                s6 = q[base + offs[6]:]
+                s7 = q[base + offs[7]:]
+                s8 = q[base + offs[8]:]
+                w0 = wt[0]
+                w1 = wt[1]
+                w2 = wt[2]
+                w3 = wt[3]
+                w4 = wt[4]
+                w5 = wt[5]
+                w6 = wt[6]
+                w7 = wt[7]
+                w8 = wt[8]
+                for i in range(length):
+                    v = w0 * s0[i]
+                    v += w1 * s1[i]
+                    v += w2 * s2[i]
+                    v += w3 * s3[i]
+                    v += w4 * s4[i]
+                    v += w5 * s5[i]
+                    v += w6 * s6[i]
+                    v += w7 * s7[i]
+                    v += w8 * s8[i]
+                    acc[i] = v
+                total += 9 * kept
+            else:
+                for i in range(length):
+                    acc[i] = 0.0
+                t = 0
+                while t < ntap:
+                    if ntap - t >= 3:
+                        s0 = q[base + offs[t]:]
+                        s1 = q[base + offs[t + 1]:]
+                        s2 = q[base + offs[t + 2]:]
+                        w0 = wt[t]
+                        w1 = wt[t + 1]
+                        w2 = wt[t + 2]
+                        for i in range(length):
+                            v = acc[i]
+                            v += w0 * s0[i]
+                            v += w1 * s1[i]
+                            v += w2 * s2[i]
+                            acc[i] = v
+                        total += 3 * kept
+                        t += 3
+                    else:
+                        s0 = q[base + offs[t]:]
+                        w0 = wt[t]
+                        for i in range(length):
+                            acc[i] += w0 * s0[i]
+                        total += kept
+                        t += 1
             for rr in range(r):
+                orow = oc[oy0 + rr]
+                arow = acc[rr * wq:]
                 for ox in range(wo):
-                    oc[oy0 + rr, ox] = acc[rr * wq + ox]
+                    orow[ox] = arow[ox]
+    return total
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy", nogil=True)
+def _dw_cl_3x3(xt, w9, out, sh, sw, dh, dw, lo, hi):  # pragma: no cover - numba
+    """:func:`_depthwise_channels_last` for a 3x3 kernel, register-blocked: two adjacent output
+    positions at a time, their 9 taps each summed in registers (in tap order) over a vector of
+    channels, so every weight vector is loaded once for both. w9: (9, C), tap ky*3 + kx."""
+    c = xt.shape[3]
+    ho = out.shape[2]
+    wo = out.shape[3]
+    acc = np.empty((2, c), dtype=np.float32)
+    acc0 = acc[0]
+    acc1 = acc[1]
+    w0 = w9[0]
+    w1 = w9[1]
+    w2 = w9[2]
+    w3 = w9[3]
+    w4 = w9[4]
+    w5 = w9[5]
+    w6 = w9[6]
+    w7 = w9[7]
+    w8 = w9[8]
+    total = 0
+    for idx in range(lo, hi):
+        n = idx // ho
+        oy = idx - n * ho
+        r0 = xt[n, oy * sh]
+        r1 = xt[n, oy * sh + dh]
+        r2 = xt[n, oy * sh + 2 * dh]
+        for ox in range(0, wo, 2):
+            b = ox * sw
+            a0 = r0[b]
+            a1 = r0[b + dw]
+            a2 = r0[b + 2 * dw]
+            b0 = r1[b]
+            b1 = r1[b + dw]
+            b2 = r1[b + 2 * dw]
+            c0 = r2[b]
+            c1 = r2[b + dw]
+            c2 = r2[b + 2 * dw]
+            if ox + 1 < wo:
+                e = b + sw
+                d0 = r0[e]
+                d1 = r0[e + dw]
+                d2 = r0[e + 2 * dw]
+                f0 = r1[e]
+                f1 = r1[e + dw]
+                f2 = r1[e + 2 * dw]
+                g0 = r2[e]
+                g1 = r2[e + dw]
+                g2 = r2[e + 2 * dw]
+                for k in range(c):
+                    u0 = w0[k]
+                    u1 = w1[k]
+                    u2 = w2[k]
+                    u3 = w3[k]
+                    u4 = w4[k]
+                    u5 = w5[k]
+                    u6 = w6[k]
+                    u7 = w7[k]
+                    u8 = w8[k]
+                    v = u0 * a0[k]
+                    v += u1 * a1[k]
+                    v += u2 * a2[k]
+                    v += u3 * b0[k]
+                    v += u4 * b1[k]
+                    v += u5 * b2[k]
+                    v += u6 * c0[k]
+                    v += u7 * c1[k]
+                    v += u8 * c2[k]
+                    acc0[k] = v
+                    z = u0 * d0[k]
+                    z += u1 * d1[k]
+                    z += u2 * d2[k]
+                    z += u3 * f0[k]
+                    z += u4 * f1[k]
+                    z += u5 * f2[k]
+                    z += u6 * g0[k]
+                    z += u7 * g1[k]
+                    z += u8 * g2[k]
+                    acc1[k] = z
+                total += 18 * c  # two outputs x 9 taps per iteration of the channel loop just run
+                for k in range(c):
+                    out[n, k, oy, ox] = acc0[k]
+                    out[n, k, oy, ox + 1] = acc1[k]
+            else:
+                for k in range(c):
+                    v = w0[k] * a0[k]
+                    v += w1[k] * a1[k]
+                    v += w2[k] * a2[k]
+                    v += w3[k] * b0[k]
+                    v += w4[k] * b1[k]
+                    v += w5[k] * b2[k]
+                    v += w6[k] * c0[k]
+                    v += w7[k] * c1[k]
+                    v += w8[k] * c2[k]
+                    acc0[k] = v
+                total += 9 * c
+                for k in range(c):
+                    out[n, k, oy, ox] = acc0[k]
     return total
 
 
@@ -284,35 +494,6 @@ def _depthwise_channels_last(xt, w, out, sh, sw, dh, dw, lo, hi):  # pragma: no 
             for k in range(c):
                 out[n, k, oy, ox] = acc[k]
     return total
-
-
-def _phase_planes(x: np.ndarray, pt: int, pb: int, pl: int, pr: int, sh: int, sw: int) -> np.ndarray:
-    """The zero-padded input split into its ``sh x sw`` stride phases, (N, C, sh, sw, Hq, Wq).
-
-    ``out[n, c, py, px, a, b] = xp[n, c, a*sh + py, b*sw + px]`` where ``xp`` is ``x`` padded
-    by (pt, pb, pl, pr) and then by zeros up to a multiple of the stride. For stride 1 this
-    is the padded input itself (a reshape, no second copy).
-    """
-    n, c, h, w = x.shape
-    hp, wp = h + pt + pb, w + pl + pr
-    hq, wq = -(-hp // sh), -(-wp // sw)
-    if sh == sw == 1:
-        return _pad_hw(x, pt, pb, pl, pr).reshape(n, c, 1, 1, hp, wp)
-    xq = np.zeros((n, c, sh, sw, hq, wq), dtype=_F32)
-    for py in range(sh):
-        a0 = max(0, -(-(pt - py) // sh))  # first phase row that is an input row
-        r0 = a0 * sh + py - pt
-        if r0 >= h:
-            continue
-        na = len(range(r0, h, sh))
-        for px in range(sw):
-            b0 = max(0, -(-(pl - px) // sw))
-            c0 = b0 * sw + px - pl
-            if c0 >= w:
-                continue
-            nb = len(range(c0, w, sw))
-            xq[:, :, py, px, a0:a0 + na, b0:b0 + nb] = x[:, :, r0::sh, c0::sw]
-    return xq
 
 
 def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
@@ -353,19 +534,26 @@ def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), g
         y = np.empty((N, c_out, ho, wo), dtype=_F32)
         issued = []
 
-        def out_rows(lo: int, hi: int) -> None:
-            issued.append(int(_depthwise_channels_last(xt, wt, y, sh, sw, dh, dw, lo, hi)))
+        if kh == kw == 3:
+            w9 = wt.reshape(9, C)
+
+            def out_rows(lo: int, hi: int) -> None:
+                issued.append(int(_dw_cl_3x3(xt, w9, y, sh, sw, dh, dw, lo, hi)))
+        else:
+
+            def out_rows(lo: int, hi: int) -> None:
+                issued.append(int(_depthwise_channels_last(xt, wt, y, sh, sw, dh, dw, lo, hi)))
 
         parallel_ranges(N * ho, y.size * kh * kw, out_rows)
         macs = sum(issued)
     elif groups == C and cin_g == 1 and groups > 1:
         # depthwise (channel multiplier cout_g): direct Numba kernel over phase planes
-        xq = _phase_planes(x, pt, pb, pl, pr, sh, sw)
+        xc, wc = np.ascontiguousarray(x), np.ascontiguousarray(w)
         y = np.empty((N, c_out, ho, wo), dtype=_F32)
-        wc, issued = np.ascontiguousarray(w), []
+        issued = []
 
         def planes(lo: int, hi: int) -> None:
-            issued.append(int(_depthwise_kernel(xq, wc, y, dh, dw, cout_g, lo, hi)))
+            issued.append(int(_depthwise_kernel(xc, wc, y, sh, sw, pt, pb, pl, pr, dh, dw, lo, hi)))
 
         parallel_ranges(N * c_out, y.size * kh * kw, planes)
         macs = sum(issued)

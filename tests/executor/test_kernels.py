@@ -120,6 +120,12 @@ DEPTHWISE_PATH_CASES = [
     ((1, 2, 23, 29), (5, 3), (3, 2), (2, 2, 1, 1), (1, 2)),
     ((2, 5, 15, 15), (3, 3), (1, 2), (2, 2, 2, 2), (2, 2)),
     ((1, 3, 9, 9), (1, 1), (2, 2), (0, 0, 0, 0), (1, 1)),
+    # the 3x3 register-blocked loops: odd output width (the channels-last pair loop's last
+    # single), odd input width at stride 2 with an even left pad (the deinterleave's last
+    # column), stride 3 columns (the general phase scatter), a channel multiplier of 1 at 112
+    ((1, 2, 17, 19), (3, 3), (2, 2), (0, 0, 0, 0), (1, 1)),
+    ((1, 3, 20, 25), (3, 3), (2, 3), (1, 0, 2, 1), (1, 1)),
+    ((1, 2, 112, 112), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1)),
 ]
 
 
