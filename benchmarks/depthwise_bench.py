@@ -52,8 +52,13 @@ def load_old(tree: str):
     path = Path(tree) / "archcalc" / "executor" / "kernels.py"
     spec = importlib.util.spec_from_file_location("old_kernels", path)
     mod = importlib.util.module_from_spec(spec)
-    sys.modules["old_kernels"] = mod  # Numba's cache finds the module by name
     spec.loader.exec_module(mod)
+    from numba.core.caching import NullCache
+    from numba.core.registry import CPUDispatcher
+
+    for obj in vars(mod).values():  # compile the copy afresh: its cache files belong to the tree's own module
+        if isinstance(obj, CPUDispatcher):
+            obj._cache = NullCache()
     return mod
 
 
@@ -75,6 +80,22 @@ def main() -> None:
             run(batch, old, args)
 
 
+def case_calls(x, w, s: int, c: int, old) -> dict:
+    """The conv2d call of one case for each of new, old (if given) and torch (if installed)."""
+    calls = {"new": lambda: K.conv2d(x, w, None, (s, s), (1, 1, 1, 1), (1, 1), c)}
+    if old:
+        calls["old"] = lambda: old.conv2d(x, w, None, (s, s), (1, 1, 1, 1), (1, 1), c)
+    if torch is not None:
+        xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+
+        def call_torch():
+            with torch.inference_mode():
+                return F.conv2d(xt, wt, None, s, 1, 1, c)
+
+        calls["torch"] = call_torch
+    return calls
+
+
 def run(batch: int, old, args) -> None:
     rng = np.random.default_rng(0)
     names = ["new"] + (["old"] if old else []) + (["torch"] if torch is not None else [])
@@ -84,17 +105,7 @@ def run(batch: int, old, args) -> None:
     for c, h, s, times in LAYERS:
         x = rng.standard_normal((batch, c, h, h), dtype=np.float32)
         w = rng.standard_normal((c, 1, 3, 3), dtype=np.float32)
-        calls = {"new": lambda: K.conv2d(x, w, None, (s, s), (1, 1, 1, 1), (1, 1), c)}
-        if old:
-            calls["old"] = lambda: old.conv2d(x, w, None, (s, s), (1, 1, 1, 1), (1, 1), c)
-        if torch is not None:
-            xt, wt = torch.from_numpy(x), torch.from_numpy(w)
-
-            def call_torch():
-                with torch.inference_mode():
-                    return F.conv2d(xt, wt, None, s, 1, 1, c)
-
-            calls["torch"] = call_torch
+        calls = case_calls(x, w, s, c, old)
         outs = {n: f() for n, f in calls.items()}  # warm-up (and compilation)
         ts = {n: [] for n in names}
         for _ in range(args.repeat):
