@@ -31,7 +31,7 @@ def accuracy(
     Writes the figure (its path on stderr) and prints nothing on stdout unless --table is given.
     """
     from archcalc.report.accuracy import plot_accuracy, points_table, standard_points
-    from archcalc.study import accuracy_points
+    from archcalc.study import start_accuracy_points
     from archcalc.report.plots import check_path
     from archcalc.spec.loader import bundled_specs
 
@@ -40,9 +40,13 @@ def accuracy(
 
     check_path(out)
     items = [split_spec(s) for s in specs or []] or [(p, None) for p in bundled_specs()]
+    wait = start_accuracy_points([path for path, _ in items])  # costed in forked workers, while
+    from archcalc.report.plots import pyplot  # this process imports matplotlib
+
+    pyplot()
     points = []
-    for path, variant in items:
-        found = [p for p in accuracy_points([path]) if variant is None or p.variant == variant]
+    for (path, variant), each in zip(items, wait()):
+        found = [p for p in each if variant is None or p.variant == variant]
         if variant is not None and not found:
             raise SpecError(f"{path}:{variant}: no reference entry of variant '{variant}' has a top-1")
         points += found

@@ -43,3 +43,13 @@ def test_series_split_variant_families_and_leave_ablations_unconnected():
     # MobileNet v1's shallow and full-conv variants are separate architectures, not a curve
     (key,) = ablations(lines)
     assert key[0] == "MobileNet v1" and {p.variant for p in lines[key]} == {"shallow", "full-conv"}
+
+
+def test_points_from_forked_workers_equal_the_serial_ones():
+    from archcalc.study import start_accuracy_points
+
+    specs = ["convnext", "mobilenet", "resnet"]
+    serial = [accuracy_points([s]) for s in specs]
+    assert start_accuracy_points(specs, jobs=2)() == serial
+    assert start_accuracy_points(specs, jobs=1)() == serial
+    assert sum(len(p) for p in serial) > 10
