@@ -112,6 +112,50 @@ def test_conv2d_matches_oracle_and_formula(case, with_bias):
     assert not np.shares_memory(y, x) and not np.shares_memory(y, w)
 
 
+GEMM_CHUNK_CASES = [
+    # x shape, C_out, (kh, kw), stride, padding (t,b,l,r), dilation, groups: the im2col and
+    # plain 1x1 paths of conv2d, as sgemm over chunks of samples
+    ((5, 3, 9, 8), 4, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1),
+    ((5, 6, 7, 7), 6, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 1),
+    ((5, 6, 7, 7), 4, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 2),
+    ((5, 6, 9, 9), 5, (1, 1), (2, 2), (0, 0, 0, 0), (1, 1), 1),
+    ((5, 6, 9, 7), 9, (3, 2), (2, 1), (0, 1, 2, 0), (2, 1), 3),
+]
+
+
+@pytest.mark.parametrize("columns", [1, 100, 150, 10**6], ids=["one-sample", "2-2-1", "3-2", "one-chunk"])
+@pytest.mark.parametrize("case", GEMM_CHUNK_CASES)
+def test_conv2d_gemm_chunks_match_oracle(case, columns, monkeypatch):
+    """Every chunking of the batch (one sample per product, chunks with a short last one, the
+    whole batch in one product) gives the oracle's values and the formula's MACs."""
+    xs, c_out, (kh, kw), stride, padding, dilation, groups = case
+    monkeypatch.setattr(K, "_GEMM_COLUMNS", columns)
+    rng = np.random.default_rng(xs[1] * 31 + c_out)
+    x = rand(rng, *xs)
+    w = rand(rng, c_out, xs[1] // groups, kh, kw)
+    b = rand(rng, c_out)
+    y, macs = K.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    ref = conv_oracle(x, w, b, stride, padding, dilation, groups)
+    assert y.shape == ref.shape and y.flags.c_contiguous
+    np.testing.assert_allclose(y, ref, rtol=RTOL, atol=ATOL)
+    N, _, ho, wo = ref.shape
+    assert macs == mac_formula(N, c_out, ho, wo, kh, kw, xs[1], groups)
+    # each sample alone gives the same result as in the batch (no sample's columns leak)
+    y1, _ = K.conv2d(x[3:4], w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    np.testing.assert_allclose(y[3:4], y1, rtol=1e-5, atol=1e-5)
+
+
+def test_matmul_into_out():
+    rng = np.random.default_rng(3)
+    a, b = rand(rng, 2, 3, 4), rand(rng, 2, 4, 5)
+    out = np.full((2, 3, 5), np.nan, np.float32)
+    y, macs = K._matmul(a, b, out=out)
+    assert y is out and macs == 2 * 3 * 4 * 5
+    np.testing.assert_allclose(out, a.astype(np.float64) @ b, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="out has shape"):
+        K._matmul(a, b, out=np.empty((2, 5, 3), np.float32))
+
+
 DEPTHWISE_PATH_CASES = [
     # x shape, (kh, kw), stride, padding (t,b,l,r), dilation: planes wider than a row block
     # (2048 lanes), strides 2 and 3, odd sizes, asymmetric padding, dilation
