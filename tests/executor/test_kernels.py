@@ -145,6 +145,44 @@ def test_conv2d_gemm_chunks_match_oracle(case, columns, monkeypatch):
     np.testing.assert_allclose(y[3:4], y1, rtol=1e-5, atol=1e-5)
 
 
+TAPS_CASES = [
+    # x shape, C_out, (kh, kw), padding (t,b,l,r), dilation: stride-1 ungrouped convs summed
+    # tap by tap over the padded input (kernels._conv_taps)
+    ((2, 3, 7, 7), 4, (3, 3), (1, 1, 1, 1), (1, 1)),
+    ((3, 5, 6, 9), 6, (3, 3), (0, 0, 0, 0), (1, 1)),
+    ((1, 4, 9, 8), 3, (2, 5), (0, 1, 2, 1), (1, 1)),
+    ((2, 2, 11, 10), 5, (3, 3), (2, 2, 2, 2), (2, 2)),
+    ((1, 3, 8, 12), 4, (3, 2), (1, 0, 0, 1), (2, 3)),
+    ((2, 3, 16, 16), 4, (7, 7), (3, 3, 3, 3), (1, 1)),
+    ((2, 8, 20, 20), 8, (3, 3), (1, 1, 1, 1), (1, 1)),  # wide enough for the default threshold
+]
+
+
+@pytest.mark.parametrize("min_width", [1, None], ids=["forced", "default"])
+@pytest.mark.parametrize("case", TAPS_CASES)
+def test_conv2d_taps_match_oracle(case, min_width, monkeypatch):
+    """The per-tap sgemm path gives the oracle's values and counts only the kept positions."""
+    xs, c_out, (kh, kw), padding, dilation = case
+    if min_width is not None:
+        monkeypatch.setattr(K, "_TAPS_MIN_WIDTH", min_width)
+    calls = []
+    real = K._conv_taps
+    monkeypatch.setattr(K, "_conv_taps", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(xs[2] * 7 + kw)
+    x = rand(rng, *xs)
+    w = rand(rng, c_out, xs[1], kh, kw)
+    b = rand(rng, c_out)
+    x0 = x.copy()
+    y, macs = K.conv2d(x, w, b, stride=1, padding=padding, dilation=dilation)
+    ref = conv_oracle(x, w, b, (1, 1), padding, dilation, 1)
+    assert calls == ([1] if min_width == 1 or ref.shape[3] >= K._TAPS_MIN_WIDTH else [])
+    assert y.shape == ref.shape and y.flags.c_contiguous
+    np.testing.assert_allclose(y, ref, rtol=RTOL, atol=ATOL)
+    N, _, ho, wo = ref.shape
+    assert macs == mac_formula(N, c_out, ho, wo, kh, kw, xs[1], 1)
+    np.testing.assert_array_equal(x, x0)
+
+
 def test_matmul_into_out():
     rng = np.random.default_rng(3)
     a, b = rand(rng, 2, 3, 4), rand(rng, 2, 4, 5)
