@@ -123,13 +123,30 @@ GEMM_CHUNK_CASES = [
 ]
 
 
-@pytest.mark.parametrize("columns", [1, 100, 150, 10**6], ids=["one-sample", "2-2-1", "3-2", "one-chunk"])
-@pytest.mark.parametrize("case", GEMM_CHUNK_CASES)
+@pytest.mark.parametrize("columns", [1, 100, 150, 10**6, "2 threads"],
+                         ids=["one-sample", "2-2-1", "3-2", "one-chunk", "batched-2-threads"])
+@pytest.mark.parametrize("case", GEMM_CHUNK_CASES + [((2, 3, 9, 13), 4, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)])
 def test_conv2d_gemm_chunks_match_oracle(case, columns, monkeypatch):
     """Every chunking of the batch (one sample per product, chunks with a short last one, the
-    whole batch in one product) gives the oracle's values and the formula's MACs."""
+    whole batch in one product; at 2 kernel threads, the batched product split in blocks)
+    gives the oracle's values and the formula's MACs."""
+    from archcalc.executor.threads import kernel_threads
+
     xs, c_out, (kh, kw), stride, padding, dilation, groups = case
+    if columns == "2 threads":
+        monkeypatch.setattr("archcalc.executor.threads.MIN_WORK", 1)
+        monkeypatch.setattr(K, "_conv_gemm", None)  # must not be used at 2 threads
+        monkeypatch.setattr(K, "_conv_taps", None)
+        with kernel_threads(2):
+            _check_conv(case)
+        return
     monkeypatch.setattr(K, "_GEMM_COLUMNS", columns)
+    monkeypatch.setattr(K, "_TAPS_MIN_WIDTH", 10**6)
+    _check_conv(case)
+
+
+def _check_conv(case):
+    xs, c_out, (kh, kw), stride, padding, dilation, groups = case
     rng = np.random.default_rng(xs[1] * 31 + c_out)
     x = rand(rng, *xs)
     w = rand(rng, c_out, xs[1] // groups, kh, kw)
