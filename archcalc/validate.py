@@ -349,26 +349,6 @@ class Outcome:
         return f"{self.spec} {self.variant or ''}".rstrip()
 
 
-#: what the forked workers of :func:`validate_all` read: the loaded specs and the shared settings
-_JOB: dict[str, Any] = {}
-
-
-def _one(i: int) -> Outcome:
-    """Validate configuration ``i`` of the current :func:`validate_all` job (also in a worker)."""
-    from archcalc.errors import ArchcalcError
-
-    loaded, stem, variant = _JOB["runs"][i]
-    try:
-        res = _JOB["resolution"]
-        if res is not None:
-            res = capped(res, native_resolution(loaded, variant))
-        r = validate(loaded, variant, _JOB["vars"], res, _JOB["batch"], _JOB["seed"], **_JOB["limits"],
-                     threads=_JOB["threads"])
-        return Outcome(stem, variant, r)
-    except ArchcalcError as e:
-        return Outcome(stem, variant, None, str(e) if _JOB["spell"] is None else e.render(_JOB["spell"]))
-
-
 def all_configurations() -> list[tuple[Any, str, str | None]]:
     """``(loaded spec, file stem, variant)`` of every bundled configuration, each spec loaded once."""
     from archcalc.spec import loader
@@ -395,14 +375,21 @@ def validate_all(resolution: Any = None, batch: int = 1, vars: dict[str, Any] | 
     given. Reports are the same
     whatever ``jobs`` is, timings aside.
     """
+    from archcalc.errors import ArchcalcError
     from archcalc.workers import cores, fork_map
 
     runs = all_configurations() if runs is None else runs
     jobs = max(1, min(cores() if jobs is None else int(jobs), len(runs)))
-    _JOB.update(runs=runs, resolution=resolution, batch=batch, vars=vars, seed=seed,
-                limits={"max_macs": max_macs, "max_bytes": max_bytes}, threads=1 if jobs > 1 else None,
-                spell=spell)
-    try:
-        return fork_map(_one, len(runs), jobs, None if done is None else (lambda i, outcome: done(outcome)))
-    finally:
-        _JOB.clear()
+    threads = 1 if jobs > 1 else None  # each worker's executor on one kernel thread
+
+    def one(run: tuple) -> Outcome:
+        loaded, stem, variant = run
+        try:
+            res = None if resolution is None else capped(resolution, native_resolution(loaded, variant))
+            r = validate(loaded, variant, vars, res, batch, seed, max_macs=max_macs, max_bytes=max_bytes,
+                         threads=threads)
+            return Outcome(stem, variant, r)
+        except ArchcalcError as e:
+            return Outcome(stem, variant, None, str(e) if spell is None else e.render(spell))
+
+    return fork_map(one, runs, jobs, None if done is None else (lambda i, outcome: done(outcome)))

@@ -40,12 +40,13 @@ def accuracy(
 
     check_path(out)
     items = [split_spec(s) for s in specs or []] or [(p, None) for p in bundled_specs()]
-    wait = start_accuracy_points([path for path, _ in items])  # costed in forked workers, while
-    from archcalc.report.plots import pyplot  # this process imports matplotlib
+    with start_accuracy_points([path for path, _ in items]) as pending:  # costed in forked workers
+        from archcalc.report.plots import pyplot  # while this process imports matplotlib
 
-    pyplot()
+        pyplot()
+        per_spec = pending.results()
     points = []
-    for (path, variant), each in zip(items, wait()):
+    for (path, variant), each in zip(items, per_spec):
         found = [p for p in each if variant is None or p.variant == variant]
         if variant is not None and not found:
             raise SpecError(f"{path}:{variant}: no reference entry of variant '{variant}' has a top-1")

@@ -331,43 +331,27 @@ def check_grid(tolerance: float, step: float) -> list[tuple[Fraction, ...]]:
     return candidates
 
 
-#: the loaded spec and the candidates of the current :func:`grid_table` (read by its workers)
-_GRID: list = []
-
-
-def _grid_macs(i: int, here: bool = False) -> int | None:
-    """The measured MACs of grid candidate ``i`` at φ = 1 on the B0 spec; in a worker, None when
-    it raised (the parent asks again with ``here``, so the error is raised in the parent)."""
-    loaded, (a_, b_, g_) = _GRID[0], _GRID[1 + i]
-    try:
-        return analyze(loaded, vars={"depth_mult": str(a_), "width_mult": str(b_),
-                                     "resolution": str(round(BASE_RES * g_))}).totals["macs"]
-    except Exception:
-        if here:
-            raise
-        return None
-
-
 def grid_table(kinds, w, R, spec, b0_macs, tolerance: float, step: float) -> Table:
     """The paper's grid search, cost half: each candidate's measured MACs ratio at φ = 1 on the B0 spec."""
     from archcalc.workers import fork_start
 
     candidates = check_grid(tolerance, step)
     loaded = load(spec)
-    _GRID[:] = [loaded, *candidates]
-    try:  # the candidates' analyses in forked workers (their MACs come back, in order) while
-        pending = fork_start(_grid_macs, len(candidates))  # this process works out the ideal ones
+
+    def measured(c) -> int:  # the candidate's MACs at φ = 1 on the B0 spec
+        a_, b_, g_ = c
+        return analyze(loaded, vars={"depth_mult": str(a_), "width_mult": str(b_),
+                                     "resolution": str(round(BASE_RES * g_))}).totals["macs"]
+
+    # the candidates' analyses in forked workers while this process works out the ideal MACs
+    with fork_start(measured, candidates) as pending:
         ideals = [sum(ideal_macs(kinds, w, R, a_, b_, BASE_RES * g_).values()) for a_, b_, g_ in candidates]
         measured_macs = pending.results()
-        # a worker that failed returned None: computed here, its error is raised here
-        measured_macs = [m if m is not None else _grid_macs(i, here=True) for i, m in enumerate(measured_macs)]
-    finally:
-        _GRID.clear()
     rows = []
-    for (a_, b_, g_), measured, ideal in zip(candidates, measured_macs, ideals):
+    for (a_, b_, g_), macs, ideal in zip(candidates, measured_macs, ideals):
         res = round(BASE_RES * g_)
         rows.append([f"{float(a_):.2f}", f"{float(b_):.2f}", f"{float(g_):.2f}", f"{float(a_ * b_**2 * g_**2):.4f}",
-                     res, f"{float(ideal) / b0_macs:.3f}", f"{measured / b0_macs:.3f}"])
+                     res, f"{float(ideal) / b0_macs:.3f}", f"{macs / b0_macs:.3f}"])
     return Table(f"Grid search (cost half), φ = 1: α, β, γ ≥ 1 in steps of {step}, |α·β²·γ² − 2| ≤ {tolerance}; "
                  "MACs relative to B0 (accuracy would need training: out of scope)",
                  ["α (depth)", "β (width)", "γ (resolution)", "α·β²·γ²", "resolution", "ideal network", "measured (rounded)"],

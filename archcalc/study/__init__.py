@@ -169,40 +169,11 @@ def accuracy_points(specs: list[Any], cache: dict | None = None) -> list[Point]:
     return out
 
 
-#: the specs of the current :func:`start_accuracy_points` job (read by its forked workers)
-_POINT_SPECS: list = []
-
-
-def _points_job(i: int) -> list[Point] | None:
-    """:func:`accuracy_points` of job spec ``i`` (in a worker), or None when it raised (the
-    parent then computes it itself, so the error is raised there as without workers)."""
-    try:
-        return accuracy_points([_POINT_SPECS[i]])
-    except Exception:
-        return None
-
-
-def start_accuracy_points(specs: list[Any], jobs: int | None = None) -> Callable[[], list[list[Point]]]:
+def start_accuracy_points(specs: list[Any], jobs: int | None = None):
     """:func:`accuracy_points` of each spec, started now in ``jobs`` forked workers (None: one per
-    core; 1: in this process, when waited for); call the result to wait for the lists, in
-    ``specs`` order. The caller may do other work meanwhile (``plot accuracy`` imports
-    matplotlib). The points are the same either way."""
+    core; 1: in this process when waited for): a :class:`archcalc.workers.Pending` whose results
+    are the lists of points, in ``specs`` order. The caller may do other work meanwhile
+    (``plot accuracy`` imports matplotlib); the points are the same either way."""
     from archcalc.workers import fork_start
 
-    specs = list(specs)
-    _POINT_SPECS[:] = specs
-    try:  # forked workers see the specs from now on; with one job, wait() sets them again
-        pending = fork_start(_points_job, len(specs), jobs)
-    finally:
-        _POINT_SPECS.clear()
-
-    def wait() -> list[list[Point]]:
-        _POINT_SPECS[:] = specs
-        try:
-            out = pending.results()
-        finally:
-            _POINT_SPECS.clear()
-        return [o if o is not None else accuracy_points([s]) for s, o in zip(specs, out)]
-
-    return wait
-
+    return fork_start(lambda spec: accuracy_points([spec]), specs, jobs)

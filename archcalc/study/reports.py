@@ -177,13 +177,12 @@ def write_reports(outdir: str | Path = "reports", specs=None,
 
 def _render_reports(staged, specs) -> None:
     """Render every report file into ``staged`` (an :class:`archcalc.io.Staged`)."""
-    from archcalc.proofs.homework import start_reports
+    from archcalc.proofs.homework import report_files, start_reports
 
     specs = list(specs or bundled_specs())
     # The homework answers (a third of the work, independent of the rest) run in forked workers
     # while this process renders the other reports.
-    homework = start_reports()
-    try:
+    with start_reports() as homework:
         cache: dict = {}
         text = staged.write_text
 
@@ -208,7 +207,5 @@ def _render_reports(staged, specs) -> None:
              "entries), MACs and params computed by archcalc at the entry's point.\n\n"
              + points_table(points, "markdown") + "\n")
         plot_accuracy(points, [staged.path(f"accuracy.{ext}") for ext in ("png", "svg")])  # one figure, two files
-        for name, content in homework().items():
+        for name, content in report_files(homework.results()).items():
             text(name, content)
-    finally:
-        homework.close()

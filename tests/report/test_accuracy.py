@@ -53,6 +53,6 @@ def test_points_from_forked_workers_equal_the_serial_ones():
     specs = ["convnext", "mobilenet", "resnet"]
     fields = lambda lists: [[astuple(p) for p in points] for points in lists]  # noqa: E731 (Point: eq=False)
     serial = fields([accuracy_points([s]) for s in specs])
-    assert fields(start_accuracy_points(specs, jobs=2)()) == serial
-    assert fields(start_accuracy_points(specs, jobs=1)()) == serial
+    assert fields(start_accuracy_points(specs, jobs=2).results()) == serial
+    assert fields(start_accuracy_points(specs, jobs=1).results()) == serial
     assert sum(len(p) for p in serial) > 10
