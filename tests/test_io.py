@@ -133,7 +133,8 @@ def test_sigkill_mid_write_leaves_the_old_file_intact(tmp_path):
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # wait until the writer is well into its temporary
-            tmps = [p for p in tmp_path.iterdir() if p.name.startswith(".archcalc-tmp-")]
+            # the writer's temporary (.archcalc-tmp-big-*.svg), not check_writable's short-lived probe
+            tmps = [p for p in tmp_path.iterdir() if p.name.startswith(".archcalc-tmp-big-")]
             if tmps and tmps[0].stat().st_size > 4 * 65536:
                 break
             time.sleep(0.01)
