@@ -334,22 +334,31 @@ def check_entries(loaded) -> None:
 
 
 def input_only_vars(loaded) -> frozenset[str]:
-    """Vars named in the input shape and nowhere else: the input shape they give stands for them."""
+    """Vars named in the input shape and nowhere else: the input shape they give stands for them.
+
+    Worked out once per loaded spec (every reference entry asks): the layers and blocks are
+    written out once, and each candidate is looked for there and in the other vars.
+    """
+    known = getattr(loaded, "_input_only_vars", None)
+    if known is not None:
+        return known
     spec = loaded.spec
     named: set[str] = set()
     for d in spec.input:
         if isinstance(d, str):
             named |= set(re.findall(r"[A-Za-z_]\w*", d))
-    if not named:
-        return frozenset()
     out = set()
-    for name in named & set(spec.vars):
-        rest = json.dumps([spec.model_dump(include={"layers", "blocks"}, mode="json"),
-                           {k: v for k, v in spec.vars.items() if k != name},
+    candidates = named & set(spec.vars)
+    if candidates:
+        body = json.dumps([spec.model_dump(include={"layers", "blocks"}, mode="json"),
                            [b.model_dump(mode="json") for b, _ in loaded.blocks.values()]], default=str)
-        if not re.search(rf"\b{re.escape(name)}\b", rest):
-            out.add(name)
-    return frozenset(out)
+        for name in candidates:
+            word = re.compile(rf"\b{re.escape(name)}\b")
+            others = json.dumps({k: v for k, v in spec.vars.items() if k != name}, default=str)
+            if not word.search(body) and not word.search(others):
+                out.add(name)
+    loaded._input_only_vars = frozenset(out)
+    return loaded._input_only_vars
 
 
 def same_point(loaded, ref, analysis) -> bool:

@@ -163,3 +163,35 @@ def test_cost_json_lists_the_published_checks():
 def test_symbolic_json_has_an_empty_published_list(spec):
     d = json.loads(invoke("cost", spec, "--symbolic", "--symbols", "classes", "--format", "json"))
     assert d["published"] == []
+
+
+def _input_only_vars_by_definition(loaded) -> frozenset[str]:
+    """The definition, written out naively: a var named in the input shape whose name appears
+    nowhere in the layers, the blocks or the other vars."""
+    import re
+
+    spec = loaded.spec
+    named = {w for d in spec.input if isinstance(d, str) for w in re.findall(r"[A-Za-z_]\w*", d)}
+    out = set()
+    for name in named & set(spec.vars):
+        rest = json.dumps([spec.model_dump(include={"layers", "blocks"}, mode="json"),
+                           {k: v for k, v in spec.vars.items() if k != name},
+                           [b.model_dump(mode="json") for b, _ in loaded.blocks.values()]], default=str)
+        if not re.search(rf"\b{re.escape(name)}\b", rest):
+            out.add(name)
+    return frozenset(out)
+
+
+@pytest.mark.parametrize("name", ["resnet", "mobilenet", "efficientnet", "densenet", "wide_resnet"])
+def test_input_only_vars_agree_with_the_definition_and_are_worked_out_once(name, monkeypatch):
+    from archcalc.reference import input_only_vars
+
+    loaded = load(name)
+    expected = _input_only_vars_by_definition(loaded)
+    dumps = []
+    real = type(loaded.spec).model_dump
+    monkeypatch.setattr(type(loaded.spec), "model_dump", lambda self, *a, **k: dumps.append(1) or real(self, *a, **k))
+    # the cost table asks once per reference entry (7 for ResNet): the spec is written out once
+    for _ in range(7):
+        assert input_only_vars(loaded) == expected
+    assert len(dumps) <= 1

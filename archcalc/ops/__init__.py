@@ -5,7 +5,6 @@ Adding an op is one class in one module here (its formulas, its ``kind`` and a c
 and torch equivalent (``archcalc.exporters.torch_ref``); the contract tests fail until all exist.
 """
 
-from __future__ import annotations
 
 from typing import get_args
 

@@ -23,7 +23,6 @@ softmax (over channels at each position): per element 1 compare, 2 add, 1 exp, 1
 {'compare': 32}
 """
 
-from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 

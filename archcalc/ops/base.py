@@ -16,7 +16,6 @@ with ``+ - * //`` and :func:`div` so that it works on Python ints and on sympy
 expressions alike (DESIGN.md, "One formula, two modes").
 """
 
-from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache

@@ -23,7 +23,6 @@ channels; free. channel_shuffle (ShuffleNet,
 (58, 28, 28)
 """
 
-from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 

@@ -20,7 +20,6 @@ count, and what the executor's loops really perform.
 True
 """
 
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 

@@ -13,7 +13,6 @@ MACs:   ``positions * in * out_features``.
 ((1000,), 1024000)
 """
 
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 

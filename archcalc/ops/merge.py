@@ -10,7 +10,6 @@ mul: elementwise product; a ``[C, 1, 1]`` input broadcasts over ``[C, H, W]``
 (64, 14, 14)
 """
 
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 

@@ -17,7 +17,6 @@ groupnorm (``torch.nn.GroupNorm``): the same counts with statistics per group.
 True
 """
 
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 

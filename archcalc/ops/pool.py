@@ -10,7 +10,6 @@ and 1 div (padding taps included, ``count_include_pad``); global_avgpool, per ch
 (64, 56, 56)
 """
 
-from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 

@@ -9,7 +9,6 @@ multiplies each channel by a learnable scalar: ``other = C`` params, 1 mul per e
 (1280,)
 """
 
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 
