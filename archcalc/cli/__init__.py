@@ -155,6 +155,7 @@ def _load(name: str):
 
     app = _make_app()
     importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
+    _StartupGC.end()
     for info in app.registered_commands:
         if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
             return typer.main.get_command_from_info(
@@ -165,6 +166,45 @@ def _load(name: str):
                 group, pretty_exceptions_short=app.pretty_exceptions_short,
                 rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands)
     raise LookupError(f"{__name__}.{COMMANDS[name][0]} registers no command '{name}'")  # pragma: no cover
+
+
+class _StartupGC:
+    """The garbage collector is off while the process starts (issue 16).
+
+    Start-up (typer, pydantic, PyYAML, the command's modules, archcalc's op and spec
+    classes) creates hundreds of thousands of objects and almost no garbage, yet the
+    collector ran its generations over them again and again: about 6 % of ``archcalc
+    cost``'s instructions. So the first :func:`main` of a process turns it off, and once the
+    command's module is imported (:func:`_load`) moves everything alive into the permanent
+    generation (``gc.freeze``) and turns it back on: the command itself runs with the
+    collector, which no longer walks the start-up objects (nor in forked workers, which share
+    them). Later calls of :func:`main` in the same process (tests, a library user) leave the
+    collector alone; a collector its caller had turned off stays off.
+    """
+
+    _pending = False  #: the collector is off since this process's first ``main``
+    _started = False  #: the first ``main`` of the process has run
+
+    @classmethod
+    def begin(cls) -> None:
+        import gc
+
+        if cls._started:
+            return
+        cls._started = True
+        if gc.isenabled():
+            gc.disable()
+            cls._pending = True
+
+    @classmethod
+    def end(cls) -> None:
+        """Start-up is over: freeze what is alive and turn the collector on again."""
+        if cls._pending:
+            import gc
+
+            cls._pending = False
+            gc.freeze()
+            gc.enable()
 
 
 class _NoMetadataForPydanticPlugins:
@@ -322,6 +362,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if os.environ["PYDANTIC_DISABLE_PLUGINS"] in ("__all__", "1", "true"):
         _NoMetadataForPydanticPlugins.install()
+    _StartupGC.begin()
     try:
         _run(argv)
     except ArchcalcError as e:
@@ -339,6 +380,8 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except Exception as e:  # the last line of defence: never a bare traceback
         _internal_error(e, os.environ.get(DEBUG_ENV))
+    finally:
+        _StartupGC.end()  # (a command that never loaded, e.g. --help or a usage error)
 
 
 def _is_stdout_error(e: OSError) -> bool:

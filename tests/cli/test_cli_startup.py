@@ -104,3 +104,39 @@ def test_lazy_group_keeps_usage_and_subgroups(argv, capsys):
         assert out.err == "archcalc: No such command 'cots'. Did you mean 'cost'? (see 'archcalc --help')\n"
     else:
         assert "Commands:" in out.out + out.err
+
+
+def test_start_up_runs_without_the_collector_then_freezes_and_turns_it_back_on():
+    """The first ``main`` of a process starts with the collector off; once the command's
+    module is in, what is alive is frozen (never walked again) and the collector is on
+    for the command itself."""
+    probe = "[__import__('gc').isenabled(), __import__('gc').get_freeze_count()]"
+    r = _after(["cost", "resnet", "--variant", "50", "--summary"], probe)
+    enabled, frozen = r["extra"]
+    assert r["status"] == 0 and "params" in r["out"]
+    assert enabled is True
+    assert frozen > 20_000  # typer, pydantic, the op classes ... (about 45k objects)
+
+
+def test_a_second_main_and_a_callers_switched_off_collector_are_left_alone():
+    code = textwrap.dedent("""
+        import contextlib, gc, io, json
+        from archcalc.cli import main
+
+        def run(argv):
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    main(argv)
+            except SystemExit as e:
+                return e.code
+
+        gc.disable()
+        first = run(["--help"]), gc.isenabled(), gc.get_freeze_count()
+        gc.enable()
+        second = run(["cost", "resnet", "--variant", "50", "--summary"]), gc.isenabled(), gc.get_freeze_count()
+        print(json.dumps([first, second]))
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, second = json.loads(r.stdout.splitlines()[-1])
+    assert first == [0, False, 0]  # the caller had turned it off: it stays off, nothing frozen
+    assert second == [0, True, 0]  # not the process's first main: the collector is not touched
