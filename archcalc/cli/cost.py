@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from archcalc.cli import app
+from archcalc.cli import app, startup_import
 from archcalc.cli.compare import Source
 from archcalc.cli.conventions import ConventionOpt, check_convention
 from archcalc.cli.options import (
@@ -47,6 +47,8 @@ def cost(
         if fmt == "html":
             raise SpecError("--convention: the HTML page does not show preset counts yet; "
                             "use --format table, markdown, latex, csv or json")
+    if symbolic or symbols is not None:
+        startup_import("sympy")
     path, at = point.at(spec)
     a = analyze(path, **at, symbolic=symbolic or symbols is not None,
                 symbols=symbols.split(",") if symbols else None)

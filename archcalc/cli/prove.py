@@ -6,7 +6,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from archcalc.cli import app
+from archcalc.cli import app, startup_import
 from archcalc.cli.options import format_option
 from archcalc.point import split_spec
 from archcalc.proofs.proof import FORMATS as PROOF_FORMATS
@@ -26,6 +26,7 @@ def _emit(make: Callable[[], Any], fmt: str) -> None:
     """Derive with ``make()`` and print it (``fmt`` was checked by the option: before the derivation)."""
     from archcalc.proofs.proof import render
 
+    startup_import("sympy")
     typer.echo(render(make(), fmt), nl=False)
 
 

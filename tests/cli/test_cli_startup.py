@@ -140,3 +140,16 @@ def test_a_second_main_and_a_callers_switched_off_collector_are_left_alone():
     first, second = json.loads(r.stdout.splitlines()[-1])
     assert first == [0, False, 0]  # the caller had turned it off: it stays off, nothing frozen
     assert second == [0, True, 0]  # not the process's first main: the collector is not touched
+
+
+@pytest.mark.parametrize("argv", [["cost", "resnet", "--variant", "50", "--symbolic", "--summary"],
+                                  ["prove", "dsc"]])
+def test_a_symbolic_command_imports_sympy_as_start_up(argv):
+    """sympy's import (an eighth of it in the collector) runs with the collector off and is
+    frozen after, like the rest of start-up."""
+    probe = "[__import__('gc').isenabled(), __import__('gc').get_freeze_count(), 'sympy' in sys.modules]"
+    r = _after(argv, probe)
+    enabled, frozen, has_sympy = r["extra"]
+    assert r["status"] == 0 and has_sympy and enabled is True
+    numeric = _after(["cost", "resnet", "--variant", "50", "--summary"], probe)["extra"][1]
+    assert frozen > numeric + 50_000  # sympy's objects (about 80k) are frozen too
