@@ -122,6 +122,9 @@ STARTUP = {  # case -> (argv, label, target)
     "one-model": ([PY, "-c", _ONE_MODEL], "python: one pydantic model defined and validated", "(floor)"),
     "libraries": ([PY, "-c", "import typer, yaml, tabulate\n" + _ONE_MODEL],
                   "+ import typer, yaml, tabulate", "(floor)"),
+    # the same with the collector off while they import, as archcalc's start-up runs (cli._StartupGC)
+    "libraries-nogc": ([PY, "-c", "import gc\ngc.disable()\nimport typer, yaml, tabulate\n" + _ONE_MODEL
+                        + "\ngc.freeze()\ngc.enable()"], "+ the collector off while importing", "(floor)"),
     "models": ([PY, "-c", "import archcalc.spec.models"], "python -c 'import archcalc.spec.models' (the op models)", ""),
     "cost": (ARCHCALC + ["cost", "specs/resnet.yaml", "--variant", "50"],
              "archcalc cost specs/resnet.yaml --variant 50", "<= 3x"),
