@@ -16,6 +16,7 @@ Counts are per batch of ``batch`` samples (params are not); shapes per sample.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -56,70 +57,155 @@ class LayerCost:
 
 
 def _sum(values, symbolic: bool):
-    """The sum; symbolic values are expanded once each (a network repeats few distinct layer
-    formulas) and then added: an ``Add`` of expanded terms is expanded, the same expression
-    as ``expand(Add(*values))`` without re-expanding hundreds of terms per total and kind."""
-    values = list(values)
+    """The sum; symbolic values are expanded (``sympy.expand``) and added: the same
+    expression as ``expand(Add(*values))``, built from each distinct value's monomials
+    (:func:`_terms`, once per value) added up as coefficients per monomial, then one ``Add``
+    of the few distinct monomials (not an ``Add`` flattening hundreds of terms per total)."""
     if symbolic:
-        import sympy
-
-        return sympy.Add(*(_expanded(v) for v in values))
+        return _from_terms(_add_terms(values))
     return sum(values)
+
+
+def _add_terms(values) -> dict:
+    """{monomial: coefficient} of ``sum(values)``, expanded (see :func:`_terms`)."""
+    acc: dict = {}
+    get = acc.get
+    for v in values:
+        for m, c in _terms(v).items():
+            acc[m] = get(m, 0) + c
+    return acc
+
+
+def _merge_terms(dicts) -> dict:
+    """{monomial: coefficient} of the sum of several :func:`_add_terms` dicts."""
+    acc: dict = {}
+    get = acc.get
+    for d in dicts:
+        for m, c in d.items():
+            acc[m] = get(m, 0) + c
+    return acc
+
+
+@lru_cache(maxsize=8192)
+def _terms(v) -> dict:
+    """``sympy.expand(v)`` as {monomial: coefficient}: the monomial a sympy expression
+    without numeric factor (``S.One`` for the constant term), the coefficient a Python int or
+    Fraction. A polynomial in symbols with integer powers (almost every layer formula: a
+    monomial times sums of monomials, ``1568*k*b*(8*c*k + 7*k)``) is multiplied out here on
+    exponent tuples, with no sympy arithmetic; anything else (``Max``, a rational function, a
+    non-integer power) goes to ``sympy.expand`` and is split into its terms. Read-only."""
+    import sympy
+
+    if not isinstance(v, sympy.Basic):
+        return {sympy.S.One: v} if v != 0 else {}
+    poly = _poly(v)
+    if poly is not None:
+        return {_monomial(m): c for m, c in poly.items() if c != 0}
+    out: dict = {}
+    for t in sympy.Add.make_args(sympy.expand(v)):
+        c, m = t.as_coeff_Mul()
+        if c.is_Rational:
+            c = int(c.p) if c.q == 1 else Fraction(int(c.p), int(c.q))
+        else:  # a float or another number: kept in the monomial, Add combines it
+            c, m = 1, t
+        if m.is_Number:  # a constant: c * 1
+            c, m = c * (int(m) if m.is_Integer else 1), (sympy.S.One if m.is_Integer else m)
+        out[m] = out.get(m, 0) + c
+    return {m: c for m, c in out.items() if c != 0}
+
+
+def _poly(e):
+    """``e`` multiplied out as {((symbol, exponent), ...) sorted: coefficient}, or ``None``
+    when ``e`` is not built from rationals and symbols by ``+``, ``*`` and integer powers
+    (negative ones only of symbols)."""
+    if e.is_Rational:
+        return {(): int(e.p) if e.q == 1 else Fraction(int(e.p), int(e.q))}
+    if e.is_Symbol:
+        return {((e, 1),): 1}
+    if e.is_Add:
+        acc: dict = {}
+        for a in e.args:
+            t = _poly(a)
+            if t is None:
+                return None
+            for m, c in t.items():
+                acc[m] = acc.get(m, 0) + c
+        return acc
+    if e.is_Pow:
+        if not e.exp.is_Integer:
+            return None
+        n = int(e.exp)
+        if e.base.is_Symbol:
+            return {((e.base, n),): 1} if n else {(): 1}
+        if n <= 0:
+            return None
+        factors = (e.base,) * n
+    elif e.is_Mul:
+        factors = e.args
+    else:
+        return None
+    acc = {(): 1}
+    for f in factors:
+        t = _poly(f)
+        if t is None:
+            return None
+        nxt: dict = {}
+        for m1, c1 in acc.items():
+            for m2, c2 in t.items():
+                m = _times(m1, m2)
+                nxt[m] = nxt.get(m, 0) + c1 * c2
+        acc = nxt
+    return acc
+
+
+def _times(m1: tuple, m2: tuple) -> tuple:
+    """The product of two monomials ((symbol, exponent), ...), sorted by symbol name."""
+    if not m1:
+        return m2
+    if not m2:
+        return m1
+    exps = dict(m1)
+    for s, n in m2:
+        exps[s] = exps.get(s, 0) + n
+    return tuple(sorted(((s, n) for s, n in exps.items() if n), key=_symbol_key))
+
+
+def _symbol_key(item):
+    return item[0].name, hash(item[0])
+
+
+@lru_cache(maxsize=4096)
+def _monomial(m: tuple):
+    """The sympy monomial of ((symbol, exponent), ...)."""
+    import sympy
+
+    return sympy.Mul(*(s if n == 1 else sympy.Pow(s, n) for s, n in m))
+
+
+def _from_terms(terms: dict):
+    """The sympy sum of {monomial: coefficient}: what ``Add`` builds from those terms."""
+    import sympy
+
+    out = []
+    for m, c in terms.items():
+        if c == 0:
+            continue
+        num = sympy.Integer(c) if isinstance(c, int) else sympy.Rational(c.numerator, c.denominator)
+        if m is sympy.S.One:
+            out.append(num)
+        elif c == 1:
+            out.append(m)
+        elif m.is_Mul:
+            out.append(m._new_rawargs(num, *m.args))
+        else:
+            out.append(sympy.Mul(num, m))
+    return sympy.Add(*out)
 
 
 @lru_cache(maxsize=8192)
 def _expanded(v):
-    """``sympy.expand(v)``. A polynomial in symbols with integer powers (almost every layer
-    formula: a monomial times sums of monomials, ``1568*k*b*(8*c*k + 7*k)``) is distributed
-    directly into an ``Add`` of ``Mul``s — the same canonical expression as ``expand``
-    builds, ~5x faster than its generic hint machinery; anything else (``Max``, a rational
-    function, a non-integer power) goes to ``sympy.expand``."""
-    import sympy
-
-    if isinstance(v, sympy.Basic):
-        terms = _poly_terms(v)
-        if terms is not None:
-            return sympy.Add(*terms)
-    return sympy.expand(v)
-
-
-def _is_monomial(e) -> bool:
-    """A number, a symbol, a symbol to an integer power, or a product of those."""
-    if e.is_Number or e.is_Symbol:
-        return True
-    if e.is_Pow:
-        return e.base.is_Symbol and e.exp.is_Integer
-    if e.is_Mul:
-        return all(a.is_Number or a.is_Symbol or (a.is_Pow and a.base.is_Symbol and a.exp.is_Integer)
-                   for a in e.args)
-    return False
-
-
-def _poly_terms(e):
-    """The monomials of ``e`` multiplied out (like terms not yet combined), or ``None`` when
-    ``e`` is not built from monomials by ``+``, ``*`` and positive integer powers."""
-    import sympy
-
-    if _is_monomial(e):
-        return [e]
-    if e.is_Add:
-        out = []
-        for a in e.args:
-            t = _poly_terms(a)
-            if t is None:
-                return None
-            out.extend(t)
-        return out
-    if e.is_Mul or (e.is_Pow and e.exp.is_Integer and e.exp > 0):
-        factors = e.args if e.is_Mul else (e.base,) * int(e.exp)
-        acc = [sympy.Integer(1)]
-        for f in factors:
-            t = _poly_terms(f)
-            if t is None:
-                return None
-            acc = [sympy.Mul(x, y) for x in acc for y in t]
-        return acc
-    return None
+    """``sympy.expand(v)``, from :func:`_terms` (kept for callers wanting one expression)."""
+    return _from_terms(_terms(v))
 
 
 def layer_costs(net: Network, batch=1) -> list[LayerCost]:
@@ -169,23 +255,22 @@ def totals(net: Network, costs: list[LayerCost], batch=1, dtype="fp32") -> dict[
     sym = net.ideal
     if not sym:
         return _numeric_totals(net, costs, batch, dtype)
-    params_by_kind = {k: _sum((c.params_by_kind.get(k, 0) for c in costs), sym) for k in PARAM_KINDS}
-    macs = _sum((c.macs for c in costs), sym)
-    flops_by_kind = {k: _sum((c.flops_by_kind.get(k, 0) for c in costs), sym) for k in FLOP_KINDS}
-    if sym:
-        # Symbolic sums are built once per kind: the flops total is the sum of the kind totals
-        # (layer_costs makes mul_add = flops_per_mac * macs per layer and checks every other
-        # kind), params that of the param kinds when no op returns another kind.
-        flops_by_kind = {"mul_add": _sum([ARCHCALC.flops_per_mac * macs], sym)} | flops_by_kind
-        flops = _sum(flops_by_kind.values(), sym)
-        if all(k in params_by_kind for c in costs for k in c.params_by_kind):
-            params = _sum(params_by_kind.values(), sym)
-        else:
-            params = _sum((c.params for c in costs), sym)
+    # Symbolic sums are built once per kind, as {monomial: coefficient} (_add_terms), and
+    # turned into sympy once: the flops total is the sum of the kind totals (layer_costs makes
+    # mul_add = flops_per_mac * macs per layer and checks every other kind), params that of
+    # the param kinds when no op returns another kind.
+    pk = {k: _add_terms(c.params_by_kind.get(k, 0) for c in costs) for k in PARAM_KINDS}
+    macs_t = _add_terms(c.macs for c in costs)
+    fk = {"mul_add": {m: ARCHCALC.flops_per_mac * x for m, x in macs_t.items()}}
+    fk |= {k: _add_terms(c.flops_by_kind.get(k, 0) for c in costs) for k in FLOP_KINDS}
+    if all(k in pk for c in costs for k in c.params_by_kind):
+        params = _from_terms(_merge_terms(pk.values()))
     else:
-        flops_by_kind = {"mul_add": sum(c.flops_by_kind.get("mul_add", 0) for c in costs)} | flops_by_kind
-        flops = sum(c.flops for c in costs)
-        params = sum(c.params for c in costs)
+        params = _sum((c.params for c in costs), sym)
+    params_by_kind = {k: _from_terms(d) for k, d in pk.items()}
+    flops_by_kind = {k: _from_terms(d) for k, d in fk.items()}
+    macs = _from_terms(macs_t)
+    flops = _from_terms(_merge_terms(fk.values()))
     t: dict[str, Any] = {
         "params": params,
         "macs": macs,
@@ -268,16 +353,14 @@ def by_op(costs: list[LayerCost], symbolic: bool = False) -> dict[str, dict[str,
     for c in costs:
         groups.setdefault(c.op, []).append(c)
     out = {}
+    fpm = ARCHCALC.flops_per_mac
     for op, cs in groups.items():
-        macs = _sum((c.macs for c in cs), symbolic)
-        if symbolic:
-            # From the per-kind values totals() has already expanded (the same sums).
-            params = _sum((v for c in cs for v in c.params_by_kind.values()), symbolic)
-            flops = _sum([ARCHCALC.flops_per_mac * macs] + [
-                v for c in cs for k, v in c.flops_by_kind.items() if k != "mul_add"], symbolic)
-        else:
-            params = _sum((c.params for c in cs), symbolic)
-            flops = _sum((c.flops for c in cs), symbolic)
-        out[op] = {"count": len(cs), "params": params, "macs": macs, "flops": flops,
-                   "activations": _sum((c.activations for c in cs), symbolic)}
+        # The same sums as totals() (per-kind values, flops = flops_per_mac * macs + the
+        # other kinds), over this op's layers.
+        macs = _add_terms(c.macs for c in cs)
+        params = _add_terms(v for c in cs for v in c.params_by_kind.values())
+        flops = _merge_terms([{m: fpm * x for m, x in macs.items()},
+                              _add_terms(v for c in cs for k, v in c.flops_by_kind.items() if k != "mul_add")])
+        out[op] = {"count": len(cs), "params": _from_terms(params), "macs": _from_terms(macs),
+                   "flops": _from_terms(flops), "activations": _sum((c.activations for c in cs), symbolic)}
     return out
