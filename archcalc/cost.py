@@ -90,7 +90,7 @@ def _merge_terms(dicts) -> dict:
 def _terms(v) -> dict:
     """``sympy.expand(v)`` as {monomial: coefficient}: the monomial a sympy expression
     without numeric factor (``S.One`` for the constant term), the coefficient a Python int or
-    Fraction. A polynomial in symbols with integer powers (almost every layer formula: a
+    Fraction (a sympy Float, rarely). A polynomial in symbols with integer powers (almost every layer formula: a
     monomial times sums of monomials, ``1568*k*b*(8*c*k + 7*k)``) is multiplied out here on
     exponent tuples, with no sympy arithmetic; anything else (``Max``, a rational function, a
     non-integer power) goes to ``sympy.expand`` and is split into its terms. Read-only."""
@@ -99,25 +99,27 @@ def _terms(v) -> dict:
     if not isinstance(v, sympy.Basic):
         return {sympy.S.One: v} if v != 0 else {}
     poly = _poly(v)
-    if poly is not None:
-        return {_monomial(m): c for m, c in poly.items() if c != 0}
     out: dict = {}
+    if poly is not None:
+        for m, c in poly.items():  # (two tuples may name one monomial: x * x**y, x**(y + 1))
+            k = _monomial(m)
+            out[k] = out.get(k, 0) + c
+        return {m: c for m, c in out.items() if c != 0}
     for t in sympy.Add.make_args(sympy.expand(v)):
-        c, m = t.as_coeff_Mul()
+        c, m = t.as_coeff_Mul()  # as Add.flatten splits a term; m is S.One for a number
         if c.is_Rational:
             c = int(c.p) if c.q == 1 else Fraction(int(c.p), int(c.q))
-        else:  # a float or another number: kept in the monomial, Add combines it
-            c, m = 1, t
-        if m.is_Number:  # a constant: c * 1
-            c, m = c * (int(m) if m.is_Integer else 1), (sympy.S.One if m.is_Integer else m)
-        out[m] = out.get(m, 0) + c
-    return {m: c for m, c in out.items() if c != 0}
+        out[m] = out.get(m, 0) + c  # a Float stays a sympy Float, added in Add's order
+    return out
 
 
 def _poly(e):
-    """``e`` multiplied out as {((symbol, exponent), ...) sorted: coefficient}, or ``None``
-    when ``e`` is not built from rationals and symbols by ``+``, ``*`` and integer powers
-    (negative ones only of symbols)."""
+    """``e`` multiplied out as {((base, exponent), ...) sorted: coefficient}, or ``None``
+    when ``e`` is not built from rationals and bases by ``+``, ``*`` and integer powers
+    (negative ones only of bases). A base is a symbol, or a function application or a
+    non-integer power that ``sympy.expand`` leaves as it is (EfficientNet's SE width
+    ``Max(1, 4*width_mult)``, its resolution ``gamma**phi``): ``expand`` then only
+    distributes products over sums, as here."""
     if e.is_Rational:
         return {(): int(e.p) if e.q == 1 else Fraction(int(e.p), int(e.q))}
     if e.is_Symbol:
@@ -132,16 +134,18 @@ def _poly(e):
                 acc[m] = acc.get(m, 0) + c
         return acc
     if e.is_Pow:
-        if not e.exp.is_Integer:
-            return None
+        if not e.exp.is_Integer:  # gamma**phi (EfficientNet's resolution)
+            return {((e, 1),): 1} if _is_atom(e) else None
         n = int(e.exp)
-        if e.base.is_Symbol:
+        if e.base.is_Symbol or (e.base.is_Function and _is_atom(e.base)):
             return {((e.base, n),): 1} if n else {(): 1}
         if n <= 0:
             return None
         factors = (e.base,) * n
     elif e.is_Mul:
         factors = e.args
+    elif e.is_Function and _is_atom(e):
+        return {((e, 1),): 1}
     else:
         return None
     acc = {(): 1}
@@ -159,7 +163,7 @@ def _poly(e):
 
 
 def _times(m1: tuple, m2: tuple) -> tuple:
-    """The product of two monomials ((symbol, exponent), ...), sorted by symbol name."""
+    """The product of two monomials ((base, exponent), ...), sorted by base (name, hash)."""
     if not m1:
         return m2
     if not m2:
@@ -171,7 +175,16 @@ def _times(m1: tuple, m2: tuple) -> tuple:
 
 
 def _symbol_key(item):
-    return item[0].name, hash(item[0])
+    return getattr(item[0], "name", ""), hash(item[0])
+
+
+@lru_cache(maxsize=1024)
+def _is_atom(f) -> bool:
+    """``sympy.expand`` leaves ``f`` (a function application or a power) unchanged, so it
+    can stand in a product like a symbol."""
+    import sympy
+
+    return sympy.expand(f) == f
 
 
 @lru_cache(maxsize=4096)
@@ -190,10 +203,15 @@ def _from_terms(terms: dict):
     for m, c in terms.items():
         if c == 0:
             continue
-        num = sympy.Integer(c) if isinstance(c, int) else sympy.Rational(c.numerator, c.denominator)
+        if isinstance(c, int):
+            num = sympy.Integer(c)
+        elif isinstance(c, Fraction):
+            num = sympy.Rational(c.numerator, c.denominator)
+        else:  # a sympy Float
+            num = c
         if m is sympy.S.One:
             out.append(num)
-        elif c == 1:
+        elif num is sympy.S.One:
             out.append(m)
         elif m.is_Mul:
             out.append(m._new_rawargs(num, *m.args))

@@ -161,8 +161,21 @@ def _random_formulas():
                 t = t * (f ** rng.randint(1, 3) if rng.random() < 0.3 else f)
             e = e + t
         out.append(e)
+    # products with bases expand leaves alone (EfficientNet's Max SE width, gamma**phi)
+    g, p = sympy.symbols("gamma phi", positive=True)
+    bases = [sympy.Max(1, x / 4), g ** p, g ** (2 * p), g, x ** p, sympy.Max(1, 8 * g ** p) ** 2, 1 / sympy.Max(1, y)]
+    for _ in range(200):
+        e = sympy.Integer(rng.randint(-3, 3))
+        for _ in range(rng.randint(1, 3)):
+            t = sympy.Rational(rng.randint(1, 9), rng.randint(1, 3))
+            for _ in range(rng.randint(1, 3)):
+                f = sum(rng.sample(bases + atoms, rng.randint(1, 3)))
+                t = t * (f ** rng.randint(1, 2) if rng.random() < 0.3 else f)
+            e = e + t
+        out.append(e)
     # and the non-polynomial shapes, which must fall back to sympy.expand
-    out += [sympy.Max(1, 4 * x) * (x + 1), (x + 1) / (y + 1), sympy.sqrt(x * y) * (x + y),
+    out += [x ** (p + 1) * (x + 1), g ** (p + 1) + g * (g ** p + 1), sympy.Max(1, x * (y + 1)) * (x + 1),
+            sympy.Float(0.5) * x * (x + 1) + x, sympy.sqrt(2) * (x + 1), sympy.Max(1, 4 * x) * (x + 1), (x + 1) / (y + 1), sympy.sqrt(x * y) * (x + y),
             (x + y) ** sympy.Rational(1, 2) * x, sympy.ceiling(x / 2) * (y + 1), 1 / (x + y) ** 2]
     return out
 
@@ -173,7 +186,23 @@ def test_own_expansion_is_sympy_expand_exactly():
 
     for e in _random_formulas():
         cost._expanded.cache_clear()
+        cost._terms.cache_clear()
         assert sympy.srepr(cost._expanded(e)) == sympy.srepr(sympy.expand(e)), e
+
+
+def test_sums_of_coefficients_are_sympy_add_exactly():
+    # Totals add {monomial: coefficient} dicts and build one Add: the same expression as
+    # sympy's Add of the expanded terms (srepr), for sums of many formulas at once too.
+    import random
+
+    from archcalc import cost
+
+    forms = _random_formulas()
+    rng = random.Random(20)
+    for _ in range(60):
+        vals = rng.sample(forms, rng.randint(1, 40)) + [0, 3]
+        want = sympy.Add(*(sympy.expand(v) for v in vals))
+        assert sympy.srepr(cost._sum(vals, True)) == sympy.srepr(want), vals
 
 
 def test_unequal_symbolic_sizes_are_told_apart_at_a_point(monkeypatch):
