@@ -230,12 +230,13 @@ def layer_costs(net: Network, batch=1) -> list[LayerCost]:
     """One :class:`LayerCost` per layer, in document order."""
     out = []
     memo: dict[tuple, tuple] = {}  #: (id(op), input shapes) -> the costs (ops are shared, graph.Layer)
+    costs = _op_costs if not net.ideal else _IdealCosts().op_costs
     for lay in net.layers:
         op, ins, shp = lay.op, lay.in_shapes, lay.out_shape
         key = (id(op), tuple(ins))
         c = memo.get(key)
         if c is None:
-            c = memo[key] = _op_costs(op, ins, shp, batch)
+            c = memo[key] = costs(op, ins, shp, batch)
         params, pk, buffers, macs, flops, fk, acts, reads = c
         out.append(LayerCost(lay.name, op.op, shp, params, pk, buffers, macs, flops, fk, acts, reads,
                              acts, type(op).conv_linear, lay.blocks))
@@ -259,6 +260,43 @@ def _op_costs(op, ins: list, shp: tuple, batch) -> tuple:
     params = sum(pk.values())
     reads = sum(numel(s) for s in ins) * batch + params
     return (params, pk, op.buffers(ins), macs * batch, sum(fk.values()), fk, acts * batch, reads)
+
+
+class _IdealCosts:
+    """:func:`_op_costs` of a symbolic network, the same values with less sympy arithmetic:
+    a shape's element count is computed once (a layer's input is its producer's output: the
+    same product of symbolic sizes was built for both), and ``* batch`` is skipped at batch 1
+    (``Mul(v, 1)`` is ``v`` itself)."""
+
+    def __init__(self):
+        self.sizes: dict[tuple, Any] = {}
+
+    def numel(self, shape: tuple):
+        key = (shape, tuple(map(type, shape)))  # 56 and Integer(56) are equal, not the same count
+        n = self.sizes.get(key)
+        if n is None:
+            n = self.sizes[key] = numel(shape)
+        return n
+
+    def op_costs(self, op, ins: list, shp: tuple, batch) -> tuple:
+        one = batch == 1 and type(batch) is int
+        pk = {k: v for k, v in op.params(ins).items() if not _is_zero(v)}
+        macs = op.macs(ins, shp)
+        fk = {"mul_add": ARCHCALC.flops_per_mac * macs} if not _is_zero(macs) else {}
+        for kind, v in op.flops(ins, shp).items():
+            if kind not in FLOP_KINDS:
+                raise ValueError(f"{type(op).__name__}.flops returned unknown kind {kind!r}")
+            if not _is_zero(v):
+                fk[kind] = v if one else v * batch
+        if "mul_add" in fk and not one:
+            fk["mul_add"] = fk["mul_add"] * batch
+        acts = self.numel(shp)
+        params = sum(pk.values())
+        read = sum(self.numel(s) for s in ins)
+        reads = (read if one else read * batch) + params
+        if not one:
+            macs, acts = macs * batch, acts * batch
+        return (params, pk, op.buffers(ins), macs, sum(fk.values()), fk, acts, reads)
 
 
 def _is_zero(v) -> bool:
