@@ -56,6 +56,48 @@ class LayerCost:
     blocks: tuple[str, ...] = ()
 
 
+_UNSET = object()
+
+
+class _Pending:
+    """A layer value computed on first use; the layers sharing one costs tuple share it."""
+
+    __slots__ = ("fn", "args", "value")
+
+    def __init__(self, fn, *args):
+        self.fn, self.args, self.value = fn, args, _UNSET
+
+    def get(self):
+        if self.value is _UNSET:
+            self.value = self.fn(*self.args)
+            self.fn = self.args = None
+        return self.value
+
+
+def _lazy_field(name: str) -> property:
+    slot = LayerCost.__dict__[name]  # the dataclass's slot
+
+    def get(self):
+        v = slot.__get__(self)
+        if type(v) is _Pending:
+            v = v.get()
+            slot.__set__(self, v)
+        return v
+
+    return property(get, slot.__set__, doc=f"``{name}``, computed on first use")
+
+
+class _IdealLayerCost(LayerCost):
+    """A :class:`LayerCost` of a symbolic network whose ``flops`` (the sum of its kinds) and
+    ``reads`` are sympy sums built when first read: totals and the summary use neither
+    (totals add the kinds), and those ``Add``s were a third of a symbolic DenseNet's layer
+    costs. Same values as built eagerly."""
+
+    __slots__ = ()
+    flops = _lazy_field("flops")
+    reads = _lazy_field("reads")
+
+
 def _sum(values, symbolic: bool):
     """The sum; symbolic values are expanded (``sympy.expand``) and added: the same
     expression as ``expand(Add(*values))``, built from each distinct value's monomials
@@ -113,13 +155,15 @@ def _terms(v) -> dict:
     return out
 
 
+@lru_cache(maxsize=8192)
 def _poly(e):
     """``e`` multiplied out as {((base, exponent), ...) sorted: coefficient}, or ``None``
     when ``e`` is not built from rationals and bases by ``+``, ``*`` and integer powers
     (negative ones only of bases). A base is a symbol, or a function application or a
     non-integer power that ``sympy.expand`` leaves as it is (EfficientNet's SE width
     ``Max(1, 4*width_mult)``, its resolution ``gamma**phi``): ``expand`` then only
-    distributes products over sums, as here."""
+    distributes products over sums, as here. Cached: layer formulas share their channel
+    counts (``init + 5*growth``); the dicts are read-only."""
     if e.is_Rational:
         return {(): int(e.p) if e.q == 1 else Fraction(int(e.p), int(e.q))}
     if e.is_Symbol:
@@ -230,7 +274,7 @@ def layer_costs(net: Network, batch=1) -> list[LayerCost]:
     """One :class:`LayerCost` per layer, in document order."""
     out = []
     memo: dict[tuple, tuple] = {}  #: (id(op), input shapes) -> the costs (ops are shared, graph.Layer)
-    costs = _op_costs if not net.ideal else _IdealCosts().op_costs
+    costs, record = (_op_costs, LayerCost) if not net.ideal else (_IdealCosts().op_costs, _IdealLayerCost)
     for lay in net.layers:
         op, ins, shp = lay.op, lay.in_shapes, lay.out_shape
         key = (id(op), tuple(ins))
@@ -238,8 +282,8 @@ def layer_costs(net: Network, batch=1) -> list[LayerCost]:
         if c is None:
             c = memo[key] = costs(op, ins, shp, batch)
         params, pk, buffers, macs, flops, fk, acts, reads = c
-        out.append(LayerCost(lay.name, op.op, shp, params, pk, buffers, macs, flops, fk, acts, reads,
-                             acts, type(op).conv_linear, lay.blocks))
+        out.append(record(lay.name, op.op, shp, params, pk, buffers, macs, flops, fk, acts, reads,
+                          acts, type(op).conv_linear, lay.blocks))
     return out
 
 
@@ -265,8 +309,9 @@ def _op_costs(op, ins: list, shp: tuple, batch) -> tuple:
 class _IdealCosts:
     """:func:`_op_costs` of a symbolic network, the same values with less sympy arithmetic:
     a shape's element count is computed once (a layer's input is its producer's output: the
-    same product of symbolic sizes was built for both), and ``* batch`` is skipped at batch 1
-    (``Mul(v, 1)`` is ``v`` itself)."""
+    same product of symbolic sizes was built for both), ``* batch`` is skipped at batch 1
+    (``Mul(v, 1)`` is ``v`` itself), and a layer's flops and reads are built when first read
+    (:class:`_IdealLayerCost`)."""
 
     def __init__(self):
         self.sizes: dict[tuple, Any] = {}
@@ -292,11 +337,18 @@ class _IdealCosts:
             fk["mul_add"] = fk["mul_add"] * batch
         acts = self.numel(shp)
         params = sum(pk.values())
-        read = sum(self.numel(s) for s in ins)
-        reads = (read if one else read * batch) + params
+        reads = _Pending(self.reads, ins, batch, one, params)
         if not one:
             macs, acts = macs * batch, acts * batch
-        return (params, pk, op.buffers(ins), macs, sum(fk.values()), fk, acts, reads)
+        return (params, pk, op.buffers(ins), macs, _Pending(_add_values, fk), fk, acts, reads)
+
+    def reads(self, ins: list, batch, one: bool, params):
+        read = sum(self.numel(s) for s in ins)
+        return (read if one else read * batch) + params
+
+
+def _add_values(d: dict):
+    return sum(d.values())
 
 
 def _is_zero(v) -> bool:

@@ -237,3 +237,95 @@ def test_symbolic_analysis_builds_the_ideal_network_once(monkeypatch):
     ideal.clear()
     a = analyze("efficientnet", variant="b0", symbolic=True)
     assert ideal == [False, True, True] and "phi" in a.symbols
+
+
+# --- issue 16, session s20: sums of coefficients, no per-layer sums nobody reads -------------
+
+def _clear_cost_caches():
+    from sympy.core.cache import clear_cache
+
+    from archcalc import cost
+
+    clear_cache()  # sympy's own: an Add built before is not built again
+    for name in ("_expanded", "_terms", "_poly", "_is_atom", "_monomial"):
+        f = getattr(cost, name, None)
+        if f is not None:
+            f.cache_clear()
+
+
+def _count_adds(monkeypatch):
+    """Spy on sympy's Add construction: the argument count of every flatten."""
+    sizes = []
+    real = sympy.Add.flatten.__func__
+    monkeypatch.setattr(sympy.Add, "flatten", classmethod(lambda cls, seq: sizes.append(len(seq)) or real(cls, seq)))
+    return sizes
+
+
+def test_totals_add_coefficients_not_hundreds_of_terms(monkeypatch):
+    # A total is one Add of its distinct monomials (DenseNet-121's MACs: 14), built from
+    # coefficients added per monomial; it was an Add of 427 expanded layer formulas, flattened
+    # again for every kind, total and op.
+    from archcalc import cost
+
+    a = analyze("densenet", variant="121", symbolic=True)
+    _clear_cost_caches()
+    sizes = _count_adds(monkeypatch)
+    t = cost.totals(a.network, a.layers)
+    cost.by_op(a.layers, True)
+    monkeypatch.undo()
+    assert sizes and max(sizes) <= 40, max(sizes)
+    assert t["macs"] == sympy.expand(sum(c.macs for c in a.layers))
+
+
+def test_totals_expand_no_formula_with_max(monkeypatch):
+    # EfficientNet's SE widths Max(1, 4*width_mult) and its gamma**phi stand in products like
+    # symbols: sympy.expand sees only those atoms (to check expand leaves them alone), never a
+    # layer formula (124 formulas went to expand before).
+    from archcalc import cost
+
+    a = analyze("efficientnet", symbolic=True)
+    _clear_cost_caches()
+    seen = []
+    real = sympy.expand
+    monkeypatch.setattr(sympy, "expand", lambda e, *x, **k: seen.append(e) or real(e, *x, **k))
+    t = cost.totals(a.network, a.layers)
+    monkeypatch.undo()
+    assert t["params"].has(sympy.Max) and t["macs"].has(sympy.Pow)
+    assert seen and all(e.is_Function or (e.is_Pow and not e.exp.is_Integer) for e in seen), seen[:3]
+
+
+def test_symbolic_summary_builds_no_layer_reads_or_flops(monkeypatch):
+    # A layer's reads (inputs + params) and flops (the sum of its kinds) are built when first
+    # read; the summary reads neither. Built later, they are what the eager sums gave.
+    from archcalc import cost
+    from archcalc.values import numel
+
+    a = analyze("densenet", variant="121", symbolic=True)
+    a.table("table", per_layer=False)
+    _clear_cost_caches()
+    sizes = _count_adds(monkeypatch)
+    net = a.network
+    got = [(c.reads, c.flops) for c in a.layers]
+    monkeypatch.undo()
+    assert len(sizes) > 100  # the deferred sums, built now
+    for lay, c, (reads, flops) in zip(net.layers, a.layers, got):
+        assert reads == sum(numel(s) for s in lay.in_shapes) + c.params, lay.name
+        assert flops == sum(c.flops_by_kind.values()), lay.name
+    assert cost.LayerCost.__dict__["reads"].__get__(a.layers[5]) == a.layers[5].reads  # stored once built
+
+
+def test_symbolic_layer_costs_count_each_shape_once(monkeypatch):
+    # A layer's input is its producer's output: its element count (a product of symbolic
+    # sizes) is built once per distinct shape, not per layer and input (589 -> 78 on DenseNet-121).
+    from archcalc import cost
+
+    a = analyze("densenet", variant="121", symbolic=True)
+    calls = []
+    real = cost.numel
+    monkeypatch.setattr(cost, "numel", lambda s: calls.append(s) or real(s))
+    layers = cost.layer_costs(a.network)
+    _ = [c.reads for c in layers]
+    shapes = {tuple(lay.out_shape) for lay in a.network.layers} | {
+        tuple(s) for lay in a.network.layers for s in lay.in_shapes}
+    assert len(calls) <= len(shapes) < len(a.network.layers)
+    assert [c.activations for c in layers] == [c.activations for c in a.layers]
