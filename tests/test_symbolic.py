@@ -329,3 +329,22 @@ def test_symbolic_layer_costs_count_each_shape_once(monkeypatch):
         tuple(s) for lay in a.network.layers for s in lay.in_shapes}
     assert len(calls) <= len(shapes) < len(a.network.layers)
     assert [c.activations for c in layers] == [c.activations for c in a.layers]
+
+
+def test_sizes_with_symbolic_exponents_are_told_apart_at_a_point(monkeypatch):
+    # EfficientNet's resolution round(224 * gamma**phi): its SE gates compared H = 112*gamma**phi/2
+    # with 1 by expand and cancel (10 cancels per default analysis); the exponent's symbol gets
+    # an integer at the probe point, so the difference is rational there and decides.
+    from archcalc.ops.merge import _same
+
+    g, p, w = sympy.symbols("gamma phi width_mult", positive=True)
+    _forbid(monkeypatch, sympy, "cancel")
+    _forbid(monkeypatch, sympy, "expand")
+    assert not _same(56 * g ** p, 1)
+    assert not _same(28 * g ** p - sympy.Rational(1, 2), 14 * g ** p)
+    assert not _same(w * g ** (2 * p), w * g ** p)
+    monkeypatch.undo()
+    assert _same(g ** p * (g ** p + 1), g ** (2 * p) + g ** p)
+    _forbid(monkeypatch, sympy, "cancel")
+    a = analyze("efficientnet", symbolic=True)
+    assert "phi" in a.symbols and a.totals["macs"].has(g ** (2 * p))

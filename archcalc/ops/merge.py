@@ -38,11 +38,16 @@ def _same(a, b) -> bool:
 
 def _differ_at_a_point(a, b) -> bool:
     """``a - b`` evaluates to a nonzero finite number with every symbol replaced by a
-    (distinct, positive) rational: then ``a`` and ``b`` are different functions."""
+    (distinct, positive) rational: then ``a`` and ``b`` are different functions. A symbol
+    in an exponent (EfficientNet's ``gamma**phi``) gets an integer, so that the powers stay
+    rational (at a fraction the difference is irrational and went on to ``cancel``)."""
     import sympy
 
     syms = set(getattr(a, "free_symbols", ())) | set(getattr(b, "free_symbols", ()))
-    at = {s: sympy.Rational(_PROBE[i % len(_PROBE)], 97 + i) for i, s in enumerate(sorted(syms, key=str))}
+    exps = {s for e in (a, b) if isinstance(e, sympy.Basic) for p in e.atoms(sympy.Pow)
+            if not p.exp.is_Number for s in p.exp.free_symbols}
+    at = {s: sympy.Integer(2 + i) if s in exps else sympy.Rational(_PROBE[i % len(_PROBE)], 97 + i)
+          for i, s in enumerate(sorted(syms, key=str))}
     d = sympy.sympify(a).xreplace(at) - sympy.sympify(b).xreplace(at)
     return bool(d.is_Rational) and d != 0
 
