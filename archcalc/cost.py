@@ -320,7 +320,18 @@ class _IdealCosts:
         key = (shape, tuple(map(type, shape)))  # 56 and Integer(56) are equal, not the same count
         n = self.sizes.get(key)
         if n is None:
-            n = self.sizes[key] = numel(shape)
+            rest = shape[1:]
+            if rest and all(type(d) is int for d in rest):
+                # C x H x W with int sizes: C * (H*W), one pass of the number over C's terms
+                # where numel's (C*H)*W made two; the same Add (_keep_coeff folds both
+                # numbers into each term's coefficient alike)
+                p = 1
+                for d in rest:
+                    p *= d
+                n = shape[0] * p
+            else:
+                n = numel(shape)
+            self.sizes[key] = n
         return n
 
     def op_costs(self, op, ins: list, shp: tuple, batch) -> tuple:

@@ -348,3 +348,17 @@ def test_sizes_with_symbolic_exponents_are_told_apart_at_a_point(monkeypatch):
     _forbid(monkeypatch, sympy, "cancel")
     a = analyze("efficientnet", symbolic=True)
     assert "phi" in a.symbols and a.totals["macs"].has(g ** (2 * p))
+
+
+def test_element_counts_are_numels_exactly():
+    # _IdealCosts multiplies C by H*W at once where numel multiplies (C*H)*W: the same
+    # expression (srepr) for every formula as C and any int sizes.
+    import random
+
+    from archcalc.cost import _IdealCosts
+    from archcalc.values import numel
+
+    rng = random.Random(7)
+    for e in _random_formulas():
+        for shape in ((e, rng.randint(1, 60), rng.randint(1, 60)), (e, 1, 1), (e, 7), (e, 3, 5, 2), (e,)):
+            assert sympy.srepr(_IdealCosts().numel(shape)) == sympy.srepr(numel(shape)), shape
