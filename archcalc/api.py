@@ -314,6 +314,23 @@ def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[
     return [n for n in names if n in cand], {k: point.vars[k] for k in derived if k not in cand}, net
 
 
+def _with_every_free_var(loaded: LoadedSpec, point: Point):
+    """The network with every free var a symbol and nothing held, when that builds: what
+    :func:`_default_symbols` settles on whenever no var, derived or free, is structural,
+    without its trial build (the derived vars as their own symbols; DenseNet's ``init``
+    cost a whole build). None when any var is structural or the build fails otherwise:
+    then the trial decides, as before."""
+    import sympy
+
+    names = free_vars(point)
+    bound = {n: sympy.Symbol(n, positive=True) for n in names}
+    try:
+        values = evaluate_vars(loaded, point.raw, bound, point.vars)
+        return _build(loaded, point, values, Ctx(ideal=True)), tuple(names), {}
+    except ArchcalcError:
+        return None
+
+
 def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | None):
     import sympy
 
@@ -326,6 +343,9 @@ def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | N
                                               f"(its vars: {', '.join(point.vars)})")
         frozen: dict[str, Any] = {}
     else:
+        net = _with_every_free_var(loaded, point)
+        if net is not None:
+            return net
         names, frozen, net = _default_symbols(loaded, point)
         if net is not None:  # the trial build was this very build (same symbols, same held vars)
             return net, tuple(names), frozen

@@ -224,9 +224,12 @@ def test_unequal_symbolic_sizes_are_told_apart_at_a_point(monkeypatch):
 
 
 def test_symbolic_analysis_builds_the_ideal_network_once(monkeypatch):
-    # ResNet has no derived vars: the build that finds the structural vars is the final one
-    # and is reused (two ideal builds before). EfficientNet-B0's depth_mult is structural
-    # (first trial fails), so the second trial holds it: that one is final (three before).
+    # ResNet has no derived vars: the first ideal build, every free var a symbol, is final.
+    # DenseNet's derived init (2 * growth) is not structural: the same first build is final
+    # (before, a trial with init as its own symbol came first: one whole build more).
+    # EfficientNet-B0's depth_mult is structural: that first build stops at the first repeat
+    # count, the trial with depth_mult as its own symbol too, and the second trial holds it
+    # and is final.
     from archcalc import api
 
     real = api._build
@@ -235,8 +238,11 @@ def test_symbolic_analysis_builds_the_ideal_network_once(monkeypatch):
     analyze("resnet", variant="50", symbolic=True)
     assert ideal == [False, True]
     ideal.clear()
+    analyze("densenet", variant="121", symbolic=True)
+    assert ideal == [False, True]
+    ideal.clear()
     a = analyze("efficientnet", variant="b0", symbolic=True)
-    assert ideal == [False, True, True] and "phi" in a.symbols
+    assert ideal == [False, True, True, True] and "phi" in a.symbols
 
 
 # --- issue 16, session s20: sums of coefficients, no per-layer sums nobody reads -------------
