@@ -284,9 +284,12 @@ def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[
     sets repeat counts) is held at its value at the point instead, so the free vars it
     reads (``phi``) stay symbols wherever else they are used (``width_mult: beta ** phi``,
     ``resolution: round(224 * gamma ** phi)``). Which vars are structural is found by
-    building once with every numeric var, derived ones included, as its own symbol.
-    Returns the symbol names, the held vars with their values, and the network built with
-    exactly those (when the last trial build was that one: no derived var left a symbol).
+    trial builds with every candidate var, derived ones included, as its own symbol.
+    Each round first builds the network its candidates would end in (their free vars as
+    symbols, the other derived vars held): when no candidate is structural that build
+    succeeds and is the result, without a trial (DenseNet's derived ``init`` cost a
+    whole build before). Returns the symbol names, the held vars with their values, and
+    the network built with exactly those (None: the caller builds it, or reports why not).
     """
     import sympy
 
@@ -297,6 +300,22 @@ def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[
     net = None
     while True:
         held = {k: point.vars[k] for k in derived if k not in cand}
+        final = [n for n in names if n in cand]
+        trial_is_final = not set(cand) & set(derived)  # then the trial below is this same build
+        try:
+            values = evaluate_vars(loaded, point.raw, {n: sympy.Symbol(n, positive=True) for n in final} | held,
+                                   point.vars)
+            return final, held, _build(loaded, point, values, Ctx(ideal=True))
+        except StructuralSymbolError as e:
+            if trial_is_final:
+                culprits = set(e.symbols) & set(cand)
+                if not culprits:
+                    return final, held, None  # reported by the real build
+                cand = [n for n in cand if n not in culprits]
+                continue
+        except ArchcalcError:
+            if trial_is_final:
+                return names, {}, None  # a placeholder cannot stand for a derived var here: drop, as before
         bound = {n: sympy.Symbol(n, positive=True) for n in cand} | held
         try:
             values = evaluate_vars(loaded, point.raw, bound, point.vars)
@@ -314,23 +333,6 @@ def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[
     return [n for n in names if n in cand], {k: point.vars[k] for k in derived if k not in cand}, net
 
 
-def _with_every_free_var(loaded: LoadedSpec, point: Point):
-    """The network with every free var a symbol and nothing held, when that builds: what
-    :func:`_default_symbols` settles on whenever no var, derived or free, is structural,
-    without its trial build (the derived vars as their own symbols; DenseNet's ``init``
-    cost a whole build). None when any var is structural or the build fails otherwise:
-    then the trial decides, as before."""
-    import sympy
-
-    names = free_vars(point)
-    bound = {n: sympy.Symbol(n, positive=True) for n in names}
-    try:
-        values = evaluate_vars(loaded, point.raw, bound, point.vars)
-        return _build(loaded, point, values, Ctx(ideal=True)), tuple(names), {}
-    except ArchcalcError:
-        return None
-
-
 def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | None):
     import sympy
 
@@ -343,9 +345,6 @@ def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | N
                                               f"(its vars: {', '.join(point.vars)})")
         frozen: dict[str, Any] = {}
     else:
-        net = _with_every_free_var(loaded, point)
-        if net is not None:
-            return net
         names, frozen, net = _default_symbols(loaded, point)
         if net is not None:  # the trial build was this very build (same symbols, same held vars)
             return net, tuple(names), frozen

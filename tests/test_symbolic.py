@@ -228,8 +228,7 @@ def test_symbolic_analysis_builds_the_ideal_network_once(monkeypatch):
     # DenseNet's derived init (2 * growth) is not structural: the same first build is final
     # (before, a trial with init as its own symbol came first: one whole build more).
     # EfficientNet-B0's depth_mult is structural: that first build stops at the first repeat
-    # count, the trial with depth_mult as its own symbol too, and the second trial holds it
-    # and is final.
+    # count and names it; the next round's first build holds depth_mult and is final.
     from archcalc import api
 
     real = api._build
@@ -242,7 +241,7 @@ def test_symbolic_analysis_builds_the_ideal_network_once(monkeypatch):
     assert ideal == [False, True]
     ideal.clear()
     a = analyze("efficientnet", variant="b0", symbolic=True)
-    assert ideal == [False, True, True, True] and "phi" in a.symbols
+    assert ideal == [False, True, True] and "phi" in a.symbols
 
 
 # --- issue 16, session s20: sums of coefficients, no per-layer sums nobody reads -------------
