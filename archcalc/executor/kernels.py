@@ -36,7 +36,7 @@ import math
 import numpy as np
 from numba import njit
 
-from archcalc.executor.threads import kernel_thread_count, parallel_ranges
+from archcalc.executor.threads import ELEMENT_WORK, kernel_thread_count, parallel_ranges
 
 __all__ = [
     "adaptive_pool2d",
@@ -500,30 +500,6 @@ def _depthwise_channels_last(xt, w, out, sh, sw, dh, dw, lo, hi):  # pragma: no 
     return total
 
 
-def _conv_batched(x, w, stride, pads, dilation, groups, ho, wo):
-    """Non-depthwise conv2d as one (broadcast) product per group over the whole batch.
-
-    A 1x1 stride-1 unpadded conv multiplies the input itself; otherwise the batch's im2col
-    columns ``(N, groups, cin_g*kh*kw, ho*wo)``. Returns (y, macs).
-    """
-    (sh, sw), (pt, pb, pl, pr), (dh, dw) = stride, pads, dilation
-    N, C, H, W = x.shape
-    c_out, cin_g, kh, kw = w.shape
-    cout_g = c_out // groups
-    if kh == kw == 1 and sh == sw == 1 and pt == pb == pl == pr == 0:
-        cols = np.ascontiguousarray(x).reshape(N, groups, cin_g, H * W)
-    else:
-        xp = _pad_hw(x, pt, pb, pl, pr)
-        cols = np.empty((N, C, kh, kw, ho, wo), dtype=_F32)
-        for ky in range(kh):
-            for kx in range(kw):
-                cols[:, :, ky, kx] = _strided_tap(xp, ky * dh, kx * dw, ho, wo, sh, sw)
-        cols = cols.reshape(N, groups, cin_g * kh * kw, ho * wo)
-    wm = np.ascontiguousarray(w).reshape(groups, cout_g, cin_g * kh * kw)
-    ym, macs = _matmul(wm, cols)  # (N, g, cout_g, ho*wo)
-    return ym.reshape(N, c_out, ho, wo), macs
-
-
 #: narrowest output row for which a stride-1 conv sums one sgemm per tap over the padded
 #: input (:func:`_conv_taps`) instead of im2col + one sgemm: at batch 8, 1 thread, ResNet-50's
 #: 3x3 convs took 24 against 32 ms (56 wide), 23/27 (28), 25/28 (14), but 46/26 at 7 wide,
@@ -531,15 +507,17 @@ def _conv_batched(x, w, stride, pads, dilation, groups, ho, wo):
 _TAPS_MIN_WIDTH = 12
 
 
-def _conv_taps(x, w, pads, dilation, ho, wo):
+def _conv_taps(x, w, pads, dilation, ho, wo, y):
     """Stride-1, ungrouped conv2d without im2col: ``sum over taps of w[:, :, ky, kx] @ shifted x``.
 
     Each sample's zero-padded input is one ``(C, Hp*Wp + extra)`` row-major buffer; the tap
     (ky, kx) reads the view starting at ``ky*dh*Wp + kx*dw`` of ``ho*Wp`` columns (a BLAS
     operand with leading dimension = the buffer's row, no copy), so every product computes
     ``ho`` full padded rows of ``Wp`` positions; the last ``Wp - wo`` of each row are not
-    outputs and are dropped. Returns (y, macs); macs count the kept positions only (the
-    issued products times ``wo / Wp``).
+    outputs and are dropped. The output channels (rows of every tap's product) are split over
+    the run's kernel threads, each piece summing all taps of its rows (one hand-off per sample).
+    Writes ``y`` (N, c_out, ho, wo); returns the macs of the kept positions only (the issued
+    products times ``wo / Wp``).
     """
     (pt, pb, pl, pr), (dh, dw) = pads, dilation
     N, C, H, W = x.shape
@@ -551,20 +529,26 @@ def _conv_taps(x, w, pads, dilation, ho, wo):
     taps = [np.ascontiguousarray(w[:, :, ky, kx]) for ky in range(kh) for kx in range(kw)]
     acc = np.empty((c_out, cols), dtype=_F32)
     part = np.empty((c_out, cols), dtype=_F32)
-    y = np.empty((N, c_out, ho, wo), dtype=_F32)
-    issued = 0
+    issued = []  # MACs issued by each piece (list.append is atomic)
     for n in range(N):
         plane[:, pt:pt + H, pl:pl + W] = x[n]
-        for t, wt in enumerate(taps):
-            off = (t // kw) * dh * wp + (t % kw) * dw
-            _, m = _matmul(wt, buf[:, off:off + cols], out=acc if t == 0 else part)
-            if t:
-                acc += part
-            issued += m
-        y[n] = acc.reshape(c_out, ho, wp)[:, :, :wo]
-    if issued % wp:
+
+        def rows(lo: int, hi: int, n: int = n) -> None:
+            a, p, m_sum = acc[lo:hi], part[lo:hi], 0
+            for t, wt in enumerate(taps):
+                off = (t // kw) * dh * wp + (t % kw) * dw
+                _, m = _matmul(wt[lo:hi], buf[:, off:off + cols], out=a if t == 0 else p)
+                if t:
+                    a += p
+                m_sum += m
+            y[n, lo:hi] = a.reshape(hi - lo, ho, wp)[:, :, :wo]
+            issued.append(m_sum)
+
+        parallel_ranges(c_out, c_out * C * len(taps) * cols, rows)
+    total = sum(issued)
+    if total % wp:
         raise ValueError("conv taps: issued products do not cover whole padded rows")
-    return y, issued // wp * wo
+    return total // wp * wo
 
 
 #: columns (samples x output positions) of one im2col + sgemm chunk: samples are batched into
@@ -574,8 +558,8 @@ def _conv_taps(x, w, pads, dilation, ho, wo):
 _GEMM_COLUMNS = 384
 
 
-def _conv_gemm(x, w, stride, pads, dilation, groups, ho, wo):
-    """Non-depthwise conv2d as sgemm over chunks of samples; returns (y, macs).
+def _conv_gemm(x, w, stride, pads, dilation, groups, ho, wo, y):
+    """Non-depthwise conv2d as sgemm over chunks of samples into ``y``; returns the macs.
 
     A chunk of ``nb`` samples is one product per group, ``(cout_g, cin_g*kh*kw) @
     (cin_g*kh*kw, nb*ho*wo)``: the columns are im2col taps of the chunk's padded input
@@ -589,7 +573,6 @@ def _conv_gemm(x, w, stride, pads, dilation, groups, ho, wo):
     cout_g, hw = c_out // groups, ho * wo
     kk = cin_g * kh * kw
     wm = np.ascontiguousarray(w).reshape(groups, cout_g, kk)
-    y = np.empty((N, c_out, ho, wo), dtype=_F32)
     plain = kh == kw == 1 and sh == sw == 1 and pt == pb == pl == pr == 0
     step = max(1, min(N, _GEMM_COLUMNS // hw))
     macs = 0
@@ -615,7 +598,7 @@ def _conv_gemm(x, w, stride, pads, dilation, groups, ho, wo):
             ym, m = _matmul(wm, cols)  # (g, cout_g, nb*hw)
             y[n0:n0 + nb] = ym.reshape(c_out, nb, ho, wo).transpose(1, 0, 2, 3)
         macs += m
-    return y, macs
+    return macs
 
 
 def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
@@ -679,15 +662,26 @@ def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), g
 
         parallel_ranges(N * c_out, y.size * kh * kw, planes)
         macs = sum(issued)
-    elif kernel_thread_count() > 1:
-        # several kernel threads: one product per group over the whole batch, split by
-        # _matmul into row or column blocks (the per-sample and per-tap products below are
-        # too small to split well: ResNet-50 batch 8 at 2 threads took 1.0 s with them, 0.84 s so)
-        y, macs = _conv_batched(x, w, (sh, sw), (pt, pb, pl, pr), (dh, dw), groups, ho, wo)
-    elif sh == sw == 1 and groups == 1 and kh * kw > 1 and wo >= _TAPS_MIN_WIDTH:
-        y, macs = _conv_taps(x, w, (pt, pb, pl, pr), (dh, dw), ho, wo)
     else:
-        y, macs = _conv_gemm(x, w, (sh, sw), (pt, pb, pl, pr), (dh, dw), groups, ho, wo)
+        y = np.empty((N, c_out, ho, wo), dtype=_F32)
+        taps = sh == sw == 1 and groups == 1 and kh * kw > 1 and wo >= _TAPS_MIN_WIDTH
+        if taps:
+            conv = lambda xs, ys: _conv_taps(xs, w, (pt, pb, pl, pr), (dh, dw), ho, wo, ys)
+        else:
+            conv = lambda xs, ys: _conv_gemm(xs, w, (sh, sw), (pt, pb, pl, pr), (dh, dw), groups, ho, wo, ys)
+        if N > 1 and kernel_thread_count() > 1 and (taps or ho * wo >= _GEMM_COLUMNS):
+            # several kernel threads and samples that go one at a time: split the batch, each
+            # piece running the 1-thread path on its samples (planes narrower than that are
+            # sgemm chunks of several samples, whose row blocks _matmul splits instead)
+            issued = []
+
+            def samples(lo: int, hi: int) -> None:
+                issued.append(conv(x[lo:hi], y[lo:hi]))
+
+            parallel_ranges(N, N * c_out * ho * wo * cin_g * kh * kw, samples)
+            macs = sum(issued)
+        else:
+            macs = conv(x, y)
 
     if b is not None:
         y += _f32(b).reshape(1, c_out, 1, 1)
@@ -762,21 +756,31 @@ def channel_stats(x) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _scale_shift(x3, scale, shift, y3):  # pragma: no cover - numba
-    """y3[n, c, :] = x3[n, c, :] * scale[c] + shift[c] (rounded after each operation), one pass."""
-    for i in range(x3.shape[0]):
-        for k in range(x3.shape[1]):
-            a = scale[k]
-            b = shift[k]
-            src = x3[i, k]
-            dst = y3[i, k]
-            for j in range(src.shape[0]):
-                dst[j] = src[j] * a + b
+def _scale_shift(x3, scale, shift, y3, lo, hi):  # pragma: no cover - numba
+    """y3[n, c, :] = x3[n, c, :] * scale[c] + shift[c] (rounded after each operation) for the
+    (sample, channel) planes idx = n*C + c, lo <= idx < hi; one pass."""
+    c = x3.shape[1]
+    for idx in range(lo, hi):
+        i = idx // c
+        k = idx - i * c
+        a = scale[k]
+        b = shift[k]
+        src = x3[i, k]
+        dst = y3[i, k]
+        for j in range(src.shape[0]):
+            dst[j] = src[j] * a + b
     return 0
 
 
+def _planes(total: int, elements: int, fn) -> None:
+    """``fn(lo, hi)`` over a partition of ``range(total)`` planes (``elements`` in all) on the
+    run's kernel threads (a one-pass elementwise job: :data:`~archcalc.executor.threads.ELEMENT_WORK`)."""
+    parallel_ranges(total, elements * ELEMENT_WORK, fn)
+
+
 def batchnorm(x, gamma, beta, mean, var, eps=1e-5):
-    """Inference-mode batch norm per channel (axis 1): ``x * scale + shift`` in one pass."""
+    """Inference-mode batch norm per channel (axis 1): ``x * scale + shift`` in one pass
+    (the (sample, channel) planes split over the run's kernel threads)."""
     x = _f32(x)
     _chan_shape(x)
     g = np.asarray(gamma, dtype=np.float64)
@@ -785,7 +789,9 @@ def batchnorm(x, gamma, beta, mean, var, eps=1e-5):
     xc = np.ascontiguousarray(x)
     y = np.empty(x.shape, _F32)
     n, c = x.shape[:2]
-    _scale_shift(xc.reshape(n, c, -1), scale.astype(_F32), shift.astype(_F32), y.reshape(n, c, -1))
+    x3, y3 = xc.reshape(n, c, -1), y.reshape(n, c, -1)
+    s32, b32 = scale.astype(_F32), shift.astype(_F32)
+    _planes(n * c, y.size, lambda lo, hi: _scale_shift(x3, s32, b32, y3, lo, hi))
     return y, 0
 
 
@@ -893,8 +899,25 @@ def erf(x) -> np.ndarray:
     return out.reshape(x.shape)
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def _relu_range(xf, yf, lo, hi):  # pragma: no cover - numba
+    """yf[i] = max(xf[i], 0) for lo <= i < hi; NaN stays NaN (as np.maximum and torch.relu)."""
+    zero = np.float32(0.0)
+    xs = xf[lo:hi]  # (indexing xf[i] over range(lo, hi) would not vectorise: i might be negative)
+    ys = yf[lo:hi]
+    for i in range(xs.shape[0]):
+        v = xs[i]
+        ys[i] = zero if v < zero else v
+    return 0
+
+
 def relu(x):
-    return np.maximum(_f32(x), _F32(0)), 0
+    """max(x, 0) in one Numba pass (flat ranges split over the run's kernel threads)."""
+    x = np.ascontiguousarray(_f32(x))
+    y = np.empty(x.shape, _F32)
+    xf, yf = x.reshape(-1), y.reshape(-1)
+    _planes(xf.size, xf.size, lambda lo, hi: _relu_range(xf, yf, lo, hi))
+    return y, 0
 
 
 def relu6(x):
@@ -1000,15 +1023,21 @@ def maxpool2d(x, kernel, stride=None, padding=(0, 0, 0, 0), dilation=(1, 1), cei
     # ceil_mode windows may run past the bottom/right padding: extend with -inf
     pb_eff = max(pb, (ho - 1) * sh + dh * (kh - 1) + 1 - (H + pt))
     pr_eff = max(pr, (wo - 1) * sw + dw * (kw - 1) + 1 - (W + pl))
-    xp = _pad_hw(x, pt, pb_eff, pl, pr_eff, value=-np.inf)
-    y = None
-    for ky in range(kh):
-        for kx in range(kw):
-            tap = _strided_tap(xp, ky * dh, kx * dw, ho, wo, sh, sw)
-            if y is None:
-                y = tap.copy()
+    n, c = x.shape[:2]
+    y = np.empty((n, c, ho, wo), _F32)
+    x4, y3 = np.ascontiguousarray(x).reshape(n * c, 1, H, W), y.reshape(n * c, ho, wo)
+
+    def planes(lo: int, hi: int) -> None:  # (sample, channel) planes lo..hi-1
+        xp = _pad_hw(x4[lo:hi], pt, pb_eff, pl, pr_eff, value=-np.inf)[:, 0]
+        out = y3[lo:hi]
+        for t in range(kh * kw):
+            tap = _strided_tap(xp, (t // kw) * dh, (t % kw) * dw, ho, wo, sh, sw)
+            if t == 0:
+                np.copyto(out, tap)
             else:
-                np.maximum(y, tap, out=y)
+                np.maximum(out, tap, out=out)
+
+    _planes(n * c, x.size + y.size * kh * kw, planes)
     return y, 0
 
 
@@ -1062,6 +1091,18 @@ def add(*xs):
     arrs = [_f32(a) for a in xs]
     if len(arrs) == 1:
         return arrs[0].copy(), 0
+    if all(a.shape == arrs[0].shape and a.flags.c_contiguous for a in arrs):
+        # the common case (a residual add): flat ranges split over the run's kernel threads
+        y = np.empty(arrs[0].shape, _F32)
+        flat, yf = [a.reshape(-1) for a in arrs], y.reshape(-1)
+
+        def part(lo: int, hi: int) -> None:
+            np.add(flat[0][lo:hi], flat[1][lo:hi], out=yf[lo:hi])
+            for a in flat[2:]:
+                np.add(yf[lo:hi], a[lo:hi], out=yf[lo:hi])
+
+        _planes(yf.size, yf.size * (len(arrs) - 1), part)
+        return y, 0
     y = arrs[0] + arrs[1]
     for a in arrs[2:]:
         y += a

@@ -123,23 +123,13 @@ GEMM_CHUNK_CASES = [
 ]
 
 
-@pytest.mark.parametrize("columns", [1, 100, 150, 10**6, "2 threads"],
-                         ids=["one-sample", "2-2-1", "3-2", "one-chunk", "batched-2-threads"])
+@pytest.mark.parametrize("columns", [1, 100, 150, 10**6],
+                         ids=["one-sample", "2-2-1", "3-2", "one-chunk"])
 @pytest.mark.parametrize("case", GEMM_CHUNK_CASES + [((2, 3, 9, 13), 4, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)])
 def test_conv2d_gemm_chunks_match_oracle(case, columns, monkeypatch):
     """Every chunking of the batch (one sample per product, chunks with a short last one, the
-    whole batch in one product; at 2 kernel threads, the batched product split in blocks)
-    gives the oracle's values and the formula's MACs."""
-    from archcalc.executor.threads import kernel_threads
-
-    xs, c_out, (kh, kw), stride, padding, dilation, groups = case
-    if columns == "2 threads":
-        monkeypatch.setattr("archcalc.executor.threads.MIN_WORK", 1)
-        monkeypatch.setattr(K, "_conv_gemm", None)  # must not be used at 2 threads
-        monkeypatch.setattr(K, "_conv_taps", None)
-        with kernel_threads(2):
-            _check_conv(case)
-        return
+    whole batch in one product) gives the oracle's values and the formula's MACs (2 kernel
+    threads: test_conv2d_two_threads_match_oracle)."""
     monkeypatch.setattr(K, "_GEMM_COLUMNS", columns)
     monkeypatch.setattr(K, "_TAPS_MIN_WIDTH", 10**6)
     _check_conv(case)
@@ -794,3 +784,135 @@ def test_gelu_kernels_meet_the_proved_tanh_error_bound():
     diff = np.abs(ex - ap)
     assert abs(float(diff.max()) - err) < 2e-6
     assert abs(abs(float(grid[int(diff.argmax())])) - abs(xm)) < 0.05
+
+
+# --------------------------------------------------------------------------
+# 2 kernel threads: every split path forced (threads.MIN_WORK = 1), each piece recorded
+# --------------------------------------------------------------------------
+@pytest.fixture
+def split2(monkeypatch):
+    """Run the block at 2 kernel threads with every job split; yields the list of jobs
+    ``(total, pieces)`` that kernels.parallel_ranges ran (pieces sorted, as actually called)."""
+    from archcalc.executor import threads as T
+
+    monkeypatch.setattr(T, "MIN_WORK", 1)
+    jobs = []
+    real = T.parallel_ranges
+
+    def recording(total, work, fn):
+        pieces = []
+
+        def piece(lo, hi):
+            pieces.append((lo, hi))
+            fn(lo, hi)
+
+        real(total, work, piece)
+        jobs.append((total, sorted(pieces)))
+
+    monkeypatch.setattr(K, "parallel_ranges", recording)
+    with T.kernel_threads(2):
+        yield jobs
+
+
+def _split_jobs(jobs, total):
+    """The recorded jobs over ``total`` items, each checked to cover ``range(total)`` exactly once
+    in more than one piece."""
+    found = [p for t, p in jobs if t == total]
+    for pieces in found:
+        assert len(pieces) > 1 and pieces[0][0] == 0 and pieces[-1][1] == total
+        assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:])), pieces
+    return found
+
+
+def _poison(*shapes):
+    """Fill and free heap blocks of these shapes with NaN, so an output element no piece wrote
+    (np.empty reusing the block) shows as NaN instead of a stale correct value."""
+    for shape in shapes:
+        np.full(shape, np.nan, np.float32)
+
+
+TWO_THREAD_CONVS = [
+    # id, x shape, C_out, (kh, kw), stride, padding (t,b,l,r), dilation, groups, _GEMM_COLUMNS,
+    # the job expected: "batch" (the samples split, each piece on the 1-thread path),
+    # "rows" (the output channels of the tap sums split), "matmul" (chunked sgemm split in blocks)
+    ("taps batch", (5, 6, 13, 14), 7, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1, None, "batch"),
+    ("taps batch dilated", (3, 4, 15, 16), 5, (3, 3), (1, 1), (2, 2, 2, 2), (2, 2), 1, None, "batch"),
+    ("taps rows", (1, 6, 13, 14), 7, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1, None, "rows"),
+    ("taps rows 7x7", (1, 3, 16, 16), 9, (7, 7), (1, 1), (3, 3, 3, 3), (1, 1), 1, None, "rows"),
+    ("gemm batch s2", (5, 6, 9, 9), 5, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), 1, 1, "batch"),
+    ("gemm batch 1x1", (3, 6, 7, 7), 6, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 1, 1, "batch"),
+    ("gemm batch grouped", (5, 6, 9, 7), 9, (3, 2), (2, 1), (0, 1, 2, 0), (2, 1), 3, 1, "batch"),
+    ("gemm chunks", (5, 6, 7, 7), 6, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1, 100, "matmul"),
+    ("gemm one sample", (1, 6, 9, 9), 8, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), 1, None, "matmul"),
+]
+
+
+@pytest.mark.parametrize("case", TWO_THREAD_CONVS, ids=[c[0] for c in TWO_THREAD_CONVS])
+def test_conv2d_two_threads_match_oracle(case, split2, monkeypatch):
+    """At 2 kernel threads each split path gives the oracle's values and the formula's MACs
+    (a dropped piece leaves NaN and too few MACs, a piece run twice too many), and the same
+    result as 1 thread up to rounding."""
+    from archcalc.executor.threads import kernel_threads
+
+    _, xs, c_out, (kh, kw), stride, padding, dilation, groups, columns, expect = case
+    if columns is not None:
+        monkeypatch.setattr(K, "_GEMM_COLUMNS", columns)
+    monkeypatch.setattr(K, "_TAPS_MIN_WIDTH", 12)
+    rng = np.random.default_rng(zlib.crc32(case[0].encode()))
+    x = rand(rng, *xs)
+    w = rand(rng, c_out, xs[1] // groups, kh, kw)
+    b = rand(rng, c_out)
+    ref = conv_oracle(x, w, b, stride, padding, dilation, groups)
+    _poison(ref.shape)
+    y, macs = K.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    assert y.shape == ref.shape and y.flags.c_contiguous
+    np.testing.assert_allclose(y, ref, rtol=RTOL, atol=ATOL)
+    N, _, ho, wo = ref.shape
+    assert macs == mac_formula(N, c_out, ho, wo, kh, kw, xs[1], groups)
+    jobs = list(split2)
+    if expect == "batch":
+        assert _split_jobs(jobs, N)
+    elif expect == "rows":
+        assert len(_split_jobs(jobs, c_out)) == N  # one job per sample, over its output channels
+    else:
+        assert not [t for t, _ in jobs if t == N and N > 1]  # chunks are not split by sample
+        assert jobs and all(len(p) > 1 for _, p in jobs)
+    with kernel_threads(1):
+        y1, macs1 = K.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    assert macs1 == macs
+    np.testing.assert_allclose(y, y1, rtol=1e-5, atol=1e-5 * float(np.abs(y1).max()))
+
+
+@pytest.mark.parametrize("name", ["relu", "batchnorm", "add", "add3", "maxpool", "maxpool ceil"])
+def test_elementwise_two_threads_split_and_identical(name, split2):
+    """BN, ReLU, Add and max pooling split their (sample, channel) planes or flat ranges at 2
+    kernel threads and compute exactly what 1 thread computes (every piece once)."""
+    from archcalc.executor.threads import kernel_threads
+
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    x = rand(rng, 3, 5, 9, 11)
+    x.flat[:3] = [np.nan, -0.0, 0.0]
+    c = x.shape[1]
+    g, be, mu, var = rand(rng, c), rand(rng, c), rand(rng, c), (rng.random(c) + 0.1).astype(np.float32)
+    others = [rand(rng, *x.shape) for _ in range(2)]
+    fns = {
+        "relu": (lambda: K.relu(x), x.size, np.maximum(x, 0)),
+        "batchnorm": (lambda: K.batchnorm(x, g, be, mu, var), 3 * c,
+                      ((x - mu.reshape(1, c, 1, 1)) / np.sqrt(var.reshape(1, c, 1, 1) + 1e-5) * g.reshape(1, c, 1, 1)
+                       + be.reshape(1, c, 1, 1))),
+        "add": (lambda: K.add(x, others[0]), x.size, x + others[0]),
+        "add3": (lambda: K.add(x, others[0], others[1]), x.size, x + others[0] + others[1]),
+        "maxpool": (lambda: K.maxpool2d(x, 3, 2, 1), 3 * c,
+                    pool_windows(x, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), -np.inf).max(axis=(-2, -1))),
+        "maxpool ceil": (lambda: K.maxpool2d(x, 2, 2, 0, 1, True), 3 * c,
+                         pool_windows(x, (2, 2), (2, 2), (0, 0, 0, 0), (1, 1), -np.inf, (1, 1)).max(axis=(-2, -1))),
+    }
+    fn, total, ref = fns[name]
+    _poison(ref.shape)
+    y, macs = fn()
+    assert macs == 0 and y.shape == ref.shape
+    assert len(_split_jobs(list(split2), total)) == 1
+    np.testing.assert_allclose(y, ref, rtol=EW_RTOL, atol=EW_ATOL)  # NaN where the reference has it
+    with kernel_threads(1):
+        y1, _ = fn()
+    np.testing.assert_array_equal(y, y1)
