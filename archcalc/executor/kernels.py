@@ -1008,8 +1008,46 @@ def softmax(x):
 # --------------------------------------------------------------------------
 # pooling
 # --------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy", nogil=True)
+def _maxpool_planes(x3, y3, kh, kw, sh, sw, pt, pl, dh, dw, lo, hi):  # pragma: no cover - numba
+    """Max pooling of the planes lo..hi-1 of x3 (P, H, W) into y3 (P, Ho, Wo): each output is the
+    max over its window's taps inside the input (the padding is -inf: never selected; a window
+    wholly outside stays -inf); a NaN in a window gives NaN (as np.maximum and torch). Per output
+    row, tap by tap over the columns whose tap is inside the row (a unit-stride output loop)."""
+    h = x3.shape[1]
+    wd = x3.shape[2]
+    ho = y3.shape[1]
+    wo = y3.shape[2]
+    ninf = np.float32(-np.inf)
+    for p in range(lo, hi):
+        xp = x3[p]
+        for oy in range(ho):
+            orow = y3[p, oy]
+            for ox in range(wo):
+                orow[ox] = ninf
+            for ky in range(kh):
+                r = oy * sh - pt + ky * dh
+                if r < 0 or r >= h:
+                    continue
+                xr = xp[r]
+                for kx in range(kw):
+                    c0 = kx * dw - pl  # input column of output 0's tap
+                    a = 0 if c0 >= 0 else (-c0 + sw - 1) // sw  # first output whose tap is inside
+                    b = min(wo, (wd - 1 - c0) // sw + 1) if wd - 1 - c0 >= 0 else 0
+                    if b <= a:
+                        continue
+                    src = xr[c0 + a * sw:c0 + (b - 1) * sw + 1:sw]  # slices: xr[i] over range(a, b)
+                    dst = orow[a:b]  # would not vectorise (i might be negative)
+                    for i in range(src.shape[0]):
+                        v = src[i]
+                        m = dst[i]
+                        dst[i] = v if (v > m or v != v) else m
+    return 0
+
+
 def maxpool2d(x, kernel, stride=None, padding=(0, 0, 0, 0), dilation=(1, 1), ceil_mode=False):
-    """Max pooling; padded positions are -inf (never selected)."""
+    """Max pooling; padded positions are -inf (never selected). One Numba pass per plane
+    (:func:`_maxpool_planes`), the (sample, channel) planes split over the run's kernel threads."""
     x = _f32(x)
     if x.ndim != 4:
         raise ValueError(f"maxpool2d expects NCHW, got {x.shape}")
@@ -1020,24 +1058,11 @@ def maxpool2d(x, kernel, stride=None, padding=(0, 0, 0, 0), dilation=(1, 1), cei
     H, W = x.shape[2:]
     ho = _window_out(H, kh, sh, pt, pb, dh, ceil_mode)
     wo = _window_out(W, kw, sw, pl, pr, dw, ceil_mode)
-    # ceil_mode windows may run past the bottom/right padding: extend with -inf
-    pb_eff = max(pb, (ho - 1) * sh + dh * (kh - 1) + 1 - (H + pt))
-    pr_eff = max(pr, (wo - 1) * sw + dw * (kw - 1) + 1 - (W + pl))
     n, c = x.shape[:2]
     y = np.empty((n, c, ho, wo), _F32)
-    x4, y3 = np.ascontiguousarray(x).reshape(n * c, 1, H, W), y.reshape(n * c, ho, wo)
-
-    def planes(lo: int, hi: int) -> None:  # (sample, channel) planes lo..hi-1
-        xp = _pad_hw(x4[lo:hi], pt, pb_eff, pl, pr_eff, value=-np.inf)[:, 0]
-        out = y3[lo:hi]
-        for t in range(kh * kw):
-            tap = _strided_tap(xp, (t // kw) * dh, (t % kw) * dw, ho, wo, sh, sw)
-            if t == 0:
-                np.copyto(out, tap)
-            else:
-                np.maximum(out, tap, out=out)
-
-    _planes(n * c, x.size + y.size * kh * kw, planes)
+    x3, y3 = np.ascontiguousarray(x).reshape(n * c, H, W), y.reshape(n * c, ho, wo)
+    _planes(n * c, x.size + y.size * kh * kw,
+            lambda lo, hi: _maxpool_planes(x3, y3, kh, kw, sh, sw, pt, pl, dh, dw, lo, hi))
     return y, 0
 
 
