@@ -17,7 +17,9 @@ Pieces are claimed one at a time from a shared counter by the caller and the
 workers alike, and the caller waits (blocked, not spinning) only for pieces a
 worker actually claimed. On a loaded machine the caller therefore does most of
 the pieces itself and a run costs about what 1 thread costs; on an idle one the
-pieces run side by side. Work below :data:`MIN_WORK` multiply-accumulates (or
+pieces run side by side. If a split job gains nothing all the same (a worker descheduled
+holding a piece, or both threads sharing one core), the caller's next jobs run on it alone
+for a while, doubling while that recurs (:func:`_judge`). Work below :data:`MIN_WORK` multiply-accumulates (or
 element operations) per piece stays on the caller: a hand-off costs ~0.05 ms.
 
 No new dependency: the OpenBLAS setter is looked up in the OpenBLAS that NumPy
@@ -30,6 +32,7 @@ import ctypes
 import glob
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -133,13 +136,16 @@ class _Pieces:
             self.next += 1
             return self.next - 1
 
-    def work(self) -> None:
-        """Run unclaimed pieces until none is left, at 1 kernel thread (a piece never splits again)."""
+    def work(self) -> int:
+        """Run unclaimed pieces until none is left, at 1 kernel thread (a piece never splits
+        again); returns how many this thread ran."""
         with kernel_threads(1):
-            self._work()
+            return self._work()
 
-    def _work(self) -> None:
+    def _work(self) -> int:
+        ran = 0
         while (i := self._claim()) is not None:
+            ran += 1
             try:
                 self.fn(self.bounds[i], self.bounds[i + 1])
             except BaseException as e:  # re-raised in the caller
@@ -149,6 +155,7 @@ class _Pieces:
                     self.unfinished -= 1
                     if self.unfinished == 0:
                         self.done.set()
+        return ran
 
 
 def split_points(total: int, pieces: int) -> list[int]:
@@ -170,11 +177,51 @@ def parallel_ranges(total: int, work: int, fn: Callable[[int, int], None]) -> No
     if threads < 2 or pieces < 2:
         fn(0, total)
         return
+    skip = getattr(_state, "skip", 0)
+    if skip > 0:  # backing off (a worker was held up lately): the caller does it all
+        _state.skip = skip - 1
+        with kernel_threads(1):
+            fn(0, total)
+        return
     job = _Pieces(split_points(total, pieces), fn)
     pool = _pool(threads - 1)
+    cpu0, t0 = time.thread_time(), time.perf_counter()
     for _ in range(threads - 1):
         pool.submit(job.work)
-    job.work()
+    ran = job.work()
+    cpu = time.thread_time() - cpu0
     job.done.wait()
+    if ran:
+        _judge(time.perf_counter() - t0, cpu / ran * pieces)
     if job.error is not None:
         raise job.error
+
+
+JUDGED = 1e-3  #: seconds of work (caller-alone estimate) below which a job is not judged
+GAIN = 1.15  #: least speed-up over the caller alone for a split job to count as worth it
+MAX_STRIKES = 6  #: back-off doubles per job not worth it in a row, up to 2**6 = 64 jobs
+
+
+def reset_backoff() -> None:
+    """Forget this thread's back-off (:func:`_judge`): its next split job is split again."""
+    _state.strikes = _state.skip = 0
+
+
+def _judge(wall: float, alone: float) -> None:
+    """Back off when splitting a job did not pay: wall time not ``GAIN`` x under ``alone``.
+
+    ``alone`` estimates the caller doing every piece itself: its own CPU time per piece it ran
+    (``time.thread_time``, so not inflated when the threads share a core) times the pieces.
+    On an idle machine a split job takes about half that. When another process holds a core,
+    a worker is descheduled holding a piece (or the GIL) and the caller waits, or the two
+    threads share one core: no gain, or a loss. Then this thread's next ``2**strikes`` jobs
+    run on the caller alone (strikes: such jobs in a row), so a busy machine costs about the
+    1-thread time plus an occasional probe. Jobs under :data:`JUDGED` are not judged.
+    """
+    if alone < JUDGED:
+        return
+    if wall * GAIN > alone:
+        strikes = min(getattr(_state, "strikes", 0) + 1, MAX_STRIKES)
+        _state.strikes, _state.skip = strikes, 2 ** strikes
+    else:
+        _state.strikes = 0

@@ -796,6 +796,8 @@ def split2(monkeypatch):
     from archcalc.executor import threads as T
 
     monkeypatch.setattr(T, "MIN_WORK", 1)
+    monkeypatch.setattr(T, "JUDGED", float("inf"))  # no back-off (threads._judge) during the test
+    T.reset_backoff()
     jobs = []
     real = T.parallel_ranges
 

@@ -24,6 +24,15 @@ from archcalc.executor.threads import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _no_backoff(monkeypatch):
+    """Jobs split as sized: no back-off left by an earlier test, none started by these."""
+    from archcalc.executor import threads as T
+
+    monkeypatch.setattr(T, "JUDGED", float("inf"))
+    T.reset_backoff()
+
+
 def test_split_points_partition():
     assert split_points(10, 4) == [0, 2, 5, 7, 10]
     assert split_points(3, 3) == [0, 1, 2, 3]
@@ -108,3 +117,67 @@ def test_executor_defaults_to_every_core_and_restores_openblas():
     np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-5 * float(np.abs(one).max()))
     if fns:
         assert fns[0]() == before
+
+
+def test_judge_backs_off_doubling_and_resets(monkeypatch):
+    """A split job without a GAIN x speed-up over the caller alone makes the next 2, 4, 8, ...
+    jobs run on the caller (up to 2**MAX_STRIKES); a job that paid resets; small jobs are not judged."""
+    from archcalc.executor import threads as T
+
+    monkeypatch.setattr(T, "JUDGED", 1e-3)
+    st = T._state
+    T._judge(wall=1.0e-3, alone=4e-3)  # 4x faster than alone: worth it
+    assert (st.strikes, st.skip) == (0, 0)
+    T._judge(wall=4e-3, alone=4e-3)  # no gain
+    assert (st.strikes, st.skip) == (1, 2)
+    T._judge(wall=3.6e-3, alone=4e-3)  # 1.11x < GAIN
+    assert (st.strikes, st.skip) == (2, 4)
+    T._judge(wall=9e-3, alone=0.5e-3)  # too small to judge: unchanged
+    assert (st.strikes, st.skip) == (2, 4)
+    for _ in range(10):
+        T._judge(wall=9e-3, alone=4e-3)
+    assert (st.strikes, st.skip) == (T.MAX_STRIKES, 2 ** T.MAX_STRIKES)
+    T._judge(wall=2e-3, alone=4e-3)
+    assert st.strikes == 0
+    T.reset_backoff()
+
+
+def test_backing_off_runs_jobs_on_the_caller_then_splits_again():
+    from archcalc.executor import threads as T
+
+    me = threading.get_ident()
+    T._state.skip = 2
+    for _ in range(2):
+        calls = []
+        with kernel_threads(2):
+            parallel_ranges(1000, 100 * MIN_WORK,
+                            lambda lo, hi: calls.append((lo, hi, threading.get_ident(), kernel_thread_count())))
+        assert calls == [(0, 1000, me, 1)]  # whole, on the caller, nothing split inside it
+    assert T._state.skip == 0
+    hits = np.zeros(1000, np.int64)
+    with kernel_threads(2):
+        parallel_ranges(1000, 100 * MIN_WORK, lambda lo, hi: hits.__setitem__(slice(lo, hi), hits[lo:hi] + 1))
+    assert (hits == 1).all()
+
+
+def test_a_held_up_worker_makes_the_caller_back_off(monkeypatch):
+    """A worker that sleeps in its piece while the caller computes: the split gains nothing, so
+    the next jobs run on the caller alone."""
+    import time
+
+    from archcalc.executor import threads as T
+
+    monkeypatch.setattr(T, "JUDGED", 1e-3)
+    me = threading.get_ident()
+
+    def fn(lo, hi):
+        if threading.get_ident() == me:
+            t = time.thread_time()
+            while time.thread_time() - t < 2e-3:  # 2 ms of the caller's CPU per piece
+                pass
+        else:
+            time.sleep(0.05)  # descheduled holding its piece
+
+    with kernel_threads(2):
+        parallel_ranges(4, 100 * MIN_WORK, fn)
+    assert T._state.strikes == 1 and T._state.skip == 2
