@@ -17,9 +17,9 @@ Pieces are claimed one at a time from a shared counter by the caller and the
 workers alike, and the caller waits (blocked, not spinning) only for pieces a
 worker actually claimed. On a loaded machine the caller therefore does most of
 the pieces itself and a run costs about what 1 thread costs; on an idle one the
-pieces run side by side. If a split job gains nothing all the same (a worker descheduled
-holding a piece, or both threads sharing one core), the caller's next jobs run on it alone
-for a while, doubling while that recurs (:func:`_judge`). Work below :data:`MIN_WORK` multiply-accumulates (or
+pieces run side by side. If a split job shows a busy machine all the same (the caller and a
+worker sharing one core, or a worker descheduled holding a piece), the caller's next jobs
+run on it alone for a while, doubling while that recurs (:func:`_judge`). Work below :data:`MIN_WORK` multiply-accumulates (or
 element operations) per piece stays on the caller: a hand-off costs ~0.05 ms.
 
 No new dependency: the OpenBLAS setter is looked up in the OpenBLAS that NumPy
@@ -189,17 +189,17 @@ def parallel_ranges(total: int, work: int, fn: Callable[[int, int], None]) -> No
     for _ in range(threads - 1):
         pool.submit(job.work)
     ran = job.work()
-    cpu = time.thread_time() - cpu0
+    cpu, t1 = time.thread_time() - cpu0, time.perf_counter()
     job.done.wait()
-    if ran:
-        _judge(time.perf_counter() - t0, cpu / ran * pieces)
+    _judge(t1 - t0, cpu, time.perf_counter() - t1, ran)
     if job.error is not None:
         raise job.error
 
 
-JUDGED = 1e-3  #: seconds of work (caller-alone estimate) below which a job is not judged
-GAIN = 1.15  #: least speed-up over the caller alone for a split job to count as worth it
-MAX_STRIKES = 6  #: back-off doubles per job not worth it in a row, up to 2**6 = 64 jobs
+JUDGED = 0.5e-3  #: seconds of the caller's own work below which its CPU share is not judged
+RUNNING = 0.8  #: least share of its own work's wall time the caller must have run (thread CPU time)
+LATE = 0.5e-3  #: seconds the caller may wait for a worker beyond two of its own pieces' time
+MAX_STRIKES = 6  #: back-off doubles per busy-looking job in a row, up to 2**6 = 64 jobs
 
 
 def reset_backoff() -> None:
@@ -207,20 +207,22 @@ def reset_backoff() -> None:
     _state.strikes = _state.skip = 0
 
 
-def _judge(wall: float, alone: float) -> None:
-    """Back off when splitting a job did not pay: wall time not ``GAIN`` x under ``alone``.
+def _judge(own: float, cpu: float, waited: float, ran: int) -> None:
+    """Back off when a split job shows another process holding a core.
 
-    ``alone`` estimates the caller doing every piece itself: its own CPU time per piece it ran
-    (``time.thread_time``, so not inflated when the threads share a core) times the pieces.
-    On an idle machine a split job takes about half that. When another process holds a core,
-    a worker is descheduled holding a piece (or the GIL) and the caller waits, or the two
-    threads share one core: no gain, or a loss. Then this thread's next ``2**strikes`` jobs
-    run on the caller alone (strikes: such jobs in a row), so a busy machine costs about the
-    1-thread time plus an occasional probe. Jobs under :data:`JUDGED` are not judged.
+    ``own``: wall seconds the caller spent on its ``ran`` pieces, ``cpu`` its thread CPU time
+    in them (``time.thread_time``), ``waited``: seconds it then waited for the workers. On an
+    idle machine the caller runs all along (``cpu ~ own``, memory-bound pieces included) and
+    waits at most about one piece. When another process holds a core, either the caller and a
+    worker share one core (the caller runs a fraction of the time: ``cpu < RUNNING x own``) or
+    a worker is descheduled holding a piece (``waited`` far over a piece): the split then costs
+    more than the caller alone. Then this thread's next ``2**strikes`` jobs run on the caller
+    alone (strikes: such jobs in a row), so a busy machine costs about the 1-thread time plus
+    an occasional probe.
     """
-    if alone < JUDGED:
-        return
-    if wall * GAIN > alone:
+    shared = own >= JUDGED and cpu < RUNNING * own
+    late = waited > 2 * own / max(ran, 1) + LATE
+    if shared or late:
         strikes = min(getattr(_state, "strikes", 0) + 1, MAX_STRIKES)
         _state.strikes, _state.skip = strikes, 2 ** strikes
     else:

@@ -24,12 +24,17 @@ from archcalc.executor.threads import (
 )
 
 
+from archcalc.executor import threads as _T  # noqa: E402
+
+_REAL_JUDGE = _T._judge
+
+
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
     """Jobs split as sized: no back-off left by an earlier test, none started by these."""
     from archcalc.executor import threads as T
 
-    monkeypatch.setattr(T, "JUDGED", float("inf"))
+    monkeypatch.setattr(T, "_judge", lambda *a: None)
     T.reset_backoff()
 
 
@@ -120,24 +125,26 @@ def test_executor_defaults_to_every_core_and_restores_openblas():
 
 
 def test_judge_backs_off_doubling_and_resets(monkeypatch):
-    """A split job without a GAIN x speed-up over the caller alone makes the next 2, 4, 8, ...
-    jobs run on the caller (up to 2**MAX_STRIKES); a job that paid resets; small jobs are not judged."""
+    """A split job where the caller ran under RUNNING of its wall time, or waited far longer
+    than a piece for a worker, makes the next 2, 4, 8, ... jobs run on the caller (up to
+    2**MAX_STRIKES); a job that shows neither resets; a short job's CPU share is not judged."""
     from archcalc.executor import threads as T
 
     monkeypatch.setattr(T, "JUDGED", 1e-3)
+    monkeypatch.setattr(T, "_judge", _REAL_JUDGE)
     st = T._state
-    T._judge(wall=1.0e-3, alone=4e-3)  # 4x faster than alone: worth it
+    T._judge(own=4e-3, cpu=3.9e-3, waited=1e-3, ran=2)  # ran all along, waited under a piece
     assert (st.strikes, st.skip) == (0, 0)
-    T._judge(wall=4e-3, alone=4e-3)  # no gain
+    T._judge(own=4e-3, cpu=2e-3, waited=0.0, ran=2)  # ran half the time: a shared core
     assert (st.strikes, st.skip) == (1, 2)
-    T._judge(wall=3.6e-3, alone=4e-3)  # 1.11x < GAIN
+    T._judge(own=4e-3, cpu=4e-3, waited=5e-3, ran=2)  # waited 5 ms for 2 ms pieces
     assert (st.strikes, st.skip) == (2, 4)
-    T._judge(wall=9e-3, alone=0.5e-3)  # too small to judge: unchanged
-    assert (st.strikes, st.skip) == (2, 4)
+    T._judge(own=0.5e-3, cpu=0.1e-3, waited=0.0, ran=1)  # too short to judge its share: no strike
+    assert (st.strikes, st.skip) == (0, 4)
     for _ in range(10):
-        T._judge(wall=9e-3, alone=4e-3)
+        T._judge(own=4e-3, cpu=1e-3, waited=0.0, ran=2)
     assert (st.strikes, st.skip) == (T.MAX_STRIKES, 2 ** T.MAX_STRIKES)
-    T._judge(wall=2e-3, alone=4e-3)
+    T._judge(own=4e-3, cpu=4e-3, waited=2.5e-3, ran=2)  # waited within 2 pieces + LATE
     assert st.strikes == 0
     T.reset_backoff()
 
@@ -161,21 +168,24 @@ def test_backing_off_runs_jobs_on_the_caller_then_splits_again():
 
 
 def test_a_held_up_worker_makes_the_caller_back_off(monkeypatch):
-    """A worker that sleeps in its piece while the caller computes: the split gains nothing, so
-    the next jobs run on the caller alone."""
+    """A worker that sleeps in its piece (as if descheduled) while the caller computes: the
+    caller waits far longer than a piece, so the next jobs run on it alone."""
     import time
 
     from archcalc.executor import threads as T
 
-    monkeypatch.setattr(T, "JUDGED", 1e-3)
+    monkeypatch.setattr(T, "_judge", _REAL_JUDGE)
     me = threading.get_ident()
+    started = threading.Event()
 
     def fn(lo, hi):
         if threading.get_ident() == me:
+            assert started.wait(10)  # the worker holds a piece
             t = time.thread_time()
             while time.thread_time() - t < 2e-3:  # 2 ms of the caller's CPU per piece
                 pass
         else:
+            started.set()
             time.sleep(0.05)  # descheduled holding its piece
 
     with kernel_threads(2):
