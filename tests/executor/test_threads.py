@@ -158,7 +158,7 @@ def test_backing_off_runs_jobs_on_the_caller_then_splits_again():
         calls = []
         with kernel_threads(2):
             parallel_ranges(1000, 100 * MIN_WORK,
-                            lambda lo, hi: calls.append((lo, hi, threading.get_ident(), kernel_thread_count())))
+                            lambda lo, hi, calls=calls: calls.append((lo, hi, threading.get_ident(), kernel_thread_count())))
         assert calls == [(0, 1000, me, 1)]  # whole, on the caller, nothing split inside it
     assert T._state.skip == 0
     hits = np.zeros(1000, np.int64)
