@@ -588,9 +588,14 @@ def _conv_gemm(x, w, stride, pads, dilation, groups, ho, wo, y):
         else:
             xp = _pad_hw(xs, pt, pb, pl, pr)
             cols = np.empty((C, kh, kw, nb, ho, wo), dtype=_F32)
-            for ky in range(kh):
-                for kx in range(kw):
-                    cols[:, ky, kx] = _strided_tap(xp, ky * dh, kx * dw, ho, wo, sh, sw).transpose(1, 0, 2, 3)
+
+            def fill(lo: int, hi: int) -> None:  # im2col rows of input channels lo..hi-1
+                for ky in range(kh):
+                    for kx in range(kw):
+                        tap = _strided_tap(xp[:, lo:hi], ky * dh, kx * dw, ho, wo, sh, sw)
+                        cols[lo:hi, ky, kx] = tap.transpose(1, 0, 2, 3)
+
+            _planes(C, cols.size, fill)  # by channel over the kernel threads (unless inside a piece)
             cols = cols.reshape(groups, kk, nb * hw)
         if nb == 1:
             _, m = _matmul(wm, cols, out=y[n0].reshape(groups, cout_g, hw))

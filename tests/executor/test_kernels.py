@@ -845,7 +845,8 @@ TWO_THREAD_CONVS = [
     ("gemm batch 1x1", (3, 6, 7, 7), 6, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 1, 1, "batch"),
     ("gemm batch grouped", (5, 6, 9, 7), 9, (3, 2), (2, 1), (0, 1, 2, 0), (2, 1), 3, 1, "batch"),
     ("gemm chunks", (5, 6, 7, 7), 6, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1, 100, "matmul"),
-    ("gemm one sample", (1, 6, 9, 9), 8, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), 1, None, "matmul"),
+    ("gemm one sample", (1, 6, 9, 9), 8, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), 1, None, "im2col"),
+    ("gemm one sample 7x7", (1, 3, 20, 20), 4, (7, 7), (2, 2), (3, 3, 3, 3), (1, 1), 1, None, "im2col"),
 ]
 
 
@@ -879,6 +880,8 @@ def test_conv2d_two_threads_match_oracle(case, split2, monkeypatch):
     else:
         assert not [t for t, _ in jobs if t == N and N > 1]  # chunks are not split by sample
         assert jobs and all(len(p) > 1 for _, p in jobs)
+        if expect == "im2col":  # the im2col rows, by input channel, then the sgemm's blocks
+            assert _split_jobs(jobs, xs[1]) and len(jobs) == 2
     with kernel_threads(1):
         y1, macs1 = K.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
     assert macs1 == macs
