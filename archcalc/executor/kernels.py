@@ -674,7 +674,7 @@ def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), g
             conv = lambda xs, ys: _conv_taps(xs, w, (pt, pb, pl, pr), (dh, dw), ho, wo, ys)
         else:
             conv = lambda xs, ys: _conv_gemm(xs, w, (sh, sw), (pt, pb, pl, pr), (dh, dw), groups, ho, wo, ys)
-        if N > 1 and kernel_thread_count() > 1 and (taps or ho * wo >= _GEMM_COLUMNS):
+        if N > 1 and kernel_thread_count() > 1 and (taps or _GEMM_COLUMNS // (ho * wo) <= 1):
             # several kernel threads and samples that go one at a time: split the batch, each
             # piece running the 1-thread path on its samples (planes narrower than that are
             # sgemm chunks of several samples, whose row blocks _matmul splits instead)
