@@ -514,8 +514,9 @@ def _conv_taps(x, w, pads, dilation, ho, wo, y):
     (ky, kx) reads the view starting at ``ky*dh*Wp + kx*dw`` of ``ho*Wp`` columns (a BLAS
     operand with leading dimension = the buffer's row, no copy), so every product computes
     ``ho`` full padded rows of ``Wp`` positions; the last ``Wp - wo`` of each row are not
-    outputs and are dropped. The output channels (rows of every tap's product) are split over
-    the run's kernel threads, each piece summing all taps of its rows (one hand-off per sample).
+    outputs and are dropped. The output channels (rows of every tap's product), or when the
+    products are wider than tall the output rows (their columns), are split over the run's
+    kernel threads, each piece summing all taps of its block (one hand-off per sample).
     Writes ``y`` (N, c_out, ho, wo); returns the macs of the kept positions only (the issued
     products times ``wo / Wp``).
     """
@@ -527,24 +528,30 @@ def _conv_taps(x, w, pads, dilation, ho, wo, y):
     buf = np.zeros((C, hp * wp + (kw - 1) * dw), dtype=_F32)
     plane = buf[:, :hp * wp].reshape(C, hp, wp)
     taps = [np.ascontiguousarray(w[:, :, ky, kx]) for ky in range(kh) for kx in range(kw)]
-    acc = np.empty((c_out, cols), dtype=_F32)
-    part = np.empty((c_out, cols), dtype=_F32)
     issued = []  # MACs issued by each piece (list.append is atomic)
+
+    def block(n: int, c0: int, c1: int, r0: int, r1: int) -> None:
+        """Output channels c0..c1-1, output rows r0..r1-1 of sample n: all taps summed."""
+        span = (r1 - r0) * wp
+        a = np.empty((c1 - c0, span), dtype=_F32)
+        p = np.empty((c1 - c0, span), dtype=_F32)
+        m_sum = 0
+        for t, wt in enumerate(taps):
+            off = (t // kw) * dh * wp + (t % kw) * dw + r0 * wp
+            _, m = _matmul(wt[c0:c1], buf[:, off:off + span], out=a if t == 0 else p)
+            if t:
+                a += p
+            m_sum += m
+        y[n, c0:c1, r0:r1] = a.reshape(c1 - c0, r1 - r0, wp)[:, :, :wo]
+        issued.append(m_sum)
+
+    work = c_out * C * len(taps) * cols
     for n in range(N):
         plane[:, pt:pt + H, pl:pl + W] = x[n]
-
-        def rows(lo: int, hi: int, n: int = n) -> None:
-            a, p, m_sum = acc[lo:hi], part[lo:hi], 0
-            for t, wt in enumerate(taps):
-                off = (t // kw) * dh * wp + (t % kw) * dw
-                _, m = _matmul(wt[lo:hi], buf[:, off:off + cols], out=a if t == 0 else p)
-                if t:
-                    a += p
-                m_sum += m
-            y[n, lo:hi] = a.reshape(hi - lo, ho, wp)[:, :, :wo]
-            issued.append(m_sum)
-
-        parallel_ranges(c_out, c_out * C * len(taps) * cols, rows)
+        if c_out >= cols:  # split the output channels (rows of every tap's product)
+            parallel_ranges(c_out, work, lambda lo, hi, n=n: block(n, lo, hi, 0, ho))
+        else:  # split the output rows (columns of every product: each piece packs only its own)
+            parallel_ranges(ho, work, lambda lo, hi, n=n: block(n, 0, c_out, lo, hi))
     total = sum(issued)
     if total % wp:
         raise ValueError("conv taps: issued products do not cover whole padded rows")

@@ -836,11 +836,14 @@ def _poison(*shapes):
 TWO_THREAD_CONVS = [
     # id, x shape, C_out, (kh, kw), stride, padding (t,b,l,r), dilation, groups, _GEMM_COLUMNS,
     # the job expected: "batch" (the samples split, each piece on the 1-thread path),
-    # "rows" (the output channels of the tap sums split), "matmul" (chunked sgemm split in blocks)
+    # "channels" / "rows" (the tap sums split by output channel / output row), "matmul" (chunked
+    # sgemm split in blocks), "im2col" (a sample's im2col by input channel, then the sgemm)
     ("taps batch", (5, 6, 13, 14), 7, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1, None, "batch"),
     ("taps batch dilated", (3, 4, 15, 16), 5, (3, 3), (1, 1), (2, 2, 2, 2), (2, 2), 1, None, "batch"),
+    ("taps channels", (1, 6, 12, 12), 200, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1, None, "channels"),
     ("taps rows", (1, 6, 13, 14), 7, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1, None, "rows"),
     ("taps rows 7x7", (1, 3, 16, 16), 9, (7, 7), (1, 1), (3, 3, 3, 3), (1, 1), 1, None, "rows"),
+    ("taps rows dilated", (1, 3, 15, 17), 5, (3, 3), (1, 1), (0, 2, 2, 1), (2, 2), 1, None, "rows"),
     ("gemm batch s2", (5, 6, 9, 9), 5, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), 1, 1, "batch"),
     ("gemm batch 1x1", (3, 6, 7, 7), 6, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 1, 1, "batch"),
     ("gemm batch grouped", (5, 6, 9, 7), 9, (3, 2), (2, 1), (0, 1, 2, 0), (2, 1), 3, 1, "batch"),
@@ -876,8 +879,10 @@ def test_conv2d_two_threads_match_oracle(case, split2, monkeypatch):
     jobs = list(split2)
     if expect == "batch":
         assert _split_jobs(jobs, N)
-    elif expect == "rows":
+    elif expect == "channels":
         assert len(_split_jobs(jobs, c_out)) == N  # one job per sample, over its output channels
+    elif expect == "rows":
+        assert len(_split_jobs(jobs, ho)) == N  # one job per sample, over its output rows
     else:
         assert not [t for t, _ in jobs if t == N and N > 1]  # chunks are not split by sample
         assert jobs and all(len(p) > 1 for _, p in jobs)
