@@ -596,7 +596,7 @@ def _conv_gemm(x, w, stride, pads, dilation, groups, ho, wo, y):
             xp = _pad_hw(xs, pt, pb, pl, pr)
             cols = np.empty((C, kh, kw, nb, ho, wo), dtype=_F32)
 
-            def fill(lo: int, hi: int) -> None:  # im2col rows of input channels lo..hi-1
+            def fill(lo: int, hi: int, xp=xp, cols=cols) -> None:  # im2col rows of input channels lo..hi-1
                 for ky in range(kh):
                     for kx in range(kw):
                         tap = _strided_tap(xp[:, lo:hi], ky * dh, kx * dw, ho, wo, sh, sw)
