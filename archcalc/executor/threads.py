@@ -199,7 +199,7 @@ def parallel_ranges(total: int, work: int, fn: Callable[[int, int], None]) -> No
 JUDGED = 0.5e-3  #: seconds of the caller's own work below which its CPU share is not judged
 RUNNING = 0.8  #: least share of its own work's wall time the caller must have run (thread CPU time)
 LATE = 0.5e-3  #: seconds the caller may wait for a worker beyond two of its own pieces' time
-MAX_STRIKES = 6  #: back-off doubles per busy-looking job in a row, up to 2**6 = 64 jobs
+MAX_STRIKES = 4  #: back-off doubles per busy-looking job in a row, up to 2**4 = 16 jobs
 
 
 def reset_backoff() -> None:
