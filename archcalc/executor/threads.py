@@ -48,6 +48,7 @@ MIN_WORK = 1 << 20  #: least work (MACs or element operations) per piece worth a
 #: work of one element of a one-pass elementwise op (BN, ReLU, Add, pooling), in MACs: about what
 #: it costs against sgemm (BN over 401k floats 45 us, i.e. 0.11 ns an element; sgemm ~35 GMAC/s)
 ELEMENT_WORK = 4
+TWO_ENDED = True  #: workers claim pieces from the back of a job (the caller from the front)
 PIECES_PER_THREAD = 2  #: pieces per thread: a thread held up by another process leaves at most one to the rest
 
 
@@ -124,27 +125,32 @@ class _Pieces:
     def __init__(self, bounds: list[int], fn: Callable[[int, int], None]):
         self.bounds, self.fn = bounds, fn
         self.lock = threading.Lock()
-        self.next = 0
+        self.front, self.back = 0, len(bounds) - 2  # next piece from each end
         self.unfinished = len(bounds) - 1
         self.done = threading.Event()
         self.error: BaseException | None = None
 
-    def _claim(self) -> int | None:
+    def _claim(self, from_back: bool) -> int | None:
         with self.lock:
-            if self.next >= len(self.bounds) - 1:
+            if self.front > self.back:
                 return None
-            self.next += 1
-            return self.next - 1
+            if from_back and TWO_ENDED:
+                self.back -= 1
+                return self.back + 1
+            self.front += 1
+            return self.front - 1
 
-    def work(self) -> int:
+    def work(self, from_back: bool = True) -> int:
         """Run unclaimed pieces until none is left, at 1 kernel thread (a piece never splits
-        again); returns how many this thread ran."""
+        again); the caller claims from the front, workers from the back (so on 2 threads each
+        takes the same end of consecutive layers: their data stays in its own core's caches).
+        Returns how many this thread ran."""
         with kernel_threads(1):
-            return self._work()
+            return self._work(from_back)
 
-    def _work(self) -> int:
+    def _work(self, from_back: bool) -> int:
         ran = 0
-        while (i := self._claim()) is not None:
+        while (i := self._claim(from_back)) is not None:
             ran += 1
             try:
                 self.fn(self.bounds[i], self.bounds[i + 1])
@@ -188,7 +194,7 @@ def parallel_ranges(total: int, work: int, fn: Callable[[int, int], None]) -> No
     cpu0, t0 = time.thread_time(), time.perf_counter()
     for _ in range(threads - 1):
         pool.submit(job.work)
-    ran = job.work()
+    ran = job.work(from_back=False)
     cpu, t1 = time.thread_time() - cpu0, time.perf_counter()
     job.done.wait()
     _judge(t1 - t0, cpu, time.perf_counter() - t1, ran)

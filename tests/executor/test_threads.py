@@ -191,3 +191,13 @@ def test_a_held_up_worker_makes_the_caller_back_off(monkeypatch):
     with kernel_threads(2):
         parallel_ranges(4, 100 * MIN_WORK, fn)
     assert T._state.strikes == 1 and T._state.skip == 2
+
+
+def test_pieces_are_claimed_from_both_ends_once_each():
+    """The caller claims from the front, workers from the back, each piece once."""
+    from archcalc.executor.threads import _Pieces
+
+    job = _Pieces(split_points(8, 4), lambda lo, hi: None)
+    got = [job._claim(False), job._claim(True), job._claim(True), job._claim(False),
+           job._claim(False), job._claim(True)]
+    assert got == [0, 3, 2, 1, None, None]
