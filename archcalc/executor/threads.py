@@ -197,7 +197,7 @@ def parallel_ranges(total: int, work: int, fn: Callable[[int, int], None]) -> No
     ran = job.work(from_back=False)
     cpu, t1 = time.thread_time() - cpu0, time.perf_counter()
     job.done.wait()
-    _judge(t1 - t0, cpu, time.perf_counter() - t1, ran)
+    _judge(t1 - t0, cpu, time.perf_counter() - t1, ran, pieces)
     if job.error is not None:
         raise job.error
 
@@ -205,6 +205,7 @@ def parallel_ranges(total: int, work: int, fn: Callable[[int, int], None]) -> No
 JUDGED = 0.5e-3  #: seconds of the caller's own work below which its CPU share is not judged
 RUNNING = 0.8  #: least share of its own work's wall time the caller must have run (thread CPU time)
 LATE = 0.5e-3  #: seconds the caller may wait for a worker beyond two of its own pieces' time
+GAIN = 1.15  #: least speed-up (over the caller's CPU time per piece x pieces) of a job run on a shared core
 MAX_STRIKES = 4  #: back-off doubles per busy-looking job in a row, up to 2**4 = 16 jobs
 
 
@@ -213,20 +214,22 @@ def reset_backoff() -> None:
     _state.strikes = _state.skip = 0
 
 
-def _judge(own: float, cpu: float, waited: float, ran: int) -> None:
+def _judge(own: float, cpu: float, waited: float, ran: int, pieces: int) -> None:
     """Back off when a split job shows another process holding a core.
 
-    ``own``: wall seconds the caller spent on its ``ran`` pieces, ``cpu`` its thread CPU time
-    in them (``time.thread_time``), ``waited``: seconds it then waited for the workers. On an
-    idle machine the caller runs all along (``cpu ~ own``, memory-bound pieces included) and
-    waits at most about one piece. When another process holds a core, either the caller and a
-    worker share one core (the caller runs a fraction of the time: ``cpu < RUNNING x own``) or
-    a worker is descheduled holding a piece (``waited`` far over a piece): the split then costs
-    more than the caller alone. Then this thread's next ``2**strikes`` jobs run on the caller
-    alone (strikes: such jobs in a row), so a busy machine costs about the 1-thread time plus
-    an occasional probe.
+    ``own``: wall seconds the caller spent on its ``ran`` of the job's ``pieces``, ``cpu`` its
+    thread CPU time in them (``time.thread_time``), ``waited``: seconds it then waited for the
+    workers. On an idle machine the caller runs nearly all along (memory-bound pieces
+    included; GIL hand-offs with a worker cost it some) and waits at most about one piece.
+    When another process holds a core, either the caller and a worker share one core (the
+    caller runs a fraction of the time, ``cpu < RUNNING x own``, and the job is no faster than
+    the caller alone: ``own + waited`` not ``GAIN`` x under ``cpu / ran x pieces``) or a worker
+    is descheduled holding a piece (``waited`` far over a piece). Then this thread's next
+    ``2**strikes`` jobs run on the caller alone (strikes: such jobs in a row), so a busy
+    machine costs about the 1-thread time plus an occasional probe.
     """
-    shared = own >= JUDGED and cpu < RUNNING * own
+    alone = cpu / max(ran, 1) * pieces
+    shared = own >= JUDGED and cpu < RUNNING * own and (own + waited) * GAIN > alone
     late = waited > 2 * own / max(ran, 1) + LATE
     if shared or late:
         strikes = min(getattr(_state, "strikes", 0) + 1, MAX_STRIKES)

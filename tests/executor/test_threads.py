@@ -125,26 +125,29 @@ def test_executor_defaults_to_every_core_and_restores_openblas():
 
 
 def test_judge_backs_off_doubling_and_resets(monkeypatch):
-    """A split job where the caller ran under RUNNING of its wall time, or waited far longer
-    than a piece for a worker, makes the next 2, 4, 8, ... jobs run on the caller (up to
-    2**MAX_STRIKES); a job that shows neither resets; a short job's CPU share is not judged."""
+    """A split job where the caller ran under RUNNING of its wall time and gained under GAIN
+    over itself alone, or waited far longer than a piece for a worker, makes the next 2, 4, 8,
+    ... jobs run on the caller (up to 2**MAX_STRIKES); a job that shows neither resets; a short
+    job's CPU share is not judged."""
     from archcalc.executor import threads as T
 
     monkeypatch.setattr(T, "JUDGED", 1e-3)
     monkeypatch.setattr(T, "_judge", _REAL_JUDGE)
     st = T._state
-    T._judge(own=4e-3, cpu=3.9e-3, waited=1e-3, ran=2)  # ran all along, waited under a piece
+    T._judge(own=4e-3, cpu=3.9e-3, waited=1e-3, ran=2, pieces=4)  # ran all along, waited < a piece
     assert (st.strikes, st.skip) == (0, 0)
-    T._judge(own=4e-3, cpu=2e-3, waited=0.0, ran=2)  # ran half the time: a shared core
+    T._judge(own=4e-3, cpu=2e-3, waited=0.0, ran=2, pieces=4)  # ran half the time, no faster
     assert (st.strikes, st.skip) == (1, 2)
-    T._judge(own=4e-3, cpu=4e-3, waited=5e-3, ran=2)  # waited 5 ms for 2 ms pieces
+    T._judge(own=4e-3, cpu=4e-3, waited=5e-3, ran=2, pieces=4)  # waited 5 ms for 2 ms pieces
     assert (st.strikes, st.skip) == (2, 4)
-    T._judge(own=0.5e-3, cpu=0.1e-3, waited=0.0, ran=1)  # too short to judge its share: no strike
+    T._judge(own=0.5e-3, cpu=0.1e-3, waited=0.0, ran=1, pieces=4)  # too short to judge its share
     assert (st.strikes, st.skip) == (0, 4)
+    T._judge(own=4e-3, cpu=2.8e-3, waited=0.0, ran=2, pieces=4)  # GIL waits, but 1.4x faster
+    assert st.strikes == 0
     for _ in range(10):
-        T._judge(own=4e-3, cpu=1e-3, waited=0.0, ran=2)
+        T._judge(own=4e-3, cpu=1e-3, waited=0.0, ran=1, pieces=4)
     assert (st.strikes, st.skip) == (T.MAX_STRIKES, 2 ** T.MAX_STRIKES)
-    T._judge(own=4e-3, cpu=4e-3, waited=2.5e-3, ran=2)  # waited within 2 pieces + LATE
+    T._judge(own=4e-3, cpu=4e-3, waited=2.5e-3, ran=2, pieces=4)  # waited within 2 pieces + LATE
     assert st.strikes == 0
     T.reset_backoff()
 
