@@ -277,7 +277,7 @@ def _build(loaded: LoadedSpec, point: Point, values: dict, ctx: Ctx) -> Network:
     return build(loaded, values, shape, ctx, point.variant)
 
 
-def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[str, Any]]:
+def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[str, Any], Any]:
     """The default symbols: the free vars, minus those that decide structure directly.
 
     A *derived* var that decides structure (EfficientNet's ``depth_mult: alpha ** phi``
@@ -297,40 +297,32 @@ def _default_symbols(loaded: LoadedSpec, point: Point) -> tuple[list[str], dict[
     derived = [k for k, v in point.raw.items() if k not in names and isinstance(v, str)
                and type(point.vars[k]).__name__ in ("int", "Fraction", "float")]
     cand = names + derived
-    net = None
     while True:
         held = {k: point.vars[k] for k in derived if k not in cand}
         final = [n for n in names if n in cand]
-        trial_is_final = not set(cand) & set(derived)  # then the trial below is this same build
-        try:
-            values = evaluate_vars(loaded, point.raw, {n: sympy.Symbol(n, positive=True) for n in final} | held,
-                                   point.vars)
-            return final, held, _build(loaded, point, values, Ctx(ideal=True))
-        except StructuralSymbolError as e:
-            if trial_is_final:
-                culprits = set(e.symbols) & set(cand)
-                if not culprits:
-                    return final, held, None  # reported by the real build
-                cand = [n for n in cand if n not in culprits]
-                continue
-        except ArchcalcError:
-            if trial_is_final:
-                return names, {}, None  # a placeholder cannot stand for a derived var here: drop, as before
-        bound = {n: sympy.Symbol(n, positive=True) for n in cand} | held
-        try:
-            values = evaluate_vars(loaded, point.raw, bound, point.vars)
-            net = _build(loaded, point, values, Ctx(ideal=True))
-            break
-        except StructuralSymbolError as e:
-            culprits = set(e.symbols) & set(cand)
-            if not culprits:
-                break  # reported by the real build
-            cand = [n for n in cand if n not in culprits]
-        except ArchcalcError:
+        net, err = _ideal(loaded, point, {n: sympy.Symbol(n, positive=True) for n in final} | held)
+        if net is not None:
+            return final, held, net
+        if set(cand) & set(derived):  # the trial: derived candidates as their own symbols
+            net, err = _ideal(loaded, point, {n: sympy.Symbol(n, positive=True) for n in cand} | held)
+            if net is not None:
+                break  # no candidate is structural there: the caller builds the final network
+        if not isinstance(err, StructuralSymbolError):
             return names, {}, None  # a placeholder cannot stand for a derived var here: drop, as before
-    if set(cand) & set(derived):
-        net = None  # built with a derived var as its own symbol, not the final network
-    return [n for n in names if n in cand], {k: point.vars[k] for k in derived if k not in cand}, net
+        culprits = set(err.symbols) & set(cand)
+        if not culprits:
+            break  # reported by the real build
+        cand = [n for n in cand if n not in culprits]
+    return [n for n in names if n in cand], {k: point.vars[k] for k in derived if k not in cand}, None
+
+
+def _ideal(loaded: LoadedSpec, point: Point, bound: dict):
+    """(the ideal network with the vars bound so, None), or (None, the ArchcalcError its build raised)."""
+    try:
+        values = evaluate_vars(loaded, point.raw, bound, point.vars)
+        return _build(loaded, point, values, Ctx(ideal=True)), None
+    except ArchcalcError as e:
+        return None, e
 
 
 def _build_symbolic(loaded: LoadedSpec, point: Point, symbols: Iterable[str] | None):

@@ -110,12 +110,7 @@ def _sum(values, symbolic: bool):
 
 def _add_terms(values) -> dict:
     """{monomial: coefficient} of ``sum(values)``, expanded (see :func:`_terms`)."""
-    acc: dict = {}
-    get = acc.get
-    for v in values:
-        for m, c in _terms(v).items():
-            acc[m] = get(m, 0) + c
-    return acc
+    return _merge_terms(map(_terms, values))
 
 
 def _merge_terms(dicts) -> dict:
@@ -264,12 +259,6 @@ def _from_terms(terms: dict):
     return sympy.Add(*out)
 
 
-@lru_cache(maxsize=8192)
-def _expanded(v):
-    """``sympy.expand(v)``, from :func:`_terms` (kept for callers wanting one expression)."""
-    return _from_terms(_terms(v))
-
-
 def layer_costs(net: Network, batch=1) -> list[LayerCost]:
     """One :class:`LayerCost` per layer, in document order."""
     out = []
@@ -287,9 +276,9 @@ def layer_costs(net: Network, batch=1) -> list[LayerCost]:
     return out
 
 
-def _op_costs(op, ins: list, shp: tuple, batch) -> tuple:
-    """(params, params_by_kind, buffers, macs, flops, flops_by_kind, activations, reads) of one
-    layer; activations are the writes."""
+def _kinds(op, ins: list, shp: tuple, batch) -> tuple:
+    """(params_by_kind, MACs per sample, flops_by_kind for the batch) of one layer, zero kinds
+    left out; ``batch`` None: counts of one sample, not multiplied (``Mul(v, 1)`` is ``v``)."""
     pk = {k: v for k, v in op.params(ins).items() if not _is_zero(v)}
     macs = op.macs(ins, shp)
     fk = {"mul_add": ARCHCALC.flops_per_mac * macs} if not _is_zero(macs) else {}
@@ -297,9 +286,16 @@ def _op_costs(op, ins: list, shp: tuple, batch) -> tuple:
         if kind not in FLOP_KINDS:
             raise ValueError(f"{type(op).__name__}.flops returned unknown kind {kind!r}")
         if not _is_zero(v):
-            fk[kind] = v * batch
-    if "mul_add" in fk:
+            fk[kind] = v if batch is None else v * batch
+    if "mul_add" in fk and batch is not None:
         fk["mul_add"] = fk["mul_add"] * batch
+    return pk, macs, fk
+
+
+def _op_costs(op, ins: list, shp: tuple, batch) -> tuple:
+    """(params, params_by_kind, buffers, macs, flops, flops_by_kind, activations, reads) of one
+    layer; activations are the writes."""
+    pk, macs, fk = _kinds(op, ins, shp, batch)
     acts = numel(shp)
     params = sum(pk.values())
     reads = sum(numel(s) for s in ins) * batch + params
@@ -336,16 +332,7 @@ class _IdealCosts:
 
     def op_costs(self, op, ins: list, shp: tuple, batch) -> tuple:
         one = batch == 1 and type(batch) is int
-        pk = {k: v for k, v in op.params(ins).items() if not _is_zero(v)}
-        macs = op.macs(ins, shp)
-        fk = {"mul_add": ARCHCALC.flops_per_mac * macs} if not _is_zero(macs) else {}
-        for kind, v in op.flops(ins, shp).items():
-            if kind not in FLOP_KINDS:
-                raise ValueError(f"{type(op).__name__}.flops returned unknown kind {kind!r}")
-            if not _is_zero(v):
-                fk[kind] = v if one else v * batch
-        if "mul_add" in fk and not one:
-            fk["mul_add"] = fk["mul_add"] * batch
+        pk, macs, fk = _kinds(op, ins, shp, None if one else batch)
         acts = self.numel(shp)
         params = sum(pk.values())
         reads = _Pending(self.reads, ins, batch, one, params)

@@ -135,12 +135,12 @@ def test_layer_formulas_are_multiplied_out_without_sympy_expand(monkeypatch):
     # Only the few non-polynomial formulas (Max, rational functions) may reach sympy.expand.
     from archcalc import cost
 
-    cost._expanded.cache_clear()
+    cost._terms.cache_clear()
     calls = []
     real = sympy.expand
     monkeypatch.setattr(sympy, "expand", lambda e, *a, **k: calls.append(e) or real(e, *a, **k))
     a = analyze("densenet", variant="121", symbolic=True)
-    cost._expanded.cache_clear()
+    cost._terms.cache_clear()
     assert a.totals["macs"].is_Add and len(a.totals["macs"].args) > 10
     assert len(calls) <= 5, calls[:5]
 
@@ -185,9 +185,9 @@ def test_own_expansion_is_sympy_expand_exactly():
     from archcalc import cost
 
     for e in _random_formulas():
-        cost._expanded.cache_clear()
         cost._terms.cache_clear()
-        assert sympy.srepr(cost._expanded(e)) == sympy.srepr(sympy.expand(e)), e
+        cost._poly.cache_clear()
+        assert sympy.srepr(cost._from_terms(cost._terms(e))) == sympy.srepr(sympy.expand(e)), e
 
 
 def test_sums_of_coefficients_are_sympy_add_exactly():
@@ -252,7 +252,7 @@ def _clear_cost_caches():
     from archcalc import cost
 
     clear_cache()  # sympy's own: an Add built before is not built again
-    for name in ("_expanded", "_terms", "_poly", "_is_atom", "_monomial"):
+    for name in ("_terms", "_poly", "_is_atom", "_monomial"):
         f = getattr(cost, name, None)
         if f is not None:
             f.cache_clear()
