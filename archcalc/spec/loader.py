@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from archcalc.errors import Loc, SpecError
 from archcalc.ops import REGISTRY
-from archcalc.spec.models import ENTRY_CLASSES, Block, BlockFile, Spec, entry_tag
+from archcalc.spec.models import Block, BlockFile, Spec, entry_class
 
 MAX_FILE_BYTES = 2_000_000
 # libyaml's parser when available (5-10x faster); both are safe loaders that build no objects.
@@ -426,7 +426,7 @@ def _what(obj: Any) -> str:
 
 
 def _allowed_keys(obj: Any, model: type[BaseModel]) -> list[str]:
-    cls = ENTRY_CLASSES.get(entry_tag(obj)) if isinstance(obj, dict) else None
+    cls = entry_class(obj) if isinstance(obj, dict) else None
     cls = cls or model
     return sorted(f.alias or n for n, f in cls.model_fields.items())
 

@@ -21,7 +21,8 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError, core_schema
 
-from archcalc.ops import OPS, REGISTRY
+from archcalc import ops
+from archcalc.ops import REGISTRY
 from archcalc.ops.base import EntryBase, Raw
 
 
@@ -63,30 +64,34 @@ class Group(EntryBase):
     body: list["Entry"]
 
 
-def entry_tag(v: Any) -> str | None:
-    """Which kind of entry a raw mapping is: an op name, 'block', 'repeat' or 'group'."""
+def entry_class(v: Any) -> type[BaseModel] | None:
+    """The class that validates entry ``v`` (a raw mapping, or an entry already validated):
+    its op's class, BlockCall, Repeat or Group; None when its keys name none. Looking an op
+    up imports only that op's module (``archcalc.ops.REGISTRY``)."""
     if isinstance(v, dict):
         if "op" in v:
-            cls = REGISTRY.get(v["op"]) if isinstance(v["op"], str) else None
-            return cls.__name__ if cls else None
-        for key, tag in (("block", "block"), ("repeat", "repeat"), ("body", "group")):
+            return REGISTRY.get(v["op"]) if isinstance(v["op"], str) else None
+        for key, cls in (("block", BlockCall), ("repeat", Repeat), ("body", Group)):
             if key in v:
-                return tag
+                return cls
         return None
-    if isinstance(v, BlockCall):
-        return "block"
-    if isinstance(v, Repeat):
-        return "repeat"
-    if isinstance(v, Group):
-        return "group"
-    return type(v).__name__
+    return type(v) if isinstance(v, EntryBase) else None
+
+
+def entry_tag(v: Any) -> str | None:
+    """The union's discriminator (see :func:`entry_union`): an op's class name, 'block',
+    'repeat' or 'group', or what else ``v`` is."""
+    cls = entry_class(v)
+    if cls is None:
+        return None if isinstance(v, dict) else type(v).__name__
+    return _TAGS.get(cls, cls.__name__)
 
 
 def entry_union() -> Any:
     """The discriminated union of every entry class (the JSON schema of an entry)."""
     return Annotated[
         Union[
-            tuple(Annotated[cls, Tag(cls.__name__)] for cls in OPS)
+            tuple(Annotated[cls, Tag(cls.__name__)] for cls in ops.OPS)
             + (Annotated[BlockCall, Tag("block")], Annotated[Repeat, Tag("repeat")],
                Annotated[Group, Tag("group")])
         ],
@@ -95,18 +100,19 @@ def entry_union() -> Any:
 
 
 def validate_entry(value: Any) -> Any:
-    """One entry, validated by the class its keys name (``entry_tag``) and no other.
+    """One entry, validated by the class its keys name (:func:`entry_class`) and no other.
 
     This is the discriminated union of :func:`entry_union` done by hand, so that only
     the classes a spec uses are ever built (the op classes are ``defer_build``; building
-    all 36 cost more than loading and costing a ResNet). A nested ``ValidationError``
+    all 34 cost more than loading and costing a ResNet), and only their modules imported.
+    A nested ``ValidationError``
     keeps its locations (relative to this entry), as the union's did; strict, as the
     loader validates.
     """
-    tag = entry_tag(value)
-    cls = ENTRY_CLASSES.get(tag) if tag is not None else None
+    cls = entry_class(value)
     if cls is None:
-        raise PydanticCustomError("union_tag_invalid", "no entry class for tag {tag}", {"tag": str(tag)})
+        raise PydanticCustomError("union_tag_invalid", "no entry class for tag {tag}",
+                                  {"tag": str(entry_tag(value))})
     if isinstance(value, cls):
         return value
     return cls.model_validate(value, strict=True)
@@ -210,7 +216,5 @@ class BlockFile(BaseModel):
 for _m in (Repeat, Group, Block, Spec, BlockFile):
     _m.model_rebuild()
 
-#: entry tag (see ``entry_tag``) -> model class
-ENTRY_CLASSES: dict[str, type[BaseModel]] = {cls.__name__: cls for cls in OPS} | {
-    "block": BlockCall, "repeat": Repeat, "group": Group,
-}
+#: the structure entries' union tags (an op's tag is its class name)
+_TAGS: dict[type[BaseModel], str] = {BlockCall: "block", Repeat: "repeat", Group: "group"}

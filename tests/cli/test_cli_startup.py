@@ -59,19 +59,27 @@ def test_help_imports_no_command_module():
 
 
 def test_cost_imports_only_its_own_path():
-    probe = "[c.__name__ for c in sys.modules['archcalc.ops'].OPS if c.__pydantic_complete__]"
+    probe = ("[[v.__name__ for m in list(sys.modules) if m.startswith('archcalc.ops.') "
+             "for v in vars(sys.modules[m]).values() if isinstance(v, type) and v.__module__ == m "
+             "and getattr(v, '__pydantic_complete__', False)], 'OPS' in vars(sys.modules['archcalc.ops'])]")
     r = _after(["cost", "specs/resnet.yaml", "--variant", "50", "--summary"], probe)
     assert r["status"] == 0 and "4,089,184,256" in r["out"]
     loaded = set(r["modules"])
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
     assert "importlib.metadata" not in loaded  # pydantic's plugin scan, tabulate's own version
-    others = loaded & set(COMMAND_MODULES) - {"archcalc.cli.cost", "archcalc.cli.compare", "archcalc.cli.conventions"}
-    assert not others, sorted(others)  # (cost takes compare's --source and conventions' --convention)
+    others = loaded & set(COMMAND_MODULES) - {"archcalc.cli.cost", "archcalc.cli.conventions"}
+    assert not others, sorted(others)  # (cost takes conventions' --convention)
+    # nor what only its options need: --training's rules, compare's rows
+    assert not loaded & {"archcalc.training", "archcalc.report.compare", "archcalc.report.html"}
     assert not [m for m in loaded if m.startswith(("archcalc.executor", "archcalc.proofs.", "archcalc.study",
                                                       "archcalc.importers", "archcalc.exporters"))]
-    # only the op classes that specs/resnet.yaml and its block file name have built their
-    # validators (defer_build; the block file's SE blocks: Sigmoid, Silu, Mul), 11 of 33
-    assert sorted(r["extra"]) == ["Add", "BatchNorm", "Conv2d", "Flatten", "GlobalAvgPool", "Linear",
+    # only the modules of the ops that specs/resnet.yaml and its block file name are imported
+    # (archcalc.ops.WHERE): not the PyTorch/ONNX bridge ops', and OPS (all of them) is never collected
+    built, collected = r["extra"]
+    assert "archcalc.ops.bridge" not in loaded and "archcalc.ops.conv" in loaded and not collected
+    # and only their classes have built their validators (defer_build; the block file's SE
+    # blocks: Sigmoid, Silu, Mul), 11 of 34
+    assert sorted(built) == ["Add", "BatchNorm", "Conv2d", "Flatten", "GlobalAvgPool", "Linear",
                                   "MaxPool", "Mul", "Relu", "Sigmoid", "Silu"]
 
 

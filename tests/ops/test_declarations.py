@@ -64,19 +64,36 @@ def test_registering_a_kernel_twice_is_an_error():
     assert KERNELS[Conv2d] is before
 
 
-def test_an_op_name_claimed_twice_or_an_undeclared_op_is_an_error():
-    from archcalc.ops import _registry
-    from archcalc.ops.activation import Relu
+def test_the_op_table_must_match_the_classes():
+    """archcalc.ops.WHERE is written out: a name listed for a class that does not declare it,
+    a class's declared name the table lacks, or an op without a kind, is an error."""
+    from archcalc.ops import WHERE, _all_ops
     from archcalc.ops.base import Op
 
-    with pytest.raises(TypeError, match="listed twice"):
-        _registry((Relu, Relu))
+    with pytest.raises(TypeError, match=r"Relu declares op names \['relu'\], archcalc.ops.WHERE lists \['relu', 'relu6'\]"):
+        _all_ops({"relu": ("activation", "Relu"), "relu6": ("activation", "Relu")})
+    with pytest.raises(TypeError, match=r"Silu declares op names \['silu', 'swish'\], archcalc.ops.WHERE lists \['silu'\]"):
+        _all_ops({"silu": ("activation", "Silu")})
 
     class Unkinded(Op):
         pass
 
     with pytest.raises(TypeError, match="must declare its kind"):
-        _registry((Unkinded,))
+        _all_ops({"x": ("shape", "Unkinded")}, load=lambda module, name: Unkinded)
+    assert _all_ops(WHERE) == OPS  # the real table passes, in its order
+
+
+def test_the_registry_looks_ops_up_without_importing_every_module():
+    """REGISTRY imports a class's module on first lookup (issue 16); its names are WHERE's."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from archcalc.ops import REGISTRY; c = REGISTRY['relu']; "
+            "print(c.__name__, len(REGISTRY), 'conv_transpose2d' in REGISTRY, "
+            "sorted(m for m in sys.modules if m.startswith('archcalc.ops.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split()[:3] == ["Relu", "35", "True"]
+    assert "'archcalc.ops.bridge'" not in out and "'archcalc.ops.activation'" in out
 
 
 @pytest.mark.parametrize("groups,cin,k,kind", [

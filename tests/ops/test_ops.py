@@ -74,8 +74,12 @@ def test_every_op_class_is_documented():
 
 
 def test_registry_is_derived_from_ops():
+    from typing import get_args
+
     assert set(REGISTRY.values()) == set(OPS)
     assert REGISTRY["swish"] is REGISTRY["silu"]
+    assert set(REGISTRY) == {n for cls in OPS for n in get_args(cls.model_fields["op"].annotation)}
+    assert REGISTRY.get("Conv2d") is None and "conv3d" not in REGISTRY
 
 
 def _kinds_ok(d, allowed):
