@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+#: optimizer -> fp32 state tensors per parameter (training memory: archcalc.training)
+OPTIMIZERS = {"sgd": 0, "sgd-momentum": 1, "adam": 2, "adamw": 2}
 
 
 def last_uses(steps: list[tuple[str, object, list[str]]], graph: Any = None) -> dict[str, int]:

@@ -39,11 +39,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archcalc.errors import SpecError
-from archcalc.memory import DTYPE_BYTES
+from archcalc.memory import DTYPE_BYTES, OPTIMIZERS  # (OPTIMIZERS re-exported)
 from archcalc.ops.base import numel
 
-#: optimizer -> fp32 state tensors per parameter
-OPTIMIZERS = {"sgd": 0, "sgd-momentum": 1, "adam": 2, "adamw": 2}
 #: bytes of the statistics and indices PyTorch saves whatever the activation dtype
 STAT_BYTES, INDEX_BYTES = 4, 8
 

@@ -9,7 +9,7 @@ import typer
 from archcalc.cli import app
 from archcalc.cli.conventions import ConventionsOpt, parse_conventions
 from archcalc.cli.options import (
-    Caption, Label, PageFormat, PointArgs, check_caption, choice, latex_float, point_command,
+    Caption, Label, PageFormat, PointArgs, Source, check_caption, choice, latex_float, point_command,
 )
 from archcalc.cli.output import Out, check_target, emit
 from archcalc.report.compare import COLUMNS
@@ -22,11 +22,6 @@ Columns = Annotated[str | None, typer.Option(
 Sort = Annotated[str | None, typer.Option(
     "--sort", metavar="<" + "|".join(COLUMNS) + ">",
     help="Sort ascending by this column (or by a preset named in --conventions).")]
-Source = Annotated[str | None, typer.Option(
-    "--source", help="Published figures from this source only: a source key (howard2017, torchvision, "
-                     "tf-slim ...; `archcalc specs SPEC` lists them) or a class, published-paper or "
-                     "official-implementation. Default: per row, the spec's own paper first, then other "
-                     "papers, then official implementations.")]
 
 
 @point_command(app, omit=("variant",))

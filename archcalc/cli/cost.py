@@ -7,15 +7,14 @@ from typing import Annotated, Optional
 import typer
 
 from archcalc.cli import app, startup_import
-from archcalc.cli.compare import Source
 from archcalc.cli.conventions import ConventionOpt, check_convention
 from archcalc.cli.options import (
-    Caption, Label, PageFormat, PointArgs, SpecArg, check_caption, choice, latex_float, point_command,
+    Caption, Label, PageFormat, PointArgs, Source, SpecArg, check_caption, choice, latex_float, point_command,
 )
 from archcalc.cli.output import Out, check_target, emit
 from archcalc.errors import SpecError
 from archcalc.report.formats import dumps
-from archcalc.training import OPTIMIZERS
+from archcalc.memory import OPTIMIZERS
 
 
 @point_command(app)

@@ -66,6 +66,12 @@ TableFormat = format_option(*TABLE_FORMATS[:-1])  #: text formats only (no JSON)
 PageFormat = format_option(*formats.names(pages=True))  #: cost, compare, sweep: also a self-contained HTML page
 Caption = Annotated[Optional[str], typer.Option("--caption", help="With --format latex: a table float with this \\caption.")]
 Label = Annotated[Optional[str], typer.Option("--label", help="With --format latex: the float's \\label (e.g. tab:mobilenet).")]
+#: cost, compare, sweep: which published figures to show
+Source = Annotated[Optional[str], typer.Option(
+    "--source", help="Published figures from this source only: a source key (howard2017, torchvision, "
+                     "tf-slim ...; `archcalc specs SPEC` lists them) or a class, published-paper or "
+                     "official-implementation. Default: per row, the spec's own paper first, then other "
+                     "papers, then official implementations.")]
 
 Variant = Annotated[Optional[str], typer.Option(
     "--variant", "-v", metavar="NAME", help="Variant name (see `archcalc specs`), or SPEC:VARIANT.")]

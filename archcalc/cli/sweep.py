@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 
 from archcalc.cli import app
-from archcalc.cli.compare import Column, Columns, Sort, Source
+from archcalc.cli.compare import Column, Columns, Sort
 from archcalc.cli.options import (
-    Caption, Label, PageFormat, PointArgs, SpecArg, check_caption, latex_float, point_command, var_name,
+    Caption, Label, PageFormat, PointArgs, Source, SpecArg, check_caption, latex_float, point_command,
+    var_name,
 )
 from archcalc.cli.output import Out, check_target, emit
 from archcalc.point import split_spec
