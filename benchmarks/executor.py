@@ -1,6 +1,7 @@
 """Forward time of the reference executor vs PyTorch CPU, with GFLOP/s against this CPU's FMA peak.
 
 Run:  python benchmarks/executor.py [--repeat 10] [--threads 1,2] [--batch 1,8] [--resolution 224] [--naive]
+      [--native-blas]
       (torch columns need torch: /work/venv-torch/bin/python with PYTHONPATH=.)
 
 For MobileNet v1 and ResNet-50 (``specs/resnet.yaml --variant 50``) at 224, float32, for every
@@ -22,13 +23,18 @@ CPU's FP32 FMA peak at that thread count, measured in the same run: a Numba loop
 independent ``acc = acc * a + b`` chains (LLVM keeps them in 16 vector registers and issues
 nothing but FMAs), run on ``threads`` threads at once; the best of several measurements spread
 over the run is taken (a shared machine can only lower it). The flags read from /proc/cpuinfo
-(avx2, fma, avx512f) and OpenBLAS's single-thread sgemm rate are printed with it.
+(avx2, fma, avx512f) and OpenBLAS's single-thread sgemm rate are printed with it, with the
+kernel set OpenBLAS runs and torch's CPU capability. An ``OPENBLAS_CORETYPE`` in the environment
+overrides OpenBLAS's choice (this sandbox sets ``Haswell``, AVX2, on an AVX-512 CPU: sgemm at
+about half its rate, while torch runs AVX-512); the benchmark says so, and ``--native-blas``
+runs it again without the variable, so both libraries use the CPU's own instruction set.
 Target (issue 16): archcalc/torch <= 1.0 at 1 and 2 threads, batch 1 and 8.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import threading
@@ -106,6 +112,22 @@ def sgemm_rate(size: int = 1024) -> float:
         x @ x
         best = min(_once(lambda: x @ x) for _ in range(5))
     return 2 * size**3 / best / 1e9
+
+
+def openblas_core() -> str:
+    """The kernel set NumPy's OpenBLAS runs (its ``get_corename``: Haswell = AVX2, SkylakeX =
+    AVX-512, ...), or "?"."""
+    import ctypes
+    import glob
+
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*"))):
+        lib = ctypes.CDLL(path)
+        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+            if hasattr(lib, name):
+                fn = getattr(lib, name)
+                fn.restype = ctypes.c_char_p
+                return fn().decode()
+    return "?"
 
 
 def cpu_flags() -> list[str]:
@@ -210,7 +232,12 @@ def main() -> None:
     ap.add_argument("--batch", default="1,8", help="comma-separated batch sizes")
     ap.add_argument("--resolution", type=int, default=224)
     ap.add_argument("--naive", action="store_true", help="also time the naive sliding-window + einsum executor")
+    ap.add_argument("--native-blas", action="store_true",
+                    help="run without OPENBLAS_CORETYPE (OpenBLAS picks the CPU's own kernels, as torch does)")
     args = ap.parse_args()
+    if args.native_blas and "OPENBLAS_CORETYPE" in os.environ:  # OpenBLAS reads it when loaded: start again
+        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
     threads = [int(t) for t in args.threads.split(",")]
     batches = [int(b) for b in args.batch.split(",")]
     bundled = {p.stem for p in bundled_specs()}
@@ -243,7 +270,11 @@ def main() -> None:
                      + ([ms(r["naive"])] if args.naive else []))
     print(f"CPU: {cpu_model()}, flags {' '.join(cpu_flags()) or '-'}; FP32 FMA peak (independent-FMA loop) "
           + ", ".join(f"{t} thread{'s' if t > 1 else ''} {p:.1f} GFLOP/s" for t, p in peaks.items())
-          + f"; OpenBLAS sgemm 1024^3, 1 thread: {sgemm:.1f} GFLOP/s")
+          + f"; OpenBLAS sgemm 1024^3, 1 thread: {sgemm:.1f} GFLOP/s, kernels {openblas_core()}"
+          + (f", torch's {torch.backends.cpu.get_cpu_capability()}" if torch is not None else ""))
+    if "OPENBLAS_CORETYPE" in os.environ:
+        print(f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} in the environment chooses OpenBLAS's kernels "
+              "(torch chooses its own): --native-blas runs without it")
     print(f"float32, {args.resolution}x{args.resolution}, {args.repeat} alternating runs each; "
           "times are median / min, ratio archcalc/torch of medians / of mins; GFLOP/s from the median")
     print(tabulate(table, headers=["network", "batch", "threads", "GMACs", "archcalc ms", "torch ms",
