@@ -503,8 +503,12 @@ def _depthwise_channels_last(xt, w, out, sh, sw, dh, dw, lo, hi):  # pragma: no 
 #: narrowest output row for which a stride-1 conv sums one sgemm per tap over the padded
 #: input (:func:`_conv_taps`) instead of im2col + one sgemm: at batch 8, 1 thread, ResNet-50's
 #: 3x3 convs took 24 against 32 ms (56 wide), 23/27 (28), 25/28 (14), but 46/26 at 7 wide,
-#: where the two discarded padding columns of each 9-wide row are 29 % of the products
-_TAPS_MIN_WIDTH = 12
+#: where the two discarded padding columns of each 9-wide row are 29 % of the products (a Zen 3
+#: core). On a Zen 5 core (session s22, OpenBLAS's Haswell and SkylakeX kernels alike) the
+#: 14-wide ones are faster as im2col + sgemm: im2col / taps 0.71-0.83 at batch 1, 0.89-1.00 at
+#: batch 8, 1 and 2 threads; 28 wide about even, 56 wide taps 1.1-2x faster. So 16: ResNet-50's
+#: whole forward 1-10 % faster there in every case (batch 1 and 8, 1 and 2 threads, both kernel sets)
+_TAPS_MIN_WIDTH = 16
 
 
 def _conv_taps(x, w, pads, dilation, ho, wo, y):
