@@ -75,7 +75,10 @@ def entry_class(v: Any) -> type[BaseModel] | None:
             if key in v:
                 return cls
         return None
-    return type(v) if isinstance(v, EntryBase) else None
+    cls = type(v)
+    if cls in _TAGS or (isinstance(getattr(v, "op", None), str) and REGISTRY.get(v.op) is cls):
+        return cls
+    return None
 
 
 def entry_tag(v: Any) -> str | None:
@@ -105,9 +108,8 @@ def validate_entry(value: Any) -> Any:
     This is the discriminated union of :func:`entry_union` done by hand, so that only
     the classes a spec uses are ever built (the op classes are ``defer_build``; building
     all 34 cost more than loading and costing a ResNet), and only their modules imported.
-    A nested ``ValidationError``
-    keeps its locations (relative to this entry), as the union's did; strict, as the
-    loader validates.
+    A nested ``ValidationError`` keeps its locations (relative to this entry), as the
+    union's did; strict, as the loader validates.
     """
     cls = entry_class(value)
     if cls is None:
