@@ -76,6 +76,14 @@ class _Registry(Mapping[str, type[Op]]):
             cls = self._classes[name] = _class(*self._where[name])  # (KeyError for an unknown name)
         return cls
 
+    def get(self, name, default=None):
+        """The class of op ``name`` or ``default`` (what ``Mapping.get`` does, without its
+        exception round trip: the loader asks once per entry)."""
+        cls = self._classes.get(name)
+        if cls is None:
+            return self[name] if name in self._where else default
+        return cls
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._where)
 
