@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archcalc.api import analyze
 from archcalc.executor.dispatch import KERNELS, he_normal
 from archcalc.executor.run import Executor
-from archcalc.executor.threads import blas_threads
+from archcalc.executor.threads import blas_threads, openblas_libraries
 from archcalc.ops.conv import Conv2d
 from archcalc.spec.loader import bundled_specs
 
@@ -118,10 +118,8 @@ def openblas_core() -> str:
     """The kernel set NumPy's OpenBLAS runs (its ``get_corename``: Haswell = AVX2, SkylakeX =
     AVX-512, ...), or "?"."""
     import ctypes
-    import glob
 
-    for path in sorted(glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*"))):
-        lib = ctypes.CDLL(path)
+    for lib in openblas_libraries():
         for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
             if hasattr(lib, name):
                 fn = getattr(lib, name)

@@ -22,6 +22,7 @@ import argparse
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,16 @@ from archcalc.executor.threads import blas_threads, kernel_threads, reset_backof
 SHAPES = [(64, 56), (128, 28), (256, 14), (512, 7)]
 
 
+@contextmanager
+def _threshold():
+    """The block may set ``_TAPS_MIN_WIDTH``; it is the module's own again after."""
+    before = K._TAPS_MIN_WIDTH
+    try:
+        yield
+    finally:
+        K._TAPS_MIN_WIDTH = before
+
+
 def _timed(fn) -> float:
     reset_backoff()  # every call starts with the pool splitting (no back-off carried over)
     t0 = time.perf_counter()
@@ -49,19 +60,15 @@ def convs(threads: int, batch: int, repeat: int) -> list[list[str]]:
     data = {s: (rng.standard_normal((batch, s[0], s[1], s[1]), dtype=np.float32),
                 rng.standard_normal((s[0], s[0], 3, 3), dtype=np.float32)) for s in SHAPES}
     times = {(s, path): [] for s in SHAPES for path in ("taps", "im2col")}
-    before = K._TAPS_MIN_WIDTH
-    try:
-        with blas_threads(1), kernel_threads(threads):
-            for i in range(repeat + 1):  # the first round warms up
-                for s in SHAPES:
-                    x, w = data[s]
-                    for path in ("taps", "im2col"):
-                        K._TAPS_MIN_WIDTH = 1 if path == "taps" else 1 << 30
-                        dt = _timed(lambda: K.conv2d(x, w, None, 1, (1, 1, 1, 1)))
-                        if i:
-                            times[s, path].append(dt)
-    finally:
-        K._TAPS_MIN_WIDTH = before
+    with _threshold(), blas_threads(1), kernel_threads(threads):
+        for i in range(repeat + 1):  # the first round warms up
+            for s in SHAPES:
+                x, w = data[s]
+                for path in ("taps", "im2col"):
+                    K._TAPS_MIN_WIDTH = 1 if path == "taps" else 1 << 30
+                    dt = _timed(lambda: K.conv2d(x, w, None, 1, (1, 1, 1, 1)))
+                    if i:
+                        times[s, path].append(dt)
     rows = []
     for s in SHAPES:
         taps, im2col = (statistics.median(times[s, p]) for p in ("taps", "im2col"))
@@ -75,14 +82,11 @@ def network(threads: int, batch: int, repeat: int, widths: list[int]) -> list[st
     x = ex.input(batch)
     ex.run(x)
     times: dict[int, list[float]] = {w: [] for w in widths}
-    before = K._TAPS_MIN_WIDTH
-    try:
+    with _threshold():
         for _ in range(repeat):
             for w in widths:
                 K._TAPS_MIN_WIDTH = w
                 times[w].append(_timed(lambda: ex.run(x)))
-    finally:
-        K._TAPS_MIN_WIDTH = before
     med = {w: statistics.median(ts) for w, ts in times.items()}
     return [threads, batch] + [f"{med[w] * 1e3:.1f} ({med[w] / med[widths[0]]:.3f})" for w in widths]
 

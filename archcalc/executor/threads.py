@@ -60,14 +60,21 @@ def available_cores() -> int:
 
 
 @lru_cache(maxsize=1)
-def _openblas():
-    """(get, set) functions of NumPy's OpenBLAS, or None."""
-    libdir = os.path.dirname(np.__file__) + ".libs"
-    for path in sorted(glob.glob(os.path.join(libdir, "*openblas*"))):
+def openblas_libraries() -> tuple[ctypes.CDLL, ...]:
+    """The OpenBLAS libraries NumPy ships (``numpy.libs``) that load."""
+    libs = []
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*"))):
         try:
-            lib = ctypes.CDLL(path)
+            libs.append(ctypes.CDLL(path))
         except OSError:
             continue
+    return tuple(libs)
+
+
+@lru_cache(maxsize=1)
+def _openblas():
+    """(get, set) functions of NumPy's OpenBLAS, or None."""
+    for lib in openblas_libraries():
         for get, set_ in _NAMES:
             if hasattr(lib, get) and hasattr(lib, set_):
                 getter, setter = getattr(lib, get), getattr(lib, set_)

@@ -77,12 +77,8 @@ class _Registry(Mapping[str, type[Op]]):
         return cls
 
     def get(self, name, default=None):
-        """The class of op ``name`` or ``default`` (what ``Mapping.get`` does, without its
-        exception round trip: the loader asks once per entry)."""
-        cls = self._classes.get(name)
-        if cls is None:
-            return self[name] if name in self._where else default
-        return cls
+        """``Mapping.get`` without its exception round trip (the loader asks once per entry)."""
+        return self[name] if name in self._where else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._where)
@@ -92,9 +88,6 @@ class _Registry(Mapping[str, type[Op]]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._where
-
-    def __repr__(self) -> str:
-        return f"<op registry: {len(self)} op names>"
 
 
 #: op name -> class (a lazy mapping over :data:`WHERE`).
