@@ -130,11 +130,15 @@ class _Builder:
         self.iterations = 1  #: product of the enclosing repeat counts
         self.visits = 0  #: entries expanded so far (bounded by MAX_EXPANSION)
         self.calls: dict[str, str] = {}  #: block call full name -> block name
-        #: (entry, input shapes, values of the names its fields read) -> (resolved op, output shape)
+        #: (entry content, values of the names its fields read) -> the resolved op: its fields
+        #: evaluated and checked, shared by every layer whose fields come to the same values
+        self.ops: dict[tuple, Op] = {}
+        #: (that key, input shapes) -> (resolved op, output shape)
         self.resolved: dict[tuple, tuple[Op, tuple]] = {}
-        #: id(entry) -> (its content: op class and typed field values, the names its fields read),
-        #: or None when it is not memoizable
+        #: id(entry) -> (its content's number, the names its fields read besides in_channels/H/W,
+        #: which of those three it reads), or None when it is not memoizable
         self.sigs: dict[int, tuple | None] = {}
+        self.contents: dict[tuple, int] = {}  #: entry content -> its number in the memo keys
         self.expansion: _Expansion | None = None  #: set by build(); lower bounds of layers per body
 
     # ---------------------------------------------------------- helpers --
@@ -229,15 +233,20 @@ class _Builder:
         full = self.unique(frame, local, loc)
         in_shapes = [self.shapes[s] for s in srcs]
         key = self.resolve_key(e, in_shapes, frame)
-        hit = self.resolved.get(key) if key is not None else None
+        hit = self.resolved.get((key, tuple(in_shapes))) if key is not None else None
         if hit is not None:
             op, out = hit
         else:
-            if scope is None:
-                scope = self.scope_for(frame, srcs[0])
-            op, out = self.resolve_op(e, in_shapes, scope, full)
+            op = self.ops.get(key) if key is not None else None
+            if op is None:
+                if scope is None:
+                    scope = self.scope_for(frame, srcs[0])
+                op = self.resolve_op(e, scope)
+                if key is not None:
+                    self.ops[key] = op
+            out = self.shape(op, in_shapes, full, e._loc)
             if key is not None:
-                self.resolved[key] = (op, out)
+                self.resolved[(key, tuple(in_shapes))] = (op, out)
         if len(self.layers) >= MAX_LAYERS:
             raise GraphError(f"the network has more than {MAX_LAYERS} layers; the limit is {MAX_LAYERS}", loc)
         self.layers.append(Layer(full, op, srcs, in_shapes, out, loc, frame.blocks))
@@ -246,18 +255,22 @@ class _Builder:
         frame.names[local] = full
         return full
 
-    def resolve_op(self, e: Op, in_shapes: list, scope, full: str) -> tuple[Op, tuple]:
-        """The entry with its fields evaluated and checked, and its checked output shape."""
-        loc = e._loc
+    def resolve_op(self, e: Op, scope) -> Op:
+        """The entry with its fields evaluated in ``scope`` and checked."""
+        cls = type(e)
         resolved = {}
-        for key, value in e.fields().items():
-            if isinstance(value, str) and value in _words(type(e), key):
+        for key in _own_fields(cls):
+            value = getattr(e, key)
+            if isinstance(value, str) and value in _words(cls, key):
                 resolved[key] = value
             else:
-                resolved[key] = _check_field(type(e), key, evaluate(value, scope), e.op)
-        op = e.model_copy(update=resolved)
+                resolved[key] = _check_field(cls, key, evaluate(value, scope), e.op)
+        return e.model_copy(update=resolved)
+
+    def shape(self, op: Op, in_shapes: list, full: str, loc) -> tuple:
+        """The resolved op's checked output shape at these input shapes."""
         out = tuple(op.output_shape(in_shapes, self.ctx))
-        who = f"{e.op} '{full}'"
+        who = f"{op.op} '{full}'"
         if not all(type(d) is int and 1 <= d <= MAX_DIM for d in out):  # (plain sizes pass at once)
             out = tuple(as_int(d, f"{who}: output size", minimum=1) for d in out)
             for d in out:
@@ -267,25 +280,34 @@ class _Builder:
                 if not is_symbolic(d) and not isinstance(d, int):
                     raise ShapeError(f"{who}: output size {d} is not an integer", loc)
         _check_numel(out, f"{who}: output", loc)
-        return op, out
+        return out
 
     def resolve_key(self, e: Op, in_shapes: list, frame: _Frame) -> tuple | None:
-        """What the resolved op and output shape of ``e`` depend on, or None (not memoizable):
-        the entry's content (op class, field values with their types), its input shapes
-        (``in_channels``, ``H``, ``W`` among them) and the values of the other names its fields
-        read, looked up in the frame's scope (which the entry's own scope extends only by
-        ``in_channels``, ``H``, ``W``)."""
+        """What the resolved op of ``e`` (its evaluated fields) depends on, or None (not
+        memoizable): the entry's content (op class, field values with their types) and the
+        values of the names its fields read: those of ``in_channels``, ``H``, ``W`` it reads
+        from its first input's shape (as :meth:`scope_for` binds them), the others looked up in
+        the frame's scope (which the entry's own scope extends only by those three). Its output
+        shape depends on the input shapes as well (``self.resolved``)."""
         sig = self.sigs.get(id(e), _UNSEEN)
         if sig is _UNSEEN:
-            sig = self.sigs[id(e)] = _signature(e)
+            sig = _signature(e)
+            if sig is not None:  # the content as a small number: hashed for every layer
+                sig = (self.contents.setdefault(sig[0], len(self.contents)),) + sig[1:]
+            self.sigs[id(e)] = sig
         if sig is None:
             return None
-        content, names = sig
+        content, names, shape_names = sig
+        if shape_names:
+            shape = in_shapes[0]
+            bound = {"in_channels": shape[0], "H": shape[1] if len(shape) == 3 else 1,
+                     "W": shape[2] if len(shape) == 3 else 1}
+            content = (content, tuple(_typed(bound[n]) for n in shape_names))
         if not names:
-            return (content, tuple(in_shapes))
+            return content
         scope = frame.scope
         try:
-            key = (content, tuple(in_shapes), tuple(_typed(scope.get(n, _UNSEEN)) for n in names))
+            key = (content, tuple(_typed(scope.get(n, _UNSEEN)) for n in names))
             hash(key)
         except TypeError:  # an unhashable value: evaluate every time
             return None
@@ -440,9 +462,10 @@ def _own_fields(cls: type[Op]) -> tuple[str, ...]:
 
 
 def _signature(e: Op) -> tuple | None:
-    """(content, names read) of an op entry for the memo of ``_Builder.op``, or None (a field
-    that does not parse: the build reports that error as usual). The names are those its field
-    expressions read besides ``in_channels``/``H``/``W`` (function names too: never bound)."""
+    """(content, names read, shape names read) of an op entry for the memo of ``_Builder.op``,
+    or None (a field that does not parse: the build reports that error as usual). The names are
+    those its field expressions read besides ``in_channels``/``H``/``W`` (function names too:
+    never bound); the shape names, those three that they read."""
     from archcalc.spec.expr import parse
 
     cls = type(e)
@@ -467,7 +490,7 @@ def _signature(e: Op) -> tuple | None:
         hash(content)
     except TypeError:
         return None
-    return content, tuple(sorted(names - _SCOPE_NAMES))
+    return content, tuple(sorted(names - _SCOPE_NAMES)), tuple(sorted(names & _SCOPE_NAMES))
 
 
 def _check_numel(shape: tuple, who: str, loc) -> None:

@@ -48,19 +48,53 @@ def test_repeated_entries_are_resolved_once(monkeypatch):
     calls = []
     real = graph._Builder.resolve_op
 
-    def counting(self, e, in_shapes, scope, full):
-        calls.append(full)
-        return real(self, e, in_shapes, scope, full)
+    def counting(self, e, scope):
+        calls.append(e.op)
+        return real(self, e, scope)
 
     monkeypatch.setattr(graph._Builder, "resolve_op", counting)
     a = analyze(load_text(spec_text("chain", "repeat", 1000)))
     assert len(a.layers) == 1000
-    assert calls == ["0.conv2d", "0.relu"]
+    assert calls == ["conv2d", "relu"]
     layers = a.network.layers
     assert layers[0].op is layers[998].op and layers[1].op is layers[999].op
     # conv 3x3, 16 -> 16 channels on 8x8, bias: 16*16*9 + 16 params, 16*8*8*16*9 MACs each
     assert a.totals["params"] == 500 * (16 * 16 * 9 + 16)
     assert a.totals["macs"] == 500 * 16 * 8 * 8 * 16 * 9
+
+
+def test_fields_are_resolved_once_per_value_not_per_input_shape(monkeypatch):
+    """DenseNet-121: every dense layer reads a different channel count, but only the
+    transition convs' fields (``floor(compression * in_channels)``) read it. The other
+    entries' fields are evaluated once each and their resolved op is shared across input
+    shapes; the output shapes (and so the counts) are still per layer."""
+    calls = []
+    real = graph._Builder.resolve_op
+
+    def counting(self, e, scope):
+        calls.append(e.op)
+        return real(self, e, scope)
+
+    monkeypatch.setattr(graph._Builder, "resolve_op", counting)
+    a = analyze("densenet", variant="121")
+    # stem conv, each dense layer's 1x1 and 3x3 conv, three transition convs (256, 512, 1024 in)
+    assert calls.count("conv2d") == 6
+    assert len(calls) == 14 and len(a.layers) == 427
+    norms = [lay for lay in a.network.layers if lay.op.op == "batchnorm"]
+    assert len({id(lay.op) for lay in norms}) == 1
+    assert len({lay.in_shapes[0] for lay in norms}) > 50  # one op, many input shapes
+    assert a.totals["params"] == 7_978_856  # torchvision's densenet121 num_params
+
+
+def test_memo_key_sees_the_input_shape_names_a_field_reads():
+    """A field that reads ``in_channels``, ``H`` or ``W`` is resolved again for each value."""
+    spec = ("name: m\ninput: [4, 12, 12]\nlayers:\n"
+            "  - repeat: 2\n    body:\n"
+            "      - {op: conv2d, out_channels: 'in_channels * 2', kernel_size: 1}\n"
+            "      - {op: maxpool, kernel_size: 'H / 6', stride: 'W / 6'}\n")
+    a = analyze(load_text(spec))
+    assert [c.output for c in a.layers] == [(8, 12, 12), (8, 6, 6), (16, 6, 6), (16, 6, 6)]
+    assert a.totals["params"] == (4 * 8 + 8) + (8 * 16 + 16)
 
 
 def test_memo_key_sees_repeat_index_and_value_types():
