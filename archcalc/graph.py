@@ -244,7 +244,7 @@ class _Builder:
                 op = self.resolve_op(e, scope)
                 if key is not None:
                     self.ops[key] = op
-            out = self.shape(op, in_shapes, full, e._loc)
+            out = self.shape(op, in_shapes, full, loc)
             if key is not None:
                 self.resolved[(key, tuple(in_shapes))] = (op, out)
         if len(self.layers) >= MAX_LAYERS:
@@ -270,8 +270,16 @@ class _Builder:
     def shape(self, op: Op, in_shapes: list, full: str, loc) -> tuple:
         """The resolved op's checked output shape at these input shapes."""
         out = tuple(op.output_shape(in_shapes, self.ctx))
+        n = 1
+        for d in out:
+            if type(d) is not int or not 1 <= d <= MAX_DIM:
+                break
+            n *= d
+        else:  # plain sizes (the usual case) pass at once
+            if n <= MAX_NUMEL:
+                return out
         who = f"{op.op} '{full}'"
-        if not all(type(d) is int and 1 <= d <= MAX_DIM for d in out):  # (plain sizes pass at once)
+        if not all(type(d) is int and 1 <= d <= MAX_DIM for d in out):
             out = tuple(as_int(d, f"{who}: output size", minimum=1) for d in out)
             for d in out:
                 if not is_symbolic(d) and d > MAX_DIM:
@@ -305,9 +313,9 @@ class _Builder:
             content = (content, tuple(_typed(bound[n]) for n in shape_names))
         if not names:
             return content
-        scope = frame.scope
+        maps = frame.scope.maps
         try:
-            key = (content, tuple(_typed(scope.get(n, _UNSEEN)) for n in names))
+            key = (content, tuple(_typed(_lookup(maps, n)) for n in names))
             hash(key)
         except TypeError:  # an unhashable value: evaluate every time
             return None
@@ -445,6 +453,14 @@ class _Builder:
 
 _UNSEEN = object()
 _SCOPE_NAMES = frozenset({"in_channels", "H", "W"})  #: bound from the input shape (in the memo key)
+
+
+def _lookup(maps: list[dict], name: str):
+    """``ChainMap(*maps).get(name, _UNSEEN)`` without ChainMap's Python-level calls."""
+    for m in maps:
+        if name in m:
+            return m[name]
+    return _UNSEEN
 
 
 def _typed(v):
