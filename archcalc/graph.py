@@ -139,6 +139,10 @@ class _Builder:
         #: which of those three it reads), or None when it is not memoizable
         self.sigs: dict[int, tuple | None] = {}
         self.contents: dict[tuple, int] = {}  #: entry content -> its number in the memo keys
+        #: id(entry) -> (its if: text, names read besides in_channels/H/W, those three it reads) or None
+        self.cond_sigs: dict[int, tuple | None] = {}
+        #: (if: text, values of the names it reads) -> its truth
+        self.conditions: dict[tuple, bool] = {}
         self.expansion: _Expansion | None = None  #: set by build(); lower bounds of layers per body
 
     # ---------------------------------------------------------- helpers --
@@ -206,13 +210,11 @@ class _Builder:
             if e.if_ is not None and not condition(e.if_, self.scope_for(frame, prev)):
                 return prev
             raise
-        if isinstance(e, Op) and e.if_ is None:
-            return self.op(e, frame, srcs, None, loc)  # (its scope is built only when evaluated)
-        scope = self.scope_for(frame, srcs[0])
-        if e.if_ is not None and not condition(e.if_, scope):
+        if e.if_ is not None and not self.condition(e, frame, srcs[0]):
             return prev
         if isinstance(e, Op):
-            return self.op(e, frame, srcs, scope, loc)
+            return self.op(e, frame, srcs, None, loc)  # (its scope is built only when evaluated)
+        scope = self.scope_for(frame, srcs[0])
         if isinstance(e, BlockCall):
             return self.call(e, frame, srcs, scope)
         if isinstance(e, Repeat):
@@ -220,6 +222,28 @@ class _Builder:
         if isinstance(e, Group):
             return self.group(e, frame, srcs[0], scope)
         raise SpecError(f"unknown entry {e!r}", loc)  # unreachable: the models are exhaustive
+
+    def condition(self, e, frame: _Frame, src: str) -> bool:
+        """The entry's ``if:`` in its scope, memoized like the op fields (``resolve_key``) by
+        the expression and the values of the names it reads (``in_channels``, ``H``, ``W``
+        from the input's shape)."""
+        sig = self.cond_sigs.get(id(e), _UNSEEN)
+        if sig is _UNSEEN:
+            sig = self.cond_sigs[id(e)] = _condition_signature(e.if_)
+        if sig is None:
+            return condition(e.if_, self.scope_for(frame, src))
+        text, names, shape_names = sig
+        shape = self.shapes[src]
+        maps = frame.scope.maps
+        try:
+            key = (text, tuple(_typed(_lookup(maps, n)) for n in names),
+                   tuple(_typed(_shape_name(shape, n)) for n in shape_names))
+            hit = self.conditions.get(key)
+        except TypeError:  # an unhashable value: evaluate every time
+            return condition(e.if_, self.scope_for(frame, src))
+        if hit is None:
+            hit = self.conditions[key] = condition(e.if_, self.scope_for(frame, src))
+        return hit
 
     def op(self, e: Op, frame: _Frame, srcs: list[str], scope, loc) -> str:
         lo, hi = type(e).arity
@@ -308,9 +332,7 @@ class _Builder:
         content, names, shape_names = sig
         if shape_names:
             shape = in_shapes[0]
-            bound = {"in_channels": shape[0], "H": shape[1] if len(shape) == 3 else 1,
-                     "W": shape[2] if len(shape) == 3 else 1}
-            content = (content, tuple(_typed(bound[n]) for n in shape_names))
+            content = (content, tuple(_typed(_shape_name(shape, n)) for n in shape_names))
         if not names:
             return content
         maps = frame.scope.maps
@@ -461,6 +483,30 @@ def _lookup(maps: list[dict], name: str):
         if name in m:
             return m[name]
     return _UNSEEN
+
+
+def _shape_name(shape: tuple, name: str):
+    """``in_channels``, ``H`` or ``W`` of an input shape, as :meth:`_Builder.scope_for` binds them."""
+    if name == "in_channels":
+        return shape[0]
+    if len(shape) != 3:
+        return 1
+    return shape[1] if name == "H" else shape[2]
+
+
+def _condition_signature(value) -> tuple | None:
+    """(text, names read besides in_channels/H/W, those three it reads) of an ``if:``
+    expression, or None (not a string, or it does not parse: evaluated every time, which
+    reports the error as usual)."""
+    from archcalc.spec.expr import parse
+
+    if not isinstance(value, str):
+        return None
+    try:
+        names = parse(value).names
+    except ArchcalcError:
+        return None
+    return value, tuple(sorted(names - _SCOPE_NAMES)), tuple(sorted(names & _SCOPE_NAMES))
 
 
 def _typed(v):

@@ -97,6 +97,31 @@ def test_memo_key_sees_the_input_shape_names_a_field_reads():
     assert a.totals["params"] == (4 * 8 + 8) + (8 * 16 + 16)
 
 
+def test_conditions_are_memoized_by_the_values_they_read(monkeypatch):
+    """An ``if:`` is evaluated once per distinct value of the names it reads, input shape
+    names included: DenseNet-121's ``if: bottleneck`` (3 entries in each of its 58 layers) once,
+    and a condition on ``in_channels`` again for each channel count."""
+    seen = []
+    real = graph.condition
+
+    def counting(value, scope):
+        if sys._getframe(1).f_code.co_name == "condition":  # the builder's (not _Expansion's bounds)
+            seen.append(value)
+        return real(value, scope)
+
+    monkeypatch.setattr(graph, "condition", counting)
+    analyze("densenet", variant="121")
+    assert seen.count("bottleneck") == 1
+    spec = ("name: m\ninput: [4, 8, 8]\nlayers:\n"
+            "  - repeat: 3\n    body:\n"
+            "      - {op: conv2d, out_channels: 8, kernel_size: 1, if: 'in_channels == 4'}\n"
+            "      - {op: conv2d, out_channels: 6, kernel_size: 1, if: 'in_channels == 8'}\n")
+    seen.clear()
+    a = analyze(load_text(spec))
+    assert [c.output[0] for c in a.layers] == [8, 6]  # iterations 2 and 3 (6 channels) skip both
+    assert seen == ["in_channels == 4", "in_channels == 8", "in_channels == 4", "in_channels == 8"]
+
+
 def test_memo_key_sees_repeat_index_and_value_types():
     spec = ("name: m\ninput: [3, 8, 8]\nlayers:\n"
             "  - repeat: 4\n    as: i\n    body:\n      - {op: conv2d, out_channels: '8 * (i + 1)', kernel_size: 1}\n")
